@@ -1,0 +1,101 @@
+"""Application factory: configuration, database, API, request lifecycle and domain packages."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+
+from flask import Flask, Response, g, request
+from sqlalchemy.exc import IntegrityError
+
+from app import auth, idempotency, tenancy, transactions
+from app import logs as app_logging
+from app.config import Config
+
+log = logging.getLogger("app.request")
+
+#: Domain modules that register blueprints (``blp``), event handlers and CLI commands.
+ROUTE_MODULES = ("app.job_routes", "tenants.routes")
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=_instance_dir())
+    app.config.update(Config().as_flask())
+    app.config.update(overrides or {})
+    app.json.sort_keys = False
+    app_logging.configure(app.config["LOG_LEVEL"])
+
+    from app.api import init_api
+    from app.db import db
+
+    db.init_app(app)
+    api = init_api(app)
+    app.extensions["cip_api"] = api
+
+    from app.health import blp as health_blp
+
+    app.register_blueprint(health_blp)
+    for module_name in ROUTE_MODULES:
+        module = importlib.import_module(module_name)
+        for blueprint in getattr(module, "BLUEPRINTS", ()):
+            api.register_blueprint(blueprint)
+        if hasattr(module, "init_app"):
+            module.init_app(app)
+
+    app.before_request(_begin_request)
+    app.after_request(_finish_request)
+    app.teardown_request(_teardown_request)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _instance_dir() -> str:
+    from app.config import INSTANCE_DIR
+
+    return str(INSTANCE_DIR)
+
+
+def _begin_request():
+    g.started = time.perf_counter()
+    app_logging.assign_request_id()
+    tenancy.reset()
+    auth.authorize_request()
+    return idempotency.replay_if_seen()
+
+
+def _finish_request(response: Response) -> Response:
+    if 200 <= response.status_code < 400:
+        try:
+            idempotency.remember(response)
+            transactions.commit()
+        except IntegrityError:
+            from flask import current_app
+
+            response = current_app.response_class(
+                '{"code": 409, "status": "Conflict", "message": "This conflicts with existing data."}',
+                status=409,
+                mimetype="application/json",
+            )
+    else:
+        transactions.rollback()
+    response.headers[app_logging.REQUEST_ID_HEADER] = g.get("request_id", "")
+    log.info(
+        "request",
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
+        },
+    )
+    return response
+
+
+def _teardown_request(exc: BaseException | None) -> None:
+    if exc is not None:
+        transactions.rollback()
+    tenancy.reset()

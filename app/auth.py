@@ -1,0 +1,156 @@
+"""Authentication (bearer tokens) and authorisation (roles mapped to scopes in one table).
+
+Every route needs a valid credential unless its view is marked :func:`public`; a missing or
+bad credential answers 401, a valid one whose roles lack the route's scope answers 403. Both
+checks run before the body is parsed, so an anonymous caller never learns how to shape one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import current_app, g, request
+from flask_smorest import abort
+
+from app import tenancy
+
+TOKEN_PREFIX = "cip_"
+
+ROLES = ("owner", "admin", "hr", "program_lead", "approver", "influencer")
+STAFF_ROLES = frozenset({"owner", "admin", "hr", "program_lead"})
+
+#: Blueprints served without a credential: the OpenAPI document, Swagger UI and probes.
+PUBLIC_BLUEPRINTS = frozenset({"api-docs", "swagger_assets", "health"})
+
+_ALL = frozenset(ROLES)
+_STAFF = STAFF_ROLES
+_OWNER_ADMIN = frozenset({"owner", "admin"})
+_PEOPLE_ADMINS = frozenset({"owner", "admin", "hr"})
+
+#: scope -> roles that hold it. The single place that says who may do what.
+SCOPE_ROLES: dict[str, frozenset[str]] = {
+    "self": _ALL,  # own profile, own tokens, own jobs
+    "tenant:read": _ALL,
+    "tenant:write": _OWNER_ADMIN,
+    "tenant:governance": frozenset({"owner"}),
+    "audit:read": _OWNER_ADMIN,
+    "members:read": _STAFF,
+    "members:write": _PEOPLE_ADMINS,
+    "members:roles": _OWNER_ADMIN,
+    "jobs:read": _ALL,
+}
+
+
+def scopes_for(roles: list[str] | tuple[str, ...]) -> frozenset[str]:
+    held = set(roles)
+    return frozenset(scope for scope, allowed in SCOPE_ROLES.items() if held & allowed)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: one member of one tenant, through one token."""
+
+    tenant_id: uuid.UUID
+    member_id: uuid.UUID
+    roles: tuple[str, ...]
+    token_id: uuid.UUID | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    def has(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(STAFF_ROLES & set(self.roles))
+
+
+# The tenants package registers how a token hash becomes a Principal (it owns the token table).
+_resolver: Callable[[str], Principal | None] | None = None
+
+
+def set_credential_resolver(resolver: Callable[[str], Principal | None]) -> None:
+    global _resolver
+    _resolver = resolver
+
+
+def new_secret(prefix: str = TOKEN_PREFIX) -> str:
+    """A random credential: the prefix plus 256 bits of URL-safe randomness."""
+    return prefix + secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    """Credentials are stored only as SHA-256 hex digests (they carry 256 bits of entropy)."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as reachable without a credential."""
+    view._cip_public = True
+    return view
+
+
+def require_scope(scope: str) -> Callable[[Callable], Callable]:
+    """Declare the scope a view needs; enforced in :func:`authorize_request`."""
+    if scope not in SCOPE_ROLES:
+        raise ValueError(f"unknown scope {scope!r}")
+
+    def decorate(view: Callable) -> Callable:
+        view._cip_scope = scope
+        return view
+
+    return decorate
+
+
+def current_principal() -> Principal:
+    principal = g.get("principal")
+    if principal is None:
+        abort(401, message="Authentication required.")
+    return principal
+
+
+def _view_for_request() -> Callable | None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        return getattr(view_class, request.method.lower(), None)
+    return view
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return ""
+    return value.strip()
+
+
+def authorize_request() -> None:
+    """before_request hook: resolve the credential, set the tenant, enforce the view's scope."""
+    g.principal = None
+    if request.endpoint is None:
+        return  # 404/405 are answered by Flask's routing
+    view = _view_for_request()
+    is_public = getattr(view, "_cip_public", False) or request.blueprint in PUBLIC_BLUEPRINTS
+    token = _bearer_token()
+    if token and _resolver is not None:
+        principal = _resolver(hash_secret(token))
+        if principal is not None:
+            g.principal = principal
+            tenancy.activate(principal.tenant_id)
+    if is_public:
+        return
+    if g.principal is None:
+        abort(
+            401,
+            message="A valid bearer token is required." if token is None else "The token is invalid or revoked.",
+            headers={"WWW-Authenticate": 'Bearer realm="api"'},
+        )
+    scope = getattr(view, "_cip_scope", None)
+    if scope and not g.principal.has(scope):
+        abort(403, message=f"Your roles do not allow this (needs scope '{scope}').")

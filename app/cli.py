@@ -1,0 +1,87 @@
+"""Command line: ``flask db``, ``flask tenants``, ``flask demo``, ``flask events``, ``flask notifications``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app import jobs, migrate, tenancy, transactions
+from app.db import db
+
+db_cli = AppGroup("db", help="Schema migrations (Alembic).")
+events_cli = AppGroup("events", help="Domain event outbox.")
+notifications_cli = AppGroup("notifications", help="Email outbox.")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database up to REVISION (default: head)."""
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@db_cli.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION (default: one step; `base` for empty)."""
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the database's revision."""
+    migrate.current(current_app.config["DATABASE_URL"])
+
+
+def each_tenant():
+    """Yield every tenant id, with that tenant activated (platform work, visibly unscoped)."""
+    from tenants.models import Tenant
+
+    with tenancy.unscoped():
+        tenant_ids = list(db.session.scalars(select(Tenant.id).order_by(Tenant.created_at)))
+    for tenant_id in tenant_ids:
+        with tenancy.scope(tenant_id):
+            yield tenant_id
+
+
+@events_cli.command("redispatch")
+@click.option("--older-than", default=60, show_default=True, help="Seconds an event has waited.")
+def events_redispatch(older_than: int) -> None:
+    """Re-enqueue events whose dispatch was interrupted (safe to run from cron)."""
+    from app import events
+
+    count = 0
+    for tenant_id in each_tenant():
+        for event in events.pending(timedelta(seconds=older_than)):
+            jobs.enqueue(events.dispatch, tenant_id, str(event.id))
+            count += 1
+    click.echo(f"re-enqueued {count} event(s)")
+
+
+@notifications_cli.command("flush")
+def notifications_flush() -> None:
+    """Send every pending email in the outbox (e.g. after configuring SMTP_URL)."""
+    from app import notifications
+
+    count = 0
+    for tenant_id in each_tenant():
+        for message in notifications.pending():
+            jobs.enqueue(notifications.send, tenant_id, str(message.id))
+            count += 1
+    click.echo(f"enqueued {count} email(s)")
+
+
+def register_cli(app) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(events_cli)
+    app.cli.add_command(notifications_cli)
+    from tenants.cli import demo_cli, tenants_cli
+
+    app.cli.add_command(tenants_cli)
+    app.cli.add_command(demo_cli)
+
+

@@ -1,0 +1,66 @@
+"""Configuration from environment variables, with defaults that are safe to run locally.
+
+Every variable is listed in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = ROOT / "instance"
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'cip.db'}"
+
+
+class Config:
+    """Settings read once at start-up; ``create_app(overrides)`` may replace any of them."""
+
+    def __init__(self, env: dict[str, str] | None = None):
+        env = dict(os.environ if env is None else env)
+        self.DATABASE_URL = _normalise_db_url(env.get("DATABASE_URL") or _default_database_url())
+        # On PostgreSQL the API connects as a role that neither owns the tables nor bypasses
+        # row-level security. Migrations run as the owner (DATABASE_URL).
+        self.APP_DATABASE_URL = _normalise_db_url(env.get("APP_DATABASE_URL") or "") or None
+        self.DATABASE_APP_ROLE = env.get("DATABASE_APP_ROLE", "cip_app")
+        self.DATABASE_APP_PASSWORD = env.get("DATABASE_APP_PASSWORD") or None
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        self.RQ_QUEUE = env.get("RQ_QUEUE", "cip")
+        self.SECRET_KEY = env.get("SECRET_KEY") or secrets.token_hex(32)
+        self.SIGNUP_ENABLED = _bool(env.get("SIGNUP_ENABLED"), False)
+        self.MAX_CONTENT_LENGTH = _int(env.get("MAX_CONTENT_LENGTH"), 1_048_576)
+        self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO").upper()
+        self.SMTP_URL = env.get("SMTP_URL") or None
+        self.MAIL_FROM = env.get("MAIL_FROM", "Corporate Influencer Programs <no-reply@localhost>")
+        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.SEAT_LIMIT_DEFAULT = _int(env.get("SEAT_LIMIT_DEFAULT"), 25)
+        self.IDEMPOTENCY_TTL_HOURS = _int(env.get("IDEMPOTENCY_TTL_HOURS"), 24)
+
+    def as_flask(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+def _normalise_db_url(url: str) -> str:
+    """Accept the common ``postgres://`` and ``postgresql://`` spellings and use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url

@@ -1,0 +1,44 @@
+"""Unit of work: one transaction per request or job, and work that must wait for its commit.
+
+Services only add and flush; the request (or job) boundary commits. Anything that must see
+committed data (enqueueing a job, dispatching events, sending mail) is registered with
+:func:`on_commit` and runs only if, and after, the transaction commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from app.db import db
+
+log = logging.getLogger(__name__)
+
+_CALLBACKS = "after_commit_callbacks"
+
+
+def on_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` after the current transaction commits (dropped on rollback)."""
+    db.session().info.setdefault(_CALLBACKS, []).append(callback)
+
+
+def commit() -> None:
+    """Commit the session, then run the callbacks registered during the transaction."""
+    session = db.session()
+    callbacks = session.info.pop(_CALLBACKS, [])
+    try:
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # the commit stands; the callback's own retry path recovers
+            log.exception("after-commit callback failed", extra={"callback": repr(callback)})
+
+
+def rollback() -> None:
+    session = db.session()
+    session.info.pop(_CALLBACKS, None)
+    session.rollback()

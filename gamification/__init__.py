@@ -1,0 +1,1 @@
+"""Gamification: points ledger, badges, milestones, levels, leaderboards (issue 7)."""

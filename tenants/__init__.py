@@ -1,0 +1,1 @@
+"""Tenants: organisations, members, roles, tokens, audit log, governance mode and policy."""

@@ -1,0 +1,149 @@
+"""HTTP routes for signup, the tenant, governance mode, tokens, the caller and the audit log."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import abort
+
+from app.api import make_blueprint
+from app.auth import current_principal, public, require_scope, set_credential_resolver
+from app.db import db
+from tenants import audit, services, tokens
+from tenants.models import Member
+from tenants.schemas import (
+    AuditArgsSchema,
+    AuditPageSchema,
+    GovernanceChangeSchema,
+    MemberSchema,
+    NewTokenSchema,
+    SignupResultSchema,
+    SignupSchema,
+    TenantSchema,
+    TenantUpdateSchema,
+    TokenCreateSchema,
+    TokenSchema,
+)
+
+signup_blp = make_blueprint("signup", __name__, "Self-service creation of a tenant and its owner.")
+tenant_blp = make_blueprint("tenant", __name__, "The caller's tenant: settings, seats, governance mode.")
+tokens_blp = make_blueprint("tokens", __name__, "The caller's API tokens.")
+audit_blp = make_blueprint("audit", __name__, "The tenant's audit log.")
+me_blp = make_blueprint("me", __name__, "The calling member.")
+
+
+@signup_blp.route("/signup")
+class Signup(MethodView):
+    @public
+    @signup_blp.doc(security=[])
+    @signup_blp.arguments(SignupSchema)
+    @signup_blp.response(201, SignupResultSchema)
+    @signup_blp.alt_response(409, description="The slug is taken.")
+    def post(self, payload):
+        """Create a tenant, its owner and the owner's first token.
+
+        Governance mode defaults to containment for healthcare, medtech, pharma and finance,
+        empowerment otherwise. Answers 404 when signup is disabled by configuration.
+        """
+        if not current_app.config.get("SIGNUP_ENABLED"):
+            abort(404)
+        tenant, member, secret = services.signup(payload["organization"], payload["owner"])
+        return {"tenant": services.tenant_view(tenant), "member": member, "token": secret}
+
+
+@tenant_blp.route("/tenant")
+class TenantResource(MethodView):
+    @require_scope("tenant:read")
+    @tenant_blp.response(200, TenantSchema)
+    def get(self):
+        """The caller's tenant with its effective governance policy and seat usage."""
+        return services.tenant_view(services.current_tenant())
+
+    @require_scope("tenant:write")
+    @tenant_blp.arguments(TenantUpdateSchema)
+    @tenant_blp.response(200, TenantSchema)
+    def patch(self, changes):
+        """Change the tenant's name or settings (owner, admin). Settings are merged."""
+        tenant = services.update_tenant(services.current_tenant(), changes)
+        return services.tenant_view(tenant)
+
+
+@tenant_blp.route("/tenant/governance")
+class Governance(MethodView):
+    @require_scope("tenant:governance")
+    @tenant_blp.arguments(GovernanceChangeSchema)
+    @tenant_blp.response(200, TenantSchema)
+    def put(self, payload):
+        """Switch the governance mode (owner only); the reason is kept in the audit log."""
+        tenant = services.change_governance(
+            services.current_tenant(), payload["mode"], payload["reason"], current_principal()
+        )
+        return services.tenant_view(tenant)
+
+
+@tokens_blp.route("/tokens")
+class Tokens(MethodView):
+    @require_scope("self")
+    @tokens_blp.response(200, TokenSchema(many=True))
+    def get(self):
+        """The caller's live tokens (secrets are never shown again)."""
+        return tokens.for_member(current_principal().member_id)
+
+    @require_scope("self")
+    @tokens_blp.arguments(TokenCreateSchema)
+    @tokens_blp.response(201, NewTokenSchema)
+    def post(self, payload):
+        """Create a token for the caller; the secret is in this response only."""
+        principal = current_principal()
+        member = db.session.get(Member, principal.member_id)
+        token, secret = tokens.issue(member, payload["name"])
+        audit.record("token.created", "api_token", token.id, after={"name": token.name})
+        return {**_token_fields(token), "token": secret}
+
+
+def _token_fields(token: tokens.ApiToken) -> dict:
+    return {k: getattr(token, k) for k in ("id", "name", "prefix", "created_at", "last_used_at")}
+
+
+@tokens_blp.route("/tokens/<uuid:token_id>")
+class TokenResource(MethodView):
+    @require_scope("self")
+    @tokens_blp.response(204)
+    def delete(self, token_id: uuid.UUID):
+        """Revoke one of the caller's tokens."""
+        token = tokens.get_own(current_principal().member_id, token_id)
+        if token is None:
+            abort(404)
+        tokens.revoke(token)
+
+
+@audit_blp.route("/audit-events")
+class AuditEvents(MethodView):
+    @require_scope("audit:read")
+    @audit_blp.arguments(AuditArgsSchema, location="query")
+    @audit_blp.response(200, AuditPageSchema)
+    def get(self, args):
+        """Audit events, newest first, with an opaque cursor (owner, admin)."""
+        return audit.page(args["cursor"], args["limit"], args["action"])
+
+
+@me_blp.route("/me")
+class Me(MethodView):
+    @require_scope("self")
+    @me_blp.response(200, MemberSchema)
+    def get(self):
+        """The calling member."""
+        member = db.session.get(Member, current_principal().member_id)
+        if member is None:
+            abort(404)
+        return member
+
+
+BLUEPRINTS = (signup_blp, tenant_blp, tokens_blp, audit_blp, me_blp)
+
+
+def init_app(app) -> None:
+    """Bearer tokens live in this package; tell the auth layer how to resolve them."""
+    set_credential_resolver(tokens.resolve)

@@ -1,0 +1,150 @@
+"""Request and response schemas for signup, the tenant, tokens and the audit log."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+import marshmallow as ma
+from marshmallow import validate
+
+from app.pagination import CursorArgsSchema, CursorPageSchema
+from app.schemas import UTCDateTimeField
+from tenants.models import GOVERNANCE_MODES, INDUSTRIES
+
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$"
+LOCALES = ("de", "en")
+
+
+def _valid_timezone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ma.ValidationError("Not a known IANA time zone (e.g. Europe/Berlin).") from exc
+
+
+class OrganizationSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "Display name of the organisation."})
+    slug = ma.fields.String(
+        required=True,
+        validate=validate.Regexp(SLUG_PATTERN, error="3-63 lowercase letters, digits and hyphens."),
+        metadata={"description": "Unique short name, e.g. `medtech-nord`."},
+    )
+    industry = ma.fields.String(
+        load_default="generic", validate=validate.OneOf(INDUSTRIES), metadata={"description": "Industry; regulated ones default to containment."}
+    )
+    governance_mode = ma.fields.String(
+        load_default=None,
+        validate=validate.OneOf(GOVERNANCE_MODES),
+        metadata={"description": "`empowerment` or `containment`; defaults by industry."},
+    )
+
+
+class OwnerSchema(ma.Schema):
+    email = ma.fields.Email(required=True, validate=validate.Length(max=254), metadata={"description": "The owner's work email."})
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "The owner's name."})
+
+
+class SignupSchema(ma.Schema):
+    organization = ma.fields.Nested(OrganizationSchema, required=True, metadata={"description": "The new tenant."})
+    owner = ma.fields.Nested(OwnerSchema, required=True, metadata={"description": "Its first member, with the owner role."})
+
+
+class TenantSettingsSchema(ma.Schema):
+    default_locale = ma.fields.String(validate=validate.OneOf(LOCALES), metadata={"description": "Locale for new members and emails."})
+    timezone = ma.fields.String(validate=_valid_timezone, metadata={"description": "IANA time zone for leaderboard periods and schedules."})
+    invitation_ttl_days = ma.fields.Integer(validate=validate.Range(min=1, max=90), metadata={"description": "Days an invitation stays valid."})
+    min_group_size = ma.fields.Integer(validate=validate.Range(min=2, max=1000), metadata={"description": "Smallest group shown in group reports (works-council privacy)."})
+    approval_reminder_hours = ma.fields.Integer(validate=validate.Range(min=1, max=720), metadata={"description": "Remind approvers of posts waiting longer than this."})
+
+
+DEFAULT_SETTINGS = {
+    "default_locale": "de",
+    "timezone": "Europe/Berlin",
+    "invitation_ttl_days": 14,
+    "min_group_size": 5,
+    "approval_reminder_hours": 24,
+}
+
+
+class SeatsSchema(ma.Schema):
+    limit = ma.fields.Integer(metadata={"description": "Seats the plan allows."})
+    used = ma.fields.Integer(metadata={"description": "Invited and active members."})
+
+
+class TenantSchema(ma.Schema):
+    id = ma.fields.UUID(metadata={"description": "Tenant id."})
+    name = ma.fields.String(metadata={"description": "Display name."})
+    slug = ma.fields.String(metadata={"description": "Unique short name."})
+    industry = ma.fields.String(metadata={"description": "Industry."})
+    governance_mode = ma.fields.String(metadata={"description": "`empowerment` or `containment`."})
+    policy = ma.fields.Dict(metadata={"description": "Effective policy of the governance mode."})
+    seats = ma.fields.Nested(SeatsSchema, metadata={"description": "Seat usage."})
+    settings = ma.fields.Nested(TenantSettingsSchema, metadata={"description": "Tenant settings."})
+    plan = ma.fields.String(metadata={"description": "Billing plan."})
+    created_at = UTCDateTimeField(metadata={"description": "When the tenant signed up."})
+
+
+class TenantUpdateSchema(ma.Schema):
+    name = ma.fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "New display name."})
+    settings = ma.fields.Nested(TenantSettingsSchema, metadata={"description": "Settings to change (merged)."})
+
+
+class GovernanceChangeSchema(ma.Schema):
+    mode = ma.fields.String(required=True, validate=validate.OneOf(GOVERNANCE_MODES), metadata={"description": "The new governance mode."})
+    reason = ma.fields.String(required=True, validate=validate.Length(min=3, max=1000), metadata={"description": "Why the mode changes (audited)."})
+
+
+class MemberSchema(ma.Schema):
+    id = ma.fields.UUID(metadata={"description": "Member id."})
+    email = ma.fields.String(metadata={"description": "Work email."})
+    name = ma.fields.String(metadata={"description": "Display name."})
+    department = ma.fields.String(allow_none=True, metadata={"description": "Department."})
+    location = ma.fields.String(allow_none=True, metadata={"description": "Location."})
+    locale = ma.fields.String(metadata={"description": "Preferred locale."})
+    title = ma.fields.String(allow_none=True, metadata={"description": "Job title."})
+    roles = ma.fields.List(ma.fields.String(), metadata={"description": "Roles held."})
+    status = ma.fields.String(metadata={"description": "`invited`, `active`, `paused` or `offboarded`."})
+    leaderboard_visible = ma.fields.Boolean(metadata={"description": "Opted in to appear by name on leaderboards."})
+    created_at = UTCDateTimeField(metadata={"description": "When the member was created."})
+
+
+class SignupResultSchema(ma.Schema):
+    tenant = ma.fields.Nested(TenantSchema, metadata={"description": "The new tenant."})
+    member = ma.fields.Nested(MemberSchema, metadata={"description": "Its owner."})
+    token = ma.fields.String(metadata={"description": "The owner's API token (shown once)."})
+
+
+class TokenCreateSchema(ma.Schema):
+    name = ma.fields.String(load_default="api", validate=validate.Length(min=1, max=100), metadata={"description": "A label, e.g. `reporting-script`."})
+
+
+class TokenSchema(ma.Schema):
+    id = ma.fields.UUID(metadata={"description": "Token id (for revocation)."})
+    name = ma.fields.String(metadata={"description": "Label."})
+    prefix = ma.fields.String(metadata={"description": "First characters, to recognise the token."})
+    created_at = UTCDateTimeField(metadata={"description": "Creation time."})
+    last_used_at = UTCDateTimeField(allow_none=True, metadata={"description": "Last use (5-minute resolution)."})
+
+
+class NewTokenSchema(TokenSchema):
+    token = ma.fields.String(metadata={"description": "The secret; shown only in this response."})
+
+
+class AuditEventSchema(ma.Schema):
+    id = ma.fields.UUID(metadata={"description": "Event id."})
+    actor_member_id = ma.fields.UUID(allow_none=True, metadata={"description": "Who acted (null: the system)."})
+    action = ma.fields.String(metadata={"description": "What happened, `noun.verb`."})
+    target_type = ma.fields.String(metadata={"description": "Kind of object acted on."})
+    target_id = ma.fields.String(allow_none=True, metadata={"description": "Its id."})
+    before = ma.fields.Dict(allow_none=True, metadata={"description": "Changed fields before."})
+    after = ma.fields.Dict(allow_none=True, metadata={"description": "Changed fields after."})
+    request_id = ma.fields.String(allow_none=True, metadata={"description": "Request that caused it."})
+    created_at = UTCDateTimeField(metadata={"description": "When."})
+
+
+class AuditArgsSchema(CursorArgsSchema):
+    action = ma.fields.String(load_default=None, validate=validate.Length(max=100), metadata={"description": "Only this action."})
+
+
+class AuditPageSchema(CursorPageSchema):
+    items = ma.fields.List(ma.fields.Nested(AuditEventSchema), metadata={"description": "Newest first."})

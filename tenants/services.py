@@ -1,0 +1,122 @@
+"""Tenant actions: signup, settings, governance mode. Each writes its audit row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_smorest import abort
+from sqlalchemy import func, select
+
+from app import tenancy
+from app.auth import Principal
+from app.db import db
+from tenants import audit, tokens
+from tenants.models import Member, Tenant
+from tenants.policy import default_mode, effective_policy
+from tenants.schemas import DEFAULT_SETTINGS
+
+SEAT_STATUSES = ("invited", "active")
+
+
+def signup(organization: dict[str, Any], owner: dict[str, Any]) -> tuple[Tenant, Member, str]:
+    """Create a tenant with its owner and the owner's first token."""
+    slug = organization["slug"]
+    with tenancy.unscoped():
+        if db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
+            abort(409, message=f"The slug '{slug}' is taken.", errors={"json": {"organization": {"slug": ["Already taken."]}}})
+    industry = organization.get("industry") or "generic"
+    tenant = Tenant(
+        name=organization["name"],
+        slug=slug,
+        industry=industry,
+        governance_mode=organization.get("governance_mode") or default_mode(industry),
+        settings=dict(DEFAULT_SETTINGS),
+        seat_limit=current_app.config["SEAT_LIMIT_DEFAULT"],
+    )
+    db.session.add(tenant)
+    db.session.flush()
+    tenancy.activate(tenant.id)
+    member = create_owner(tenant, owner["email"], owner["name"])
+    _, secret = tokens.issue(member, "signup")
+    audit.record(
+        "tenant.created",
+        "tenant",
+        tenant.id,
+        after={"name": tenant.name, "slug": tenant.slug, "industry": industry, "governance_mode": tenant.governance_mode},
+        actor_member_id=member.id,
+    )
+    return tenant, member, secret
+
+
+def create_owner(tenant: Tenant, email: str, name: str) -> Member:
+    """The first member of a tenant: an active owner (signing up is their own consent)."""
+    from app import clock
+
+    member = Member(
+        tenant_id=tenant.id,
+        email=email.strip().lower(),
+        name=name,
+        roles=["owner"],
+        status="active",
+        locale=tenant.settings.get("default_locale", "de"),
+        participation_consent_at=clock.now(),
+    )
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def current_tenant() -> Tenant:
+    tenant = db.session.get(Tenant, tenancy.require())
+    if tenant is None:
+        abort(404)
+    return tenant
+
+
+def seats_used() -> int:
+    return db.session.scalar(select(func.count()).select_from(Member).where(Member.status.in_(SEAT_STATUSES))) or 0
+
+
+def tenant_view(tenant: Tenant) -> dict[str, Any]:
+    """The tenant as the API shows it, with effective policy and seat usage."""
+    return {
+        "id": tenant.id,
+        "name": tenant.name,
+        "slug": tenant.slug,
+        "industry": tenant.industry,
+        "governance_mode": tenant.governance_mode,
+        "policy": effective_policy(tenant.governance_mode, tenant.policy_overrides),
+        "seats": {"limit": tenant.seat_limit, "used": seats_used()},
+        "settings": {**DEFAULT_SETTINGS, **tenant.settings},
+        "plan": tenant.plan,
+        "created_at": tenant.created_at,
+    }
+
+
+def update_tenant(tenant: Tenant, changes: dict[str, Any]) -> Tenant:
+    before = {"name": tenant.name, "settings": dict(tenant.settings)}
+    if "name" in changes:
+        tenant.name = changes["name"]
+    if "settings" in changes:
+        tenant.settings = {**tenant.settings, **changes["settings"]}
+    after = {"name": tenant.name, "settings": dict(tenant.settings)}
+    old, new = audit.changes(before, after)
+    if new:
+        audit.record("tenant.updated", "tenant", tenant.id, before=old, after=new)
+    return tenant
+
+
+def change_governance(tenant: Tenant, mode: str, reason: str, actor: Principal) -> Tenant:
+    """Switch the governance mode (owner only). Work in flight falls under the new policy."""
+    if tenant.governance_mode != mode:
+        before = {"governance_mode": tenant.governance_mode}
+        tenant.governance_mode = mode
+        audit.record(
+            "tenant.governance_changed",
+            "tenant",
+            tenant.id,
+            before=before,
+            after={"governance_mode": mode, "reason": reason},
+        )
+    return tenant

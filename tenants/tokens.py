@@ -1,0 +1,108 @@
+"""API tokens: random, shown once, stored as a SHA-256 hash, listed, revoked."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import ForeignKeyConstraint, String, UniqueConstraint, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app import auth, clock, tenancy
+from app.db import Base, IdMixin, TenantOwned, db
+from tenants import audit
+from tenants.models import Member
+
+#: ``last_used_at`` is written at most this often per token (reads must stay cheap).
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+class ApiToken(IdMixin, TenantOwned, Base):
+    __tablename__ = "api_tokens"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        ForeignKeyConstraint(["tenant_id", "member_id"], ["members.tenant_id", "members.id"], ondelete="CASCADE"),
+    )
+
+    member_id: Mapped[uuid.UUID]
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+def issue(member: Member, name: str) -> tuple[ApiToken, str]:
+    """Create a token for ``member``; the secret is returned once and never stored."""
+    secret = auth.new_secret()
+    token = ApiToken(
+        tenant_id=member.tenant_id,
+        member_id=member.id,
+        name=name,
+        token_hash=auth.hash_secret(secret),
+        prefix=secret[:8],
+    )
+    db.session.add(token)
+    db.session.flush()
+    return token, secret
+
+
+def for_member(member_id: uuid.UUID) -> list[ApiToken]:
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.member_id == member_id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.created_at)
+        )
+    )
+
+
+def get_own(member_id: uuid.UUID, token_id: uuid.UUID) -> ApiToken | None:
+    return db.session.scalar(
+        select(ApiToken).where(
+            ApiToken.id == token_id, ApiToken.member_id == member_id, ApiToken.revoked_at.is_(None)
+        )
+    )
+
+
+def revoke(token: ApiToken) -> None:
+    token.revoked_at = clock.now()
+    audit.record("token.revoked", "api_token", token.id, after={"name": token.name})
+
+
+def revoke_all(member_id: uuid.UUID) -> int:
+    """Revoke every live token of a member (offboarding, erasure)."""
+    result = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.member_id == member_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+    )
+    return result.rowcount or 0
+
+
+def resolve(token_hash: str) -> auth.Principal | None:
+    """Credential resolver for :mod:`app.auth`: a live token of a member who is not offboarded."""
+    with tenancy.by_credential(token_hash):
+        row = db.session.execute(
+            select(ApiToken.id, ApiToken.tenant_id, ApiToken.member_id, ApiToken.last_used_at).where(
+                ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None)
+            )
+        ).first()
+    if row is None:
+        return None
+    tenancy.activate(row.tenant_id)
+    member = db.session.scalar(select(Member).where(Member.id == row.member_id))
+    if member is None or member.status == "offboarded":
+        return None
+    now = clock.now()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+    roles = tuple(member.roles)
+    return auth.Principal(
+        tenant_id=row.tenant_id,
+        member_id=member.id,
+        roles=roles,
+        token_id=row.id,
+        scopes=auth.scopes_for(roles),
+    )

@@ -1,0 +1,1 @@
+"""Training: modules, lessons, quizzes, attempts, assignments, guidelines (issue 4)."""
