@@ -24,7 +24,7 @@ class Api(SmorestApi):
 
     def handle_http_exception(self, error: HTTPException):
         payload, code, headers = super().handle_http_exception(error)
-        headers = dict(headers)
+        headers = dict(headers or {})
         for name, value in error.get_headers():
             if name.lower() != "content-type":
                 headers.setdefault(name, value)

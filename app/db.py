@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Uuid, create_engine, event, text
+from sqlalchemy import JSON, DateTime, ForeignKey, Table, Uuid, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -21,6 +21,7 @@ from sqlalchemy.orm import (
     sessionmaker,
     with_loader_criteria,
 )
+from sqlalchemy.sql import visitors
 from sqlalchemy.types import TypeDecorator
 
 from app import clock, tenancy
@@ -84,26 +85,35 @@ class TenantSession(Session):
     """A session that runs every ORM statement inside the current tenant."""
 
 
+_owned_tables: tuple[int, frozenset[Table]] = (-1, frozenset())
+
+
+def _tenant_owned_tables() -> frozenset[Table]:
+    global _owned_tables
+    mappers = Base.registry.mappers
+    if _owned_tables[0] != len(mappers):
+        tables = frozenset(m.local_table for m in mappers if issubclass(m.class_, TenantOwned))
+        _owned_tables = (len(mappers), tables)
+    return _owned_tables[1]
+
+
+def _touches_tenant_owned(statement) -> bool:
+    """Does any table in the statement (FROM, subqueries, joins, DML target) belong to a tenant?"""
+    owned = _tenant_owned_tables()
+    return any(isinstance(element, Table) and element in owned for element in visitors.iterate(statement))
+
+
 @event.listens_for(TenantSession, "do_orm_execute")
 def _add_tenant_criteria(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load:
-        return  # parent statement already carried the criteria (propagated below)
+        return  # the parent statement already carried the criteria (propagated to loaders)
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    if tenancy.is_unscoped():
-        return
-    tenant_owned = [
-        m for m in state.all_mappers if isinstance(m.class_, type) and issubclass(m.class_, TenantOwned)
-    ]
-    if not tenant_owned:
+    if tenancy.is_unscoped() or not _touches_tenant_owned(state.statement):
         return
     tenant_id = tenancy.require()
     state.statement = state.statement.options(
-        with_loader_criteria(
-            TenantOwned,
-            lambda cls: cls.tenant_id == tenant_id,
-            include_aliases=True,
-        )
+        with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
     )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ForeignKeyConstraint, String, UniqueConstraint, select
+from sqlalchemy import ForeignKeyConstraint, Index, String, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock, jobs, transactions
@@ -26,7 +26,16 @@ log = logging.getLogger(__name__)
 
 class OutboxEvent(IdMixin, TenantOwned, Base):
     __tablename__ = "outbox_events"
-    __table_args__ = (UniqueConstraint("tenant_id", "id"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        Index(
+            "ix_outbox_events_undispatched",
+            "tenant_id",
+            "created_at",
+            sqlite_where=text("dispatched_at IS NULL"),
+            postgresql_where=text("dispatched_at IS NULL"),
+        ),
+    )
 
     name: Mapped[str] = mapped_column(String(100))
     payload: Mapped[dict[str, Any]]

@@ -1,0 +1,42 @@
+"""API tokens: shown once, stored hashed, listed, revoked; Idempotency-Key replays."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from app import auth
+
+
+def test_tokens_are_shown_once_stored_hashed_and_revocable(world, owner_engine):
+    created = world.a.api.post("/tokens", json={"name": "reporting"})
+    assert created.status_code == 201
+    body = created.get_json()
+    secret = body["token"]
+    assert secret.startswith("cip_") and len(secret) > 40
+    listed = world.a.api.get("/tokens").get_json()
+    assert {t["name"] for t in listed} == {"signup", "reporting"}
+    assert all("token" not in t for t in listed)
+    with owner_engine.connect() as connection:
+        hashes = connection.execute(text("SELECT token_hash FROM api_tokens")).scalars().all()
+    assert auth.hash_secret(secret) in hashes and secret not in hashes
+    assert world.a.api.as_(secret).get("/me").get_json()["id"] == str(world.a.owner_id)
+    assert world.a.api.delete(f"/tokens/{body['id']}").status_code == 204
+    assert world.a.api.as_(secret).get("/me").status_code == 401
+    assert world.a.api.delete(f"/tokens/{body['id']}").status_code == 404
+    actions = [e["action"] for e in world.a.api.get("/audit-events").get_json()["items"]]
+    assert "token.created" in actions and "token.revoked" in actions
+
+
+def test_idempotency_key_replays_the_first_response(world):
+    headers = {"Idempotency-Key": "create-reporting-token-1"}
+    first = world.a.api.post("/tokens", json={"name": "reporting"}, headers=headers)
+    again = world.a.api.post("/tokens", json={"name": "reporting"}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert len(world.a.api.get("/tokens").get_json()) == 2
+    different = world.a.api.post("/tokens", json={"name": "other"}, headers=headers)
+    assert different.status_code == 422
+    # keys are per member: tenant B may use the same key for its own request
+    assert world.b.api.post("/tokens", json={"name": "reporting"}, headers=headers).status_code == 201
+    assert world.a.api.post("/tokens", json={"name": "x"}, headers={"Idempotency-Key": " "}).status_code == 400

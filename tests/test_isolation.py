@@ -1,0 +1,144 @@
+"""Tenant isolation over every route in the URL map, with a second tenant's ids.
+
+The walk is generic: a route added later is covered without editing this file. Every route
+whose path takes an id is called as tenant A's owner with each id tenant B owns; every list
+route is read by tenant A. Nothing of tenant B may be returned or changed.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from sqlalchemy import select, text
+
+from app import jobs, tenancy, transactions
+from app.db import db
+from app.models import metadata
+from tests.factories import add_member
+
+#: Path parameters that are not tenant-owned ids, with why.
+NON_ID_PARAMETERS = {
+    "filename": "Swagger UI asset file name (public, static)",
+    "code": "tracking-link short code (public redirect)",
+}
+SKIPPED_BLUEPRINTS = {"api-docs", "swagger_assets", "health"}
+
+
+def _tenant_owned_tables():
+    return [t for t in metadata.sorted_tables if "tenant_id" in t.c]
+
+
+def _snapshot(owner_engine, tenant_id: uuid.UUID) -> dict:
+    rows = {}
+    with owner_engine.connect() as connection:
+        for table in _tenant_owned_tables():
+            result = connection.execute(select(table).where(table.c.tenant_id == tenant_id).order_by(table.c.id))
+            rows[table.name] = [tuple(map(str, row)) for row in result]
+        rows["tenants"] = [
+            tuple(map(str, row))
+            for row in connection.execute(text("SELECT * FROM tenants WHERE id = :id"), {"id": str(tenant_id) if owner_engine.dialect.name == "postgresql" else tenant_id.hex})
+        ]
+    return rows
+
+
+def _ids_of(owner_engine, tenant_id: uuid.UUID) -> list[uuid.UUID]:
+    ids = {tenant_id}
+    with owner_engine.connect() as connection:
+        for table in _tenant_owned_tables():
+            if "id" in table.c:
+                ids.update(connection.scalars(select(table.c.id).where(table.c.tenant_id == tenant_id)))
+    return sorted(ids, key=str)
+
+
+def _populate(app, tenant_id: uuid.UUID) -> None:
+    """Give a tenant at least one row of each kind the API exposes."""
+    add_member(app, tenant_id, "influencer")
+    add_member(app, tenant_id, "hr", "approver")
+    with app.app_context(), tenancy.scope(tenant_id):
+        db.session.add(jobs.Job(kind="isolation.fixture", status="finished", progress=100, result={"ok": True}))
+        transactions.commit()
+
+
+def _api_rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.split(".")[0] in SKIPPED_BLUEPRINTS:
+            continue
+        yield rule
+
+
+def _fill(rule, value: uuid.UUID) -> str:
+    path = rule.rule
+    for argument in rule.arguments:
+        path = path.replace(f"<uuid:{argument}>", str(value))
+    return path
+
+
+@pytest.fixture
+def populated(app, world, owner_engine):
+    _populate(app, world.a.tenant_id)
+    _populate(app, world.b.tenant_id)
+    return world
+
+
+def test_every_path_parameter_is_a_typed_id_or_known(app):
+    for rule in _api_rules(app):
+        for argument, converter in rule._converters.items():
+            if argument in NON_ID_PARAMETERS:
+                continue
+            assert type(converter).__name__ == "UUIDConverter", (
+                f"{rule.rule}: parameter '{argument}' is not a <uuid:...> id; declare it in NON_ID_PARAMETERS "
+                "with a reason or make it a UUID so the isolation walk covers it"
+            )
+
+
+def test_other_tenants_ids_answer_404_on_every_route(app, populated, owner_engine):
+    world = populated
+    b_ids = _ids_of(owner_engine, world.b.tenant_id)
+    before = _snapshot(owner_engine, world.b.tenant_id)
+    checked = 0
+    for rule in _api_rules(app):
+        if not any(a not in NON_ID_PARAMETERS for a in rule.arguments):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for b_id in b_ids:
+                kwargs = {"json": {}} if method in {"POST", "PUT", "PATCH"} else {}
+                response = world.a.api.request(method, _fill(rule, b_id), **kwargs)
+                allowed = {404} if not kwargs else {404, 422}
+                assert response.status_code in allowed, (method, rule.rule, response.status_code, response.get_json())
+                assert str(b_id) not in response.get_data(as_text=True) or response.status_code != 200
+                checked += 1
+    assert checked > 0
+    assert _snapshot(owner_engine, world.b.tenant_id) == before
+
+
+def test_list_and_singleton_routes_never_show_another_tenant(app, populated, owner_engine):
+    world = populated
+    b_ids = {str(i) for i in _ids_of(owner_engine, world.b.tenant_id)}
+    b_markers = b_ids | {world.b.slug, f"owner@{world.b.slug}.example"}
+    read = 0
+    for rule in _api_rules(app):
+        if rule.arguments or "GET" not in rule.methods:
+            continue
+        response = world.a.api.get(rule.rule)
+        assert response.status_code < 500, rule.rule
+        body = response.get_data(as_text=True)
+        leaked = [marker for marker in b_markers if marker in body]
+        assert not leaked, f"{rule.rule} shows tenant B data: {leaked}"
+        read += 1
+    assert read > 0
+
+
+def test_request_bodies_never_accept_a_tenant_id(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    text_spec = json.dumps(spec.get("components", {}).get("schemas", {}))
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict):
+                continue
+            body = json.dumps(operation.get("requestBody", {}))
+            assert "tenant_id" not in body, (method, path)
+            for parameter in operation.get("parameters", []):
+                assert parameter.get("name") != "tenant_id", (method, path)
+    assert '"tenant_id"' not in text_spec
