@@ -9,27 +9,29 @@ import time
 from flask import Flask, Response, g, request
 from sqlalchemy.exc import IntegrityError
 
-from app import auth, idempotency, tenancy, transactions
+from app import auth, errors, idempotency, tenancy, transactions
 from app import logs as app_logging
 from app.config import Config
+from app.json import ApiJSONProvider
 
 log = logging.getLogger("app.request")
 
 #: Domain modules that register blueprints (``blp``), event handlers and CLI commands.
-ROUTE_MODULES = ("app.job_routes", "tenants.routes")
+ROUTE_MODULES = ("app.job_routes", "tenants.routes", "tenants.member_routes")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=_instance_dir())
     app.config.update(Config().as_flask())
     app.config.update(overrides or {})
-    app.json.sort_keys = False
+    app.json = ApiJSONProvider(app)
     app_logging.configure(app.config["LOG_LEVEL"])
 
     from app.api import init_api
     from app.db import db
 
     db.init_app(app)
+    errors.init_app(app)
     api = init_api(app)
     app.extensions["cip_api"] = api
 

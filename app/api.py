@@ -2,25 +2,53 @@
 
 from __future__ import annotations
 
+import http
 import logging
 
 import marshmallow as ma
 from flask import Blueprint as FlaskBlueprint
 from flask import send_from_directory
 from flask_smorest import Api as SmorestApi
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint as SmorestBlueprint
+from flask_smorest.pagination import PaginationMetadataSchema
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app import tenancy
+from app import auth, tenancy
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 
 
+class ErrorBodySchema(ma.Schema):
+    code = ma.fields.Integer(metadata={"description": "HTTP status code."})
+    status = ma.fields.String(metadata={"description": "HTTP status name."})
+    message = ma.fields.String(metadata={"description": "What went wrong, for humans."})
+    errors = ma.fields.Dict(metadata={"description": "Field-by-field validation errors."})
+
+
 class Api(SmorestApi):
-    """flask-smorest's Api, keeping headers such as ``Allow`` (405) and ``WWW-Authenticate``."""
+    """flask-smorest's Api, keeping headers such as ``Allow`` (405) and ``WWW-Authenticate``.
+
+    Operations document the error statuses they can answer (see :class:`Blueprint`) instead of
+    a catch-all ``default`` response, so the document says exactly what a client must handle.
+    """
+
+    ERROR_SCHEMA = ErrorBodySchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_pagination_header(self):
+        # The X-Pagination value is JSON; OpenAPI describes such a header with `content`
+        # (a bare `schema` would mean the `simple` style, "total,3,page,1").
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "Pagination metadata, JSON-encoded.",
+                "content": {"application/json": {"schema": PaginationMetadataSchema}},
+            },
+            lazy=True,
+        )
 
     def handle_http_exception(self, error: HTTPException):
         payload, code, headers = super().handle_http_exception(error)
@@ -33,11 +61,61 @@ class Api(SmorestApi):
         return payload, code, headers
 
 
-class ErrorBodySchema(ma.Schema):
-    code = ma.fields.Integer(metadata={"description": "HTTP status code."})
-    status = ma.fields.String(metadata={"description": "HTTP status name."})
-    message = ma.fields.String(metadata={"description": "What went wrong, for humans."})
-    errors = ma.fields.Dict(metadata={"description": "Field-by-field validation errors."})
+def _error_ref(status: int) -> str:
+    """Name of the component response flask-smorest registers for ``status`` (error body)."""
+    return http.HTTPStatus(status).name
+
+
+_PATH_PARAMETERS_KEY = "cip_path_parameters"
+
+
+class Blueprint(SmorestBlueprint):
+    """A blueprint whose operations document the errors every request can meet.
+
+    Derived from what the request pipeline enforces, so the document cannot drift from it:
+    401 unless the view is :func:`app.auth.public` (which also documents ``security: []``),
+    403 when the view's scope is not held by every role, 404 when the path names an object
+    (missing, or another tenant's), and 400 (malformed JSON) and 413 (body over
+    ``MAX_CONTENT_LENGTH``) when the operation takes a body. 422 comes from
+    ``@blp.arguments``; a view documents anything else (409, 410, ...) with ``alt_response``,
+    which also takes precedence over these generic descriptions. Every error answer is
+    documented with the one error body, as the error handlers produce it.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_error_doc)
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, provide_automatic_options=None, **kwargs):
+        super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **kwargs)
+        if "<" in rule:
+            # flask-smorest keeps per-endpoint doc info in `_docs`, keyed by the (possibly
+            # de-duplicated) endpoint name it has just appended to `_endpoints`.
+            for key, method_doc in self._docs[self._endpoints[-1]].items():
+                if key != "parameters":
+                    method_doc[_PATH_PARAMETERS_KEY] = True
+
+    @staticmethod
+    def _prepare_error_doc(doc, doc_info, *, api, **kwargs):
+        access = doc_info.get(auth.APIDOC_KEY, {})
+        responses = doc.setdefault("responses", {})
+        if doc_info.get(_PATH_PARAMETERS_KEY):
+            responses.setdefault(404, _error_ref(404))
+        if "requestBody" in doc:
+            responses.setdefault(400, _error_ref(400))
+            responses.setdefault(413, _error_ref(413))
+        if access.get("public"):
+            doc["security"] = []
+        else:
+            responses.setdefault(401, _error_ref(401))
+            scope = access.get("scope")
+            if scope and auth.SCOPE_ROLES[scope] != frozenset(auth.ROLES):
+                responses.setdefault(403, _error_ref(403))
+        for status, response in responses.items():
+            if str(status)[0] in "45" and isinstance(response, dict) and "content" not in response:
+                response["content"] = {api.DEFAULT_RESPONSE_CONTENT_TYPE: {"schema": api.ERROR_SCHEMA}}
+        doc["responses"] = dict(sorted(responses.items(), key=lambda item: str(item[0])))
+        return doc
 
 
 def make_blueprint(name: str, import_name: str, description: str) -> Blueprint:
@@ -84,7 +162,6 @@ def openapi_config() -> dict:
 def init_api(app) -> Api:
     app.config.update({k: v for k, v in openapi_config().items() if k not in app.config})
     api = Api(app)
-    api.ERROR_SCHEMA = ErrorBodySchema
     app.register_blueprint(_swagger_assets)
 
     @app.errorhandler(IntegrityError)

@@ -41,6 +41,7 @@ SCOPE_ROLES: dict[str, frozenset[str]] = {
     "members:read": _STAFF,
     "members:write": _PEOPLE_ADMINS,
     "members:roles": _OWNER_ADMIN,
+    "members:erase": _OWNER_ADMIN,
     "jobs:read": _ALL,
 }
 
@@ -87,9 +88,21 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+#: Key under which the access rule is added to a view's flask-smorest ``_apidoc``, so the
+#: OpenAPI document lists the 401/403 answers the rule produces (see ``app.api.Blueprint``).
+APIDOC_KEY = "cip_access"
+
+
+def _document_access(view: Callable, **access) -> None:
+    apidoc = dict(getattr(view, "_apidoc", {}))
+    apidoc[APIDOC_KEY] = {**apidoc.get(APIDOC_KEY, {}), **access}
+    view._apidoc = apidoc
+
+
 def public(view: Callable) -> Callable:
     """Mark a view as reachable without a credential."""
     view._cip_public = True
+    _document_access(view, public=True)
     return view
 
 
@@ -100,6 +113,7 @@ def require_scope(scope: str) -> Callable[[Callable], Callable]:
 
     def decorate(view: Callable) -> Callable:
         view._cip_scope = scope
+        _document_access(view, scope=scope)
         return view
 
     return decorate

@@ -63,13 +63,14 @@ def events_redispatch(older_than: int) -> None:
 
 
 @notifications_cli.command("flush")
-def notifications_flush() -> None:
+@click.option("--include-failed", is_flag=True, help="Also retry messages that used up their attempts.")
+def notifications_flush(include_failed: bool) -> None:
     """Send every pending email in the outbox (e.g. after configuring SMTP_URL)."""
     from app import notifications
 
     count = 0
     for tenant_id in each_tenant():
-        for message in notifications.pending():
+        for message in notifications.pending(include_failed=include_failed):
             jobs.enqueue(notifications.send, tenant_id, str(message.id))
             count += 1
     click.echo(f"enqueued {count} email(s)")

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ForeignKeyConstraint, Index, String, UniqueConstraint, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock, jobs, transactions
@@ -99,15 +100,20 @@ def dispatch(event_id: str) -> None:
         return
     failed = None
     for key, fn in handlers_for(event.name):
-        done = db.session.scalar(
-            select(EventDelivery.id).where(EventDelivery.event_id == event.id, EventDelivery.handler == key)
-        )
-        if done:
+        if _delivered(event.id, key):
             continue
         try:
             fn(event)
             db.session.add(EventDelivery(event_id=event.id, handler=key))
             transactions.commit()
+        except IntegrityError as exc:
+            # Usually a concurrent dispatch of the same event delivered this handler first:
+            # its effect committed with that delivery, ours is rolled back with this one.
+            transactions.rollback()
+            event = db.session.get(OutboxEvent, uuid.UUID(event_id))
+            if not _delivered(event.id, key):
+                log.exception("event handler failed", extra={"event": event.name, "handler": key})
+                failed = f"{key}: {exc!r}"[:2000]
         except Exception as exc:  # recorded below, retried by the job runner
             transactions.rollback()
             log.exception("event handler failed", extra={"event": event.name, "handler": key})
@@ -121,6 +127,15 @@ def dispatch(event_id: str) -> None:
     event.dispatched_at = clock.now()
     event.last_error = None
     transactions.commit()
+
+
+def _delivered(event_id: uuid.UUID, key: str) -> bool:
+    return (
+        db.session.scalar(
+            select(EventDelivery.id).where(EventDelivery.event_id == event_id, EventDelivery.handler == key)
+        )
+        is not None
+    )
 
 
 def pending(older_than: timedelta = timedelta(minutes=1)) -> list[OutboxEvent]:

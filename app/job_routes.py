@@ -20,6 +20,7 @@ jobs_blp = make_blueprint("jobs", __name__, "Background jobs (imports, exports).
 class JobResource(MethodView):
     @require_scope("jobs:read")
     @jobs_blp.response(200, JobSchema)
+    @jobs_blp.alt_response(404, description="No such job, or not one the caller may see.")
     def get(self, job_id: uuid.UUID):
         """A job's status, progress and result. Members see their own jobs, staff all."""
         job = db.session.get(Job, job_id)

@@ -2,20 +2,30 @@
 
 Job functions are plain module-level functions that take ids (strings), never ORM objects;
 :func:`execute` runs them inside an app context with the job's tenant activated, in one
-transaction. Long-running, user-visible work is a tracked :class:`Job` whose status, progress
-and result clients read at ``GET /jobs/{id}``.
+transaction of their own. Long-running, user-visible work is a tracked :class:`Job` whose
+status, progress and result clients read at ``GET /jobs/{id}``.
+
+An inline job runs exactly as a worker would run it: in a fresh context (no request, no
+principal, no unscoped opt-out inherited from the caller) and in a session of its own, so it
+never touches the caller's session or transaction.
+
+Failed RQ jobs are retried after ``JOB_RETRY_INTERVALS`` seconds (default
+:data:`RETRY_INTERVALS`; ``[0]`` retries at once, ``[]`` never); inline jobs are not retried
+(``flask events redispatch`` and ``flask notifications flush`` pick up what is left).
 """
 
 from __future__ import annotations
 
+import contextvars
 import importlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -25,6 +35,9 @@ from app.db import Base, IdMixin, TenantOwned, db
 log = logging.getLogger(__name__)
 
 RETRY_INTERVALS = [10, 60, 300]
+
+#: True while a job runs inline (no RQ job around it, so no retry will follow).
+_inline: contextvars.ContextVar[bool] = contextvars.ContextVar("inline_job", default=False)
 
 
 class Job(IdMixin, TenantOwned, Base):
@@ -54,40 +67,74 @@ def _resolve(path: str) -> Callable:
     return target
 
 
+def retry_intervals(app: Flask | None = None) -> list[int]:
+    """Seconds to wait before each retry of a failed RQ job."""
+    app = app or current_app
+    return [int(i) for i in app.config.get("JOB_RETRY_INTERVALS", RETRY_INTERVALS)]
+
+
+def max_attempts(app: Flask | None = None) -> int:
+    """How often a job runs at most: the first attempt plus its retries."""
+    return len(retry_intervals(app)) + 1
+
+
 def enqueue(fn: Callable, tenant_id: uuid.UUID, *args: str, job_id: str | None = None) -> None:
     """Run ``fn(*args)`` for ``tenant_id`` in the background (call after commit)."""
     app = current_app._get_current_object()
-    redis_url = app.config.get("REDIS_URL")
-    if not redis_url:
-        try:
-            execute(_path(fn), str(tenant_id), list(args))
-        except Exception:
-            log.exception("inline job failed", extra={"job": _path(fn)})
+    if not app.config.get("REDIS_URL"):
+        run_inline(app, _path(fn), str(tenant_id), list(args))
         return
     from rq import Queue, Retry
 
-    queue = Queue(app.config["RQ_QUEUE"], connection=redis_connection(redis_url))
+    intervals = retry_intervals(app)
+    queue = Queue(app.config["RQ_QUEUE"], connection=queue_connection(app))
     queue.enqueue(
         execute,
         _path(fn),
         str(tenant_id),
         list(args),
         job_id=job_id,
-        retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+        retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
         failure_ttl=7 * 24 * 3600,
     )
 
 
-def redis_connection(url: str):
-    from redis import Redis
+def run_inline(app: Flask, fn_path: str, tenant_id: str, args: list[str]) -> None:
+    """Run a job now, isolated like a worker would run it; failures are logged, not raised."""
 
-    return Redis.from_url(url)
+    def run() -> None:
+        _inline.set(True)
+        _run(app, fn_path, tenant_id, args)
+
+    try:
+        contextvars.Context().run(run)
+    except Exception:
+        log.exception("inline job failed", extra={"job": fn_path})
+
+
+_connections: dict[str, Any] = {}
+
+
+def redis_connection(url: str):
+    """One client (and connection pool) per Redis URL and process."""
+    connection = _connections.get(url)
+    if connection is None:
+        from redis import Redis
+
+        connection = _connections[url] = Redis.from_url(url)
+    return connection
+
+
+def queue_connection(app: Flask):
+    """The Redis client jobs are enqueued on (``app.extensions["rq_connection"]`` if set)."""
+    injected = app.extensions.get("rq_connection")
+    return injected if injected is not None else redis_connection(app.config["REDIS_URL"])
 
 
 _worker_app = None
 
 
-def _app():
+def _app() -> Flask:
     global _worker_app
     if has_app_context():
         return current_app._get_current_object()
@@ -100,7 +147,11 @@ def _app():
 
 def execute(fn_path: str, tenant_id: str, args: list[str]) -> None:
     """The one entry point RQ workers call: app context, tenant, one transaction."""
-    with _app().app_context(), tenancy.scope(uuid.UUID(tenant_id)):
+    _run(_app(), fn_path, tenant_id, args)
+
+
+def _run(app: Flask, fn_path: str, tenant_id: str, args: list[str]) -> None:
+    with _own_session(), app.app_context(), tenancy.scope(uuid.UUID(tenant_id)):
         fn = _resolve(fn_path)
         try:
             fn(*args)
@@ -108,6 +159,34 @@ def execute(fn_path: str, tenant_id: str, args: list[str]) -> None:
         except Exception:
             transactions.rollback()
             raise
+
+
+@contextmanager
+def _own_session() -> Iterator[None]:
+    """Give the job a session of its own and put the caller's back afterwards.
+
+    The session is thread-local, so without this an inline job would share (and, when its
+    app context ends, close) the session of the request or job that enqueued it.
+    """
+    registry = db.session.registry
+    outer = registry() if registry.has() else None
+    registry.clear()
+    try:
+        yield
+    finally:
+        db.session.remove()
+        if outer is not None:
+            registry.set(outer)
+
+
+def will_retry() -> bool:
+    """Whether RQ runs the current job again if it fails now (never for inline jobs)."""
+    if _inline.get():
+        return False
+    from rq import get_current_job
+
+    rq_job = get_current_job()
+    return bool(rq_job is not None and rq_job.retries_left)
 
 
 def submit(kind: str, fn: Callable, *args: str, created_by: uuid.UUID | None = None) -> Job:
@@ -121,18 +200,26 @@ def submit(kind: str, fn: Callable, *args: str, created_by: uuid.UUID | None = N
 
 
 def run_tracked(fn_path: str, job_id: str, *args: str) -> None:
-    """Job: run a tracked job's function as ``fn(job, *args)`` and record the outcome."""
+    """Job: run a tracked job's function as ``fn(job, *args)`` and record the outcome.
+
+    A failure that RQ will retry leaves the job ``queued`` (with the error); the last one
+    marks it ``failed``.
+    """
     job = db.session.get(Job, uuid.UUID(job_id))
     if job is None or job.status == "finished":
         return
-    job.status, job.started_at, job.error = "started", clock.now(), None
+    job.status, job.started_at, job.error, job.finished_at = "started", clock.now(), None, None
     transactions.commit()
     try:
         result = _resolve(fn_path)(job, *args)
     except Exception as exc:
         transactions.rollback()
         job = db.session.get(Job, uuid.UUID(job_id))
-        job.status, job.error, job.finished_at = "failed", repr(exc)[:2000], clock.now()
+        job.error = repr(exc)[:2000]
+        if will_retry():
+            job.status = "queued"
+        else:
+            job.status, job.finished_at = "failed", clock.now()
         transactions.commit()
         raise
     job.status, job.progress, job.result, job.finished_at = "finished", 100, result, clock.now()

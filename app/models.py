@@ -6,7 +6,7 @@ from app.idempotency import IdempotencyKey  # noqa: F401
 from app.jobs import Job  # noqa: F401
 from app.notifications import EmailMessage  # noqa: F401
 from tenants.audit import AuditEvent  # noqa: F401
-from tenants.models import Member, Tenant  # noqa: F401
+from tenants.models import ConsentRecord, Invitation, Member, MemberImport, SocialAccount, Tenant  # noqa: F401
 from tenants.tokens import ApiToken  # noqa: F401
 
 metadata = Base.metadata

@@ -14,14 +14,14 @@ import smtplib
 import uuid
 from datetime import datetime
 from email.message import EmailMessage as MimeMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, parseaddr
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import String, Text, UniqueConstraint, select
+from sqlalchemy import String, Text, UniqueConstraint, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app import clock, jobs, transactions
+from app import clock, jobs, tenancy, transactions
 from app.db import Base, IdMixin, TenantOwned, db
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ class EmailMessage(IdMixin, TenantOwned, Base):
 def queue_email(to: str, subject: str, body: str, *, kind: str, dedupe_key: str | None = None) -> EmailMessage:
     """Put an email in the outbox; it is sent after the transaction commits."""
     key = dedupe_key or uuid.uuid4().hex
+    subject = _one_line(subject)
     existing = db.session.scalar(select(EmailMessage).where(EmailMessage.dedupe_key == key))
     if existing is not None:
         return existing
@@ -58,9 +59,19 @@ def queue_email(to: str, subject: str, body: str, *, kind: str, dedupe_key: str 
     return message
 
 
+def _one_line(subject: str) -> str:
+    """A subject fit for one header line (no CR/LF from user-supplied text) and the column."""
+    return " ".join(subject.split())[:300]
+
+
 def send(message_id: str) -> None:
-    """Job: deliver one outbox message (a sent message is never sent again)."""
-    message = db.session.get(EmailMessage, uuid.UUID(message_id))
+    """Job: deliver one outbox message (a sent message is never sent again).
+
+    The row is locked while the message goes out, so a retry and a flush that race each other
+    cannot both send it. A message whose headers cannot be encoded fails at once; one the
+    server refuses stays ``pending`` until it has used up its attempts (``failed``).
+    """
+    message = db.session.get(EmailMessage, uuid.UUID(message_id), with_for_update=True)
     if message is None or message.status == "sent":
         return
     smtp_url = current_app.config.get("SMTP_URL")
@@ -68,12 +79,17 @@ def send(message_id: str) -> None:
         log.info("email kept in outbox (no SMTP_URL)", extra={"email_id": message_id, "kind": message.kind})
         return
     message.attempts += 1
-    mime = _mime(message, current_app.config["MAIL_FROM"])
+    try:
+        mime = _mime(message, current_app.config["MAIL_FROM"])
+    except (ValueError, TypeError) as exc:  # not retryable: the stored message is malformed
+        message.status, message.last_error = "failed", repr(exc)[:2000]
+        log.warning("email cannot be built", extra={"email_id": message_id, "kind": message.kind})
+        return
     try:
         deliver(smtp_url, mime)
     except (OSError, smtplib.SMTPException) as exc:
         message.last_error = repr(exc)[:2000]
-        message.status = "failed" if message.attempts >= len(jobs.RETRY_INTERVALS) + 1 else "pending"
+        message.status = "failed" if message.attempts >= jobs.max_attempts() else "pending"
         transactions.commit()
         raise
     message.status, message.sent_at, message.message_id = "sent", clock.now(), mime["Message-ID"]
@@ -85,9 +101,18 @@ def _mime(message: EmailMessage, sender: str) -> MimeMessage:
     mime["From"] = sender
     mime["To"] = message.to_address
     mime["Subject"] = message.subject
-    mime["Message-ID"] = make_msgid(idstring=str(message.id))
-    mime.set_content(message.body_text)
+    mime["Date"] = format_datetime(clock.now())
+    # Derived from the outbox id: a message re-sent after a crash keeps its Message-ID, so
+    # receiving systems can recognise the duplicate.
+    mime["Message-ID"] = f"<{message.id}@{_domain(sender)}>"
+    mime.set_content(message.body_text, cte="quoted-printable")
     return mime
+
+
+def _domain(address: str) -> str:
+    _, addr = parseaddr(address)
+    domain = addr.rpartition("@")[2].strip()
+    return domain or "localhost"
 
 
 def deliver(smtp_url: str, mime: MimeMessage, timeout: float = 10.0) -> None:
@@ -107,6 +132,68 @@ def deliver(smtp_url: str, mime: MimeMessage, timeout: float = 10.0) -> None:
         client.send_message(mime)
 
 
-def pending() -> list[EmailMessage]:
-    """Messages of the current tenant still waiting to be sent."""
-    return list(db.session.scalars(select(EmailMessage).where(EmailMessage.status == "pending")))
+def pending(*, include_failed: bool = False) -> list[EmailMessage]:
+    """Messages of the current tenant still waiting to be sent (and those given up on)."""
+    statuses = ["pending", "failed"] if include_failed else ["pending"]
+    return list(
+        db.session.scalars(
+            select(EmailMessage).where(EmailMessage.status.in_(statuses)).order_by(EmailMessage.created_at)
+        )
+    )
+
+
+def queue_bulk(messages: list[dict]) -> int:
+    """Queue many emails at once (imports): one insert, one sending job after the commit.
+
+    Each message is a dict with ``to``, ``subject``, ``body``, ``kind`` and ``dedupe_key``;
+    keys already in the outbox are skipped. Returns how many were queued.
+    """
+    if not messages:
+        return 0
+    keys = [m["dedupe_key"] for m in messages]
+    known = set(db.session.scalars(select(EmailMessage.dedupe_key).where(EmailMessage.dedupe_key.in_(keys))))
+    unique = []
+    for m in messages:  # the first of several messages with one key wins, as with queue_email
+        if m["dedupe_key"] not in known:
+            known.add(m["dedupe_key"])
+            unique.append(m)
+    tenant_id = tenancy.require()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "tenant_id": tenant_id,
+            "to_address": m["to"],
+            "subject": _one_line(m["subject"]),
+            "body_text": m["body"],
+            "kind": m["kind"],
+            "dedupe_key": m["dedupe_key"],
+            "status": "pending",
+            "attempts": 0,
+            "created_at": clock.now(),
+        }
+        for m in unique
+    ]
+    if not rows:
+        return 0
+    db.session.execute(insert(EmailMessage.__table__), rows)
+    ids = ",".join(str(row["id"]) for row in rows)
+    transactions.on_commit(lambda: jobs.enqueue(send_many, tenant_id, ids))
+    return len(rows)
+
+
+def send_many(message_ids: str) -> None:
+    """Job: deliver a batch of outbox messages; each is committed on its own."""
+    ids = [i for i in message_ids.split(",") if i]
+    if not current_app.config.get("SMTP_URL"):
+        log.info("emails kept in outbox (no SMTP_URL)", extra={"emails": len(ids)})
+        return
+    failures = 0
+    for message_id in ids:
+        try:
+            send(message_id)
+            transactions.commit()
+        except Exception:
+            transactions.rollback()
+            failures += 1
+    if failures:
+        raise RuntimeError(f"{failures} of {len(ids)} emails not delivered; retrying the batch")

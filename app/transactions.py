@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from app.db import db
+from sqlalchemy import event
+
+from app.db import TenantSession, db
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,13 @@ def commit() -> None:
             callback()
         except Exception:  # the commit stands; the callback's own retry path recovers
             log.exception("after-commit callback failed", extra={"callback": repr(callback)})
+
+
+@event.listens_for(TenantSession, "after_soft_rollback")
+def _drop_callbacks_on_rollback(session, previous_transaction) -> None:
+    """A rolled-back transaction runs none of its callbacks, however it was rolled back."""
+    if not previous_transaction.nested:
+        session.info.pop(_CALLBACKS, None)
 
 
 def rollback() -> None:

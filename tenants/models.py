@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, UniqueConstraint
+import uuid
+
+from sqlalchemy import ForeignKeyConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app import clock
 from app.db import Base, IdMixin, TenantOwned, TimestampMixin
 
 INDUSTRIES = ("generic", "healthcare", "medtech", "pharma", "finance", "public")
 GOVERNANCE_MODES = ("empowerment", "containment")
 MEMBER_STATUSES = ("invited", "active", "paused", "offboarded")
+SOCIAL_PLATFORMS = ("linkedin", "x", "facebook", "instagram", "tiktok", "youtube", "xing", "pinterest")
 
 
 class Tenant(IdMixin, TimestampMixin, Base):
@@ -37,6 +41,9 @@ class Member(IdMixin, TenantOwned, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
         UniqueConstraint("tenant_id", "email"),
+        Index("ix_members_tenant_created", "tenant_id", "created_at", "id"),
+        Index("ix_members_tenant_status", "tenant_id", "status"),
+        Index("ix_members_tenant_department", "tenant_id", "department", "created_at", "id"),
     )
 
     email: Mapped[str] = mapped_column(String(254))
@@ -49,3 +56,72 @@ class Member(IdMixin, TenantOwned, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(20), default="invited")
     leaderboard_visible: Mapped[bool] = mapped_column(default=False)
     participation_consent_at: Mapped[datetime | None]
+    headline: Mapped[str | None] = mapped_column(String(220))
+    bio: Mapped[str | None] = mapped_column(Text)
+    photo_url: Mapped[str | None] = mapped_column(String(500))
+    activated_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]
+    pause_reason: Mapped[str | None] = mapped_column(String(30))  # consent_withdrawn | staff
+    offboarded_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(set(self.roles) & set(roles))
+
+
+def _member_fk() -> ForeignKeyConstraint:
+    """Composite key into members: a child row can never point into another tenant."""
+    return ForeignKeyConstraint(["tenant_id", "member_id"], ["members.tenant_id", "members.id"], ondelete="CASCADE")
+
+
+class Invitation(IdMixin, TenantOwned, Base):
+    """A single-use invitation secret (stored hashed) that lets an employee join and consent."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("tenant_id", "id"), _member_fk(), Index("ix_invitations_member", "tenant_id", "member_id"))
+
+    member_id: Mapped[uuid.UUID]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class ConsentRecord(IdMixin, TenantOwned, Base):
+    """Append-only history of a member's consent: every change with its time and source."""
+
+    __tablename__ = "consent_records"
+    __table_args__ = (UniqueConstraint("tenant_id", "id"), _member_fk(), Index("ix_consent_member", "tenant_id", "member_id", "created_at"))
+
+    member_id: Mapped[uuid.UUID]
+    participation: Mapped[bool]
+    leaderboard_visible: Mapped[bool]
+    source: Mapped[str] = mapped_column(String(30))  # invitation | self | signup
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class SocialAccount(IdMixin, TenantOwned, TimestampMixin, Base):
+    """A member's account on a social network, with its audience size (potential reach)."""
+
+    __tablename__ = "social_accounts"
+    __table_args__ = (UniqueConstraint("tenant_id", "id"), UniqueConstraint("tenant_id", "member_id", "platform"), _member_fk())
+
+    member_id: Mapped[uuid.UUID]
+    platform: Mapped[str] = mapped_column(String(20))
+    handle: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str | None] = mapped_column(String(500))
+    followers: Mapped[int] = mapped_column(default=0)
+
+
+class MemberImport(IdMixin, TenantOwned, Base):
+    """An uploaded CSV waiting for (or processed by) its import job; content is cleared after."""
+
+    __tablename__ = "member_imports"
+    __table_args__ = (UniqueConstraint("tenant_id", "id"),)
+
+    job_id: Mapped[uuid.UUID | None]
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -31,15 +31,14 @@ signup_blp = make_blueprint("signup", __name__, "Self-service creation of a tena
 tenant_blp = make_blueprint("tenant", __name__, "The caller's tenant: settings, seats, governance mode.")
 tokens_blp = make_blueprint("tokens", __name__, "The caller's API tokens.")
 audit_blp = make_blueprint("audit", __name__, "The tenant's audit log.")
-me_blp = make_blueprint("me", __name__, "The calling member.")
 
 
 @signup_blp.route("/signup")
 class Signup(MethodView):
     @public
-    @signup_blp.doc(security=[])
     @signup_blp.arguments(SignupSchema)
     @signup_blp.response(201, SignupResultSchema)
+    @signup_blp.alt_response(404, description="Signup is disabled on this server.")
     @signup_blp.alt_response(409, description="The slug is taken.")
     def post(self, payload):
         """Create a tenant, its owner and the owner's first token.
@@ -62,7 +61,7 @@ class TenantResource(MethodView):
         return services.tenant_view(services.current_tenant())
 
     @require_scope("tenant:write")
-    @tenant_blp.arguments(TenantUpdateSchema)
+    @tenant_blp.arguments(TenantUpdateSchema, required=False)
     @tenant_blp.response(200, TenantSchema)
     def patch(self, changes):
         """Change the tenant's name or settings (owner, admin). Settings are merged."""
@@ -92,7 +91,7 @@ class Tokens(MethodView):
         return tokens.for_member(current_principal().member_id)
 
     @require_scope("self")
-    @tokens_blp.arguments(TokenCreateSchema)
+    @tokens_blp.arguments(TokenCreateSchema, required=False)
     @tokens_blp.response(201, NewTokenSchema)
     def post(self, payload):
         """Create a token for the caller; the secret is in this response only."""
@@ -111,6 +110,7 @@ def _token_fields(token: tokens.ApiToken) -> dict:
 class TokenResource(MethodView):
     @require_scope("self")
     @tokens_blp.response(204)
+    @tokens_blp.alt_response(404, description="No live token of the caller has this id.")
     def delete(self, token_id: uuid.UUID):
         """Revoke one of the caller's tokens."""
         token = tokens.get_own(current_principal().member_id, token_id)
@@ -129,19 +129,7 @@ class AuditEvents(MethodView):
         return audit.page(args["cursor"], args["limit"], args["action"])
 
 
-@me_blp.route("/me")
-class Me(MethodView):
-    @require_scope("self")
-    @me_blp.response(200, MemberSchema)
-    def get(self):
-        """The calling member."""
-        member = db.session.get(Member, current_principal().member_id)
-        if member is None:
-            abort(404)
-        return member
-
-
-BLUEPRINTS = (signup_blp, tenant_blp, tokens_blp, audit_blp, me_blp)
+BLUEPRINTS = (signup_blp, tenant_blp, tokens_blp, audit_blp)
 
 
 def init_app(app) -> None:

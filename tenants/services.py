@@ -6,17 +6,16 @@ from typing import Any
 
 from flask import current_app
 from flask_smorest import abort
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from app import tenancy
+from app import clock, tenancy
 from app.auth import Principal
 from app.db import db
-from tenants import audit, tokens
+from tenants import audit, consent, tokens
 from tenants.models import Member, Tenant
 from tenants.policy import default_mode, effective_policy
 from tenants.schemas import DEFAULT_SETTINGS
-
-SEAT_STATUSES = ("invited", "active")
+from tenants.seats import seats_used
 
 
 def signup(organization: dict[str, Any], owner: dict[str, Any]) -> tuple[Tenant, Member, str]:
@@ -51,8 +50,6 @@ def signup(organization: dict[str, Any], owner: dict[str, Any]) -> tuple[Tenant,
 
 def create_owner(tenant: Tenant, email: str, name: str) -> Member:
     """The first member of a tenant: an active owner (signing up is their own consent)."""
-    from app import clock
-
     member = Member(
         tenant_id=tenant.id,
         email=email.strip().lower(),
@@ -60,10 +57,11 @@ def create_owner(tenant: Tenant, email: str, name: str) -> Member:
         roles=["owner"],
         status="active",
         locale=tenant.settings.get("default_locale", "de"),
-        participation_consent_at=clock.now(),
+        activated_at=clock.now(),
     )
     db.session.add(member)
     db.session.flush()
+    consent.record(member, participation=True, leaderboard_visible=False, source="signup")
     return member
 
 
@@ -72,10 +70,6 @@ def current_tenant() -> Tenant:
     if tenant is None:
         abort(404)
     return tenant
-
-
-def seats_used() -> int:
-    return db.session.scalar(select(func.count()).select_from(Member).where(Member.status.in_(SEAT_STATUSES))) or 0
 
 
 def tenant_view(tenant: Tenant) -> dict[str, Any]:

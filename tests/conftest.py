@@ -20,6 +20,9 @@ from app.config import _normalise_db_url
 from app.db import db
 from app.models import metadata
 
+#: Fixtures for jobs, the worker and SMTP: fake_rq, rq_setup, smtp_server.
+pytest_plugins = ["tests.jobs_fixtures"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 API = "/api/v1"
 

@@ -1,0 +1,85 @@
+"""Shared set-up for benchmark scripts: a fresh migrated database, an app, a tenant.
+
+Benchmarks run on PostgreSQL (``BENCH_DATABASE_URL``, default the local server's
+``cip_bench`` database); when it is unreachable they say so and fall back to SQLite.
+Figures are printed next to a baseline measured in the same run, never asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from app import create_app, migrate  # noqa: E402
+from app.config import _normalise_db_url  # noqa: E402
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/cip_bench"
+
+
+def fresh_database() -> str:
+    url = _normalise_db_url(os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    if url.startswith("postgresql"):
+        target = make_url(url)
+        try:
+            admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+                connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+            admin.dispose()
+        except Exception as exc:
+            print(f"PostgreSQL unreachable ({exc.__class__.__name__}); falling back to SQLite")
+            url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    migrate.upgrade(url)
+    return url
+
+
+def make_app(url: str):
+    return create_app({"DATABASE_URL": url, "SIGNUP_ENABLED": True, "LOG_LEVEL": "ERROR", "REDIS_URL": None, "SMTP_URL": None})
+
+
+def signup(client, slug: str) -> dict:
+    response = client.post(
+        "/api/v1/signup",
+        json={"organization": {"name": slug.title(), "slug": slug, "industry": "medtech"}, "owner": {"email": f"owner@{slug}.example", "name": "Owner"}},
+    )
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    return {"tenant_id": body["tenant"]["id"], "token": body["token"]}
+
+
+def set_seat_limit(url: str, limit: int) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE tenants SET seat_limit = :limit"), {"limit": limit})
+    engine.dispose()
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return statistics.median(ordered), p95
+
+
+def timed(fn) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def analyze(url: str) -> None:
+    """Vacuum and refresh statistics after a bulk load, as autovacuum would in production."""
+    if not url.startswith("postgresql"):
+        return
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+    engine.dispose()

@@ -1,0 +1,57 @@
+"""``GET /members?page_size=100`` over 50,000 members: p50/p95 next to ``GET /healthz``.
+
+Run: ``make bench`` or ``.venv/bin/python bench/members_list.py [members] [requests]``.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+
+from common import analyze, fresh_database, make_app, percentiles, set_seat_limit, signup
+from members_import import raw_insert, rows
+
+
+def sample(client, path: str, headers: dict, count: int) -> list[float]:
+    timings = []
+    for _ in range(count):
+        start = time.perf_counter()
+        response = client.get(path() if callable(path) else path, headers=headers)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, response.get_json()
+    return timings
+
+
+def main(members: int, requests: int) -> None:
+    url = fresh_database()
+    app = make_app(url)
+    client = app.test_client()
+    tenant = signup(client, "listing-bench")
+    other = signup(client, "other-tenant")
+    set_seat_limit(url, members + 10)
+    raw_insert(url, tenant["tenant_id"], rows(members, "listing.example"))
+    raw_insert(url, other["tenant_id"], rows(members // 5, "other.example"))
+    analyze(url)
+    headers = {"Authorization": f"Bearer {tenant['token']}"}
+    pages = members // 100
+    rng = random.Random(7)
+    sample(client, "/healthz", {}, 20)  # warm-up
+    health = sample(client, "/healthz", {}, requests)
+    listing = sample(client, lambda: f"/api/v1/members?page_size=100&page={rng.randint(1, pages)}", headers, requests)
+    filtered = sample(client, lambda: f"/api/v1/members?page_size=100&department=Vertrieb&page={rng.randint(1, pages // 5)}", headers, requests)
+    print(f"database: {url.split('@')[-1]}; {members:,} members (+{members // 5:,} in another tenant); {requests} requests each")
+    print(f"{'endpoint':<46} {'p50 ms':>8} {'p95 ms':>8} {'p50 / healthz':>14}")
+    base_p50, _ = percentiles(health)
+    for label, timings in (
+        ("GET /healthz", health),
+        ("GET /members?page_size=100&page=N", listing),
+        ("GET /members?page_size=100&department=...", filtered),
+    ):
+        p50, p95 = percentiles(timings)
+        print(f"{label:<46} {p50:>8.2f} {p95:>8.2f} {p50 / base_p50:>14.1f}")
+
+
+if __name__ == "__main__":
+    args = [int(a) for a in sys.argv[1:]]
+    main(args[0] if args else 50_000, args[1] if len(args) > 1 else 200)

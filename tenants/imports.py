@@ -1,0 +1,236 @@
+"""CSV import of members as a background job.
+
+Accepts what spreadsheets export: UTF-8 with or without BOM, comma or semicolon separated,
+header names in any case. Idempotent by email: a second import updates, never duplicates.
+Valid rows are imported while invalid ones are reported with their row number (the header is
+row 1, as a spreadsheet shows it). Writes go in batches so 50,000 rows stay fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_smorest import abort
+from marshmallow import ValidationError
+from marshmallow.validate import Email
+from sqlalchemy import insert, select
+
+from app import auth, clock, jobs
+from app.db import db
+from app.jobs import Job
+from tenants import audit, invitations
+from tenants.models import Invitation, Member, MemberImport, Tenant
+from tenants.seats import seats_used
+from tenants.services import current_tenant
+
+MAX_ROWS = 50_000
+BATCH_SIZE = 1_000
+COLUMNS = ("email", "name", "department", "location", "locale", "title", "roles")
+REQUIRED_COLUMNS = ("email", "name")
+LOCALES = ("de", "en")
+FIELD_LIMITS = {"name": 200, "department": 100, "location": 100, "title": 200}
+_ROLE_SPLIT = re.compile(r"[|;,\s]+")
+_valid_email = Email()
+
+
+def decode(raw: bytes) -> str:
+    """The upload as text, or 422 saying why it is not a CSV file."""
+    if not raw.strip():
+        abort(422, errors={"files": {"file": ["The file is empty."]}})
+    if b"\x00" in raw[:4096]:
+        abort(422, errors={"files": {"file": ["This is a binary file, not CSV text."]}})
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        abort(422, errors={"files": {"file": ["The file is not UTF-8 text; export it as CSV UTF-8."]}})
+
+
+def _reader(text: str) -> tuple[list[str], Any]:
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip().lower() for h in next(reader, [])]
+    return header, reader
+
+
+def inspect(text: str) -> int:
+    """Check the header and size before accepting the upload; returns the number of rows."""
+    try:
+        header, reader = _reader(text)
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        if missing:
+            found = ", ".join(h for h in header if h) or "none"
+            abort(422, errors={"files": {"file": [f"The header must name the columns {', '.join(REQUIRED_COLUMNS)} (found: {found})."]}})
+        rows = sum(1 for row in reader if any(cell.strip() for cell in row))
+    except csv.Error as exc:
+        abort(422, errors={"files": {"file": [f"Not readable as CSV: {exc}."]}})
+    if rows == 0:
+        abort(422, errors={"files": {"file": ["The file has a header but no rows."]}})
+    if rows > MAX_ROWS:
+        abort(422, errors={"files": {"file": [f"{rows} rows; at most {MAX_ROWS} per import."]}})
+    return rows
+
+
+def submit(filename: str, raw: bytes, actor: auth.Principal) -> Job:
+    """Validate the upload, keep it, and start the import job (after commit)."""
+    text = decode(raw)
+    inspect(text)
+    upload = MemberImport(filename=filename[:255] or "members.csv", content=text, created_by=actor.member_id)
+    db.session.add(upload)
+    db.session.flush()
+    job = jobs.submit("members.import", run, str(upload.id), created_by=actor.member_id)
+    upload.job_id = job.id
+    return job
+
+
+@dataclass
+class Outcome:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def error(self, row: int, message: str) -> None:
+        self.errors.append({"row": row, "message": message})
+
+
+def _clean(row_number: int, raw: dict[str, str]) -> dict[str, Any]:
+    """One row's values, or ValueError naming what is wrong."""
+    email = (raw.get("email") or "").strip().lower()
+    try:
+        _valid_email(email)
+    except ValidationError:
+        raise ValueError(f"'{email or '(empty)'}' is not a valid email address")
+    name = (raw.get("name") or "").strip()
+    if not name:
+        raise ValueError("name is missing")
+    values: dict[str, Any] = {"email": email, "name": name}
+    for column, limit in FIELD_LIMITS.items():
+        value = (raw.get(column) or "").strip() or None
+        if value and len(value) > limit:
+            raise ValueError(f"{column} is longer than {limit} characters")
+        values[column] = value if column != "name" else name
+    locale = (raw.get("locale") or "").strip().lower() or None
+    if locale and locale not in LOCALES:
+        raise ValueError(f"unknown locale '{locale}' (use {' or '.join(LOCALES)})")
+    values["locale"] = locale
+    roles_text = (raw.get("roles") or "").strip()
+    roles = sorted({r for r in _ROLE_SPLIT.split(roles_text.lower()) if r}) if roles_text else None
+    unknown = sorted(set(roles or []) - set(auth.ROLES))
+    if unknown:
+        raise ValueError(f"unknown role(s) {', '.join(unknown)} (known: {', '.join(auth.ROLES)})")
+    values["roles"] = roles
+    return values
+
+
+def _rows(text: str):
+    header, reader = _reader(text)
+    for row_number, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        yield row_number, {header[i]: cell for i, cell in enumerate(cells) if i < len(header) and header[i] in COLUMNS}
+
+
+def run(job: Job, import_id: str) -> dict[str, Any]:
+    """Job: import the rows of one upload; returns the counts and per-row errors."""
+    upload = db.session.get(MemberImport, uuid.UUID(import_id))
+    if upload is None or upload.content is None:
+        return {"created": 0, "updated": 0, "skipped": 0, "errors": [{"row": 0, "message": "upload no longer available"}]}
+    tenant = current_tenant()
+    importer = db.session.get(Member, upload.created_by) if upload.created_by else None
+    may_assign_roles = bool(importer and auth.scopes_for(importer.roles) & {"members:roles"})
+    outcome = Outcome()
+    seen: dict[str, int] = {}
+    valid: list[tuple[int, dict[str, Any]]] = []
+    for row_number, raw in _rows(upload.content):
+        try:
+            values = _clean(row_number, raw)
+        except ValueError as exc:
+            outcome.error(row_number, str(exc))
+            continue
+        if values["email"] in seen:
+            outcome.error(row_number, f"duplicate of row {seen[values['email']]} ({values['email']})")
+            continue
+        seen[values["email"]] = row_number
+        valid.append((row_number, values))
+    seats_left = tenant.seat_limit - seats_used()
+    total = max(len(valid), 1)
+    for start in range(0, len(valid), BATCH_SIZE):
+        batch = valid[start : start + BATCH_SIZE]
+        seats_left = _import_batch(batch, tenant, may_assign_roles, seats_left, outcome)
+        jobs.report_progress(job, 99 * (start + len(batch)) // total)
+    upload.content = None  # personal data is not kept longer than needed
+    result = {"created": outcome.created, "updated": outcome.updated, "skipped": outcome.skipped, "errors": outcome.errors}
+    audit.record(
+        "members.imported",
+        "member_import",
+        upload.id,
+        after={k: v for k, v in result.items() if k != "errors"} | {"error_rows": len(outcome.errors)},
+        actor_member_id=upload.created_by,
+    )
+    return result
+
+
+def _import_batch(batch, tenant: Tenant, may_assign_roles: bool, seats_left: int, outcome: Outcome) -> int:
+    emails = [values["email"] for _, values in batch]
+    existing = {m.email: m for m in db.session.scalars(select(Member).where(Member.email.in_(emails)))}
+    new_members: list[dict[str, Any]] = []
+    for row_number, values in batch:
+        member = existing.get(values["email"])
+        roles = values.pop("roles")
+        if member is None:
+            if roles and set(roles) - {"influencer"} and not may_assign_roles:
+                outcome.error(row_number, "only owners and admins assign roles other than influencer")
+                continue
+            if seats_left <= 0:
+                outcome.error(row_number, f"seat limit of {tenant.seat_limit} reached; member not created")
+                continue
+            seats_left -= 1
+            new_members.append(
+                {
+                    **values,
+                    "id": uuid.uuid4(),
+                    "tenant_id": tenant.id,
+                    "locale": values["locale"] or tenant.settings.get("default_locale", "de"),
+                    "roles": roles or ["influencer"],
+                    "status": "invited",
+                    "leaderboard_visible": False,
+                    "created_at": clock.now(),
+                    "updated_at": clock.now(),
+                }
+            )
+            continue
+        if member.status == "offboarded":
+            outcome.error(row_number, "member is offboarded; not changed")
+            continue
+        changed = False
+        if roles is not None and roles != sorted(member.roles):
+            if not may_assign_roles or "owner" in member.roles or "owner" in roles:
+                outcome.error(row_number, "roles of existing members change only through owners and admins, owners never by import")
+                continue
+            member.roles, changed = roles, True
+        for column in ("name", "department", "location", "title", "locale"):
+            value = values.get(column)
+            if value is not None and getattr(member, column) != value:
+                setattr(member, column, value)
+                changed = True
+        if changed:
+            outcome.updated += 1
+        else:
+            outcome.skipped += 1
+    if new_members:
+        db.session.execute(insert(Member.__table__), new_members)
+        invitation_rows, emails_out = [], []
+        for row in new_members:
+            invitation, email = invitations.prepare(row, tenant)
+            invitation_rows.append(invitation)
+            emails_out.append(email)
+        db.session.execute(insert(Invitation.__table__), invitation_rows)
+        invitations.send_prepared(emails_out)
+        outcome.created += len(new_members)
+    return seats_left

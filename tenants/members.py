@@ -1,0 +1,162 @@
+"""Member actions: invite, update, roles, lifecycle (invited -> active -> paused -> offboarded).
+
+Every action checks its preconditions, writes an audit row without personal data (ids, roles,
+departments, never names or emails) and leaves committing to the request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask_smorest import abort
+from sqlalchemy import Select, String, cast, func, or_, select
+
+from app import auth, clock
+from app.auth import Principal
+from app.db import db
+from tenants import audit, invitations, tokens
+from tenants.models import Member
+from tenants.seats import require_seats
+from tenants.services import current_tenant
+
+#: Fields an audit row may carry verbatim; other changed fields are listed by name only.
+AUDITABLE_FIELDS = ("roles", "department", "location", "locale", "title", "status")
+
+
+def get(member_id: uuid.UUID) -> Member:
+    member = db.session.get(Member, member_id)
+    if member is None:
+        abort(404, message="No such member.")
+    return member
+
+
+def get_by_email(email: str) -> Member | None:
+    return db.session.scalar(select(Member).where(Member.email == email.strip().lower()))
+
+
+def _check_role_grant(actor: Principal, roles: list[str]) -> None:
+    if set(roles) - {"influencer"} and not actor.has("members:roles"):
+        abort(403, message="Only owners and admins assign roles other than influencer.")
+    if "owner" in roles and "owner" not in actor.roles:
+        abort(403, message="Only an owner can make someone an owner.")
+
+
+def invite(data: dict[str, Any], actor: Principal) -> tuple[Member, str, Any]:
+    """Create an invited member and send the invitation. Returns (member, secret, invitation)."""
+    email = data["email"].strip().lower()
+    roles = sorted(set(data.get("roles") or ["influencer"]))
+    _check_role_grant(actor, roles)
+    if get_by_email(email) is not None:
+        abort(409, message="A member with this email already exists.", errors={"json": {"email": ["Already a member."]}})
+    require_seats(1)
+    tenant = current_tenant()
+    member = Member(
+        email=email,
+        name=data["name"],
+        department=data.get("department"),
+        location=data.get("location"),
+        locale=data.get("locale") or tenant.settings.get("default_locale", "de"),
+        title=data.get("title"),
+        roles=roles,
+        status="invited",
+    )
+    db.session.add(member)
+    db.session.flush()
+    invitation, secret = invitations.issue(member, tenant)
+    audit.record("member.invited", "member", member.id, after=_auditable(member))
+    return member, secret, invitation
+
+
+def _auditable(member: Member) -> dict[str, Any]:
+    return {field: getattr(member, field) for field in AUDITABLE_FIELDS}
+
+
+def owner_count() -> int:
+    owners = select(Member.id).where(Member.status != "offboarded", cast(Member.roles, String).like('%"owner"%'))
+    return db.session.scalar(select(func.count()).select_from(owners.subquery())) or 0
+
+
+def _guard_last_owner(member: Member) -> None:
+    if member.has_role("owner") and owner_count() <= 1:
+        abort(409, message="The last owner cannot be demoted or offboarded; make someone else owner first.")
+
+
+def require_not_offboarded(member: Member) -> None:
+    if member.status == "offboarded":
+        abort(409, message="The member is offboarded.")
+
+
+def update(member: Member, changes: dict[str, Any], actor: Principal) -> Member:
+    require_not_offboarded(member)
+    before = _auditable(member)
+    changed_personal = []
+    if "roles" in changes:
+        roles = sorted(set(changes["roles"]))
+        if not actor.has("members:roles"):
+            abort(403, message="Only owners and admins change roles.")
+        _check_role_grant(actor, roles)
+        if "owner" in member.roles and "owner" not in roles:
+            _guard_last_owner(member)
+        member.roles = roles
+    for field in ("name", "department", "location", "locale", "title"):
+        if field in changes and getattr(member, field) != changes[field]:
+            setattr(member, field, changes[field])
+            if field == "name":
+                changed_personal.append(field)
+    old, new = audit.changes(before, _auditable(member))
+    if new or changed_personal:
+        audit.record("member.updated", "member", member.id, before=old, after={**new, **({"changed": changed_personal} if changed_personal else {})})
+    return member
+
+
+def _set_status(member: Member, status: str, action: str, **extra) -> Member:
+    before = {"status": member.status}
+    member.status = status
+    audit.record(action, "member", member.id, before=before, after={"status": status, **extra})
+    return member
+
+
+def pause(member: Member, reason: str = "staff") -> Member:
+    if member.status != "active":
+        abort(409, message=f"Only active members can be paused (this one is {member.status}).")
+    member.paused_at, member.pause_reason = clock.now(), reason
+    return _set_status(member, "paused", "member.paused", reason=reason)
+
+
+def reactivate(member: Member) -> Member:
+    """Paused -> active, only while the member's own participation consent stands."""
+    if member.status != "paused":
+        abort(409, message=f"Only paused members can be reactivated (this one is {member.status}).")
+    if member.participation_consent_at is None or member.pause_reason == "consent_withdrawn":
+        abort(409, message="The member withdrew consent; only the member can rejoin by consenting again.")
+    require_seats(1)
+    member.paused_at, member.pause_reason = None, None
+    return _set_status(member, "active", "member.reactivated")
+
+
+def offboard(member: Member) -> Member:
+    """Offboard: revoke every token and open invitation, keep the member's history."""
+    require_not_offboarded(member)
+    _guard_last_owner(member)
+    tokens.revoke_all(member.id)
+    invitations.revoke_open(member.id)
+    member.offboarded_at = clock.now()
+    return _set_status(member, "offboarded", "member.offboarded")
+
+
+def list_query(filters: dict[str, Any]) -> Select:
+    """Members matching ``status``, ``role``, ``department`` and a free-text ``q``."""
+    statement = select(Member)
+    if filters.get("status"):
+        statement = statement.where(Member.status == filters["status"])
+    if filters.get("role"):
+        if filters["role"] not in auth.ROLES:
+            abort(422, errors={"query": {"role": ["Unknown role."]}})
+        statement = statement.where(cast(Member.roles, String).like(f'%"{filters["role"]}"%'))
+    if filters.get("department"):
+        statement = statement.where(Member.department == filters["department"])
+    if filters.get("q"):
+        needle = "%" + filters["q"].lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+        statement = statement.where(or_(func.lower(Member.name).like(needle), Member.email.like(needle)))
+    return statement.order_by(Member.created_at, Member.id)
