@@ -27,6 +27,7 @@ def _int(value: str | None, default: int) -> int:
 
 
 def _default_database_url() -> str:
+    INSTANCE_DIR.mkdir(exist_ok=True)
     return f"sqlite:///{INSTANCE_DIR / 'cip.db'}"
 
 
