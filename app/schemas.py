@@ -29,3 +29,17 @@ class JobSchema(ma.Schema):
     error = ma.fields.String(allow_none=True, metadata={"description": "Why it failed."})
     created_at = UTCDateTimeField(metadata={"description": "When it was submitted."})
     finished_at = UTCDateTimeField(allow_none=True, metadata={"description": "When it ended."})
+
+
+class StrictBoolean(ma.fields.Boolean):
+    """A JSON boolean only: ``0``, ``1`` and ``"yes"`` are rejected instead of coerced."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+def body_integer(**kwargs) -> ma.fields.Integer:
+    """An integer in a JSON body: ``2.5`` and ``"3"`` are rejected instead of truncated."""
+    return ma.fields.Integer(strict=True, **kwargs)

@@ -85,6 +85,7 @@ class MemberResource(MethodView):
     @require_scope("members:read")
     @members_blp.arguments(MemberUpdateSchema)
     @members_blp.response(200, MemberSchema)
+    @members_blp.alt_response(409, description="The member is offboarded, or this would remove the last owner.")
     def patch(self, changes, member_id: uuid.UUID):
         """Change a member (staff); roles only by owners and admins; the last owner stays."""
         return members.update(members.get(member_id), changes, current_principal())
@@ -94,6 +95,8 @@ def _lifecycle_route(path: str, action, summary: str, scope: str = "members:writ
     class Action(MethodView):
         @require_scope(scope)
         @members_blp.response(200, MemberSchema)
+        @members_blp.alt_response(402, description="Reactivating would exceed the seat limit.")
+        @members_blp.alt_response(409, description="The member's status does not allow this (or it is the last owner).")
         def post(self, member_id: uuid.UUID):
             return action(members.get(member_id))
 
@@ -113,6 +116,7 @@ _lifecycle_route("/members/<uuid:member_id>/erase", data_rights.erase, "Erase a 
 class MemberInvitations(MethodView):
     @require_scope("members:write")
     @members_blp.response(201, InvitationResultSchema)
+    @members_blp.alt_response(409, description="The member is not in status invited.")
     def post(self, member_id: uuid.UUID):
         """Send a new invitation to an invited member; earlier ones stop working."""
         invitation, secret = invitations.resend(members.get(member_id), current_tenant())
@@ -123,6 +127,7 @@ class MemberInvitations(MethodView):
 class MemberImports(MethodView):
     @require_scope("members:write")
     @members_blp.arguments(ImportUploadSchema, location="files")
+    @members_blp.doc(requestBody={"content": {"multipart/form-data": {"encoding": {"file": {"contentType": "text/csv"}}}}})
     @members_blp.response(202, ImportAcceptedSchema)
     def post(self, files):
         """Import members from CSV in the background; poll the job for progress and per-row errors.
@@ -141,6 +146,7 @@ class AcceptInvitation(MethodView):
     @invitations_blp.doc(security=[])
     @invitations_blp.arguments(AcceptInvitationSchema)
     @invitations_blp.response(200, AcceptResultSchema)
+    @invitations_blp.alt_response(404, description="No invitation has this token.")
     @invitations_blp.alt_response(410, description="The invitation was used, replaced or has expired.")
     def post(self, data):
         """Accept an invitation with your own consent; you become active and get a token."""
@@ -175,7 +181,7 @@ class Me(MethodView):
         return me_view(_me())
 
     @require_scope("self")
-    @profile_blp.arguments(MeUpdateSchema)
+    @profile_blp.arguments(MeUpdateSchema, required=False)
     @profile_blp.response(200, MeSchema)
     def patch(self, changes):
         """Change your name, locale and personal-brand profile."""
@@ -191,8 +197,10 @@ class MeConsent(MethodView):
         return consent.history(current_principal().member_id)
 
     @require_scope("self")
-    @profile_blp.arguments(ConsentUpdateSchema)
+    @profile_blp.arguments(ConsentUpdateSchema, required=False)
     @profile_blp.response(200, MeSchema)
+    @profile_blp.alt_response(402, description="Rejoining would exceed the seat limit.")
+    @profile_blp.alt_response(409, description="Offboarded members cannot change consent.")
     def put(self, data):
         """Change your consent; withdrawing participation pauses you (no posting, no ranking)."""
         member = consent.update_own(_me(), data.get("participation"), data.get("leaderboard_visible"))
@@ -210,6 +218,7 @@ class MySocialAccounts(MethodView):
     @require_scope("self")
     @profile_blp.arguments(SocialAccountCreateSchema)
     @profile_blp.response(201, SocialAccountSchema)
+    @profile_blp.alt_response(409, description="You already have an account on this platform.")
     def post(self, data):
         """Add a social account (one per platform) with its follower count."""
         return profiles.add_account(_me(), data)

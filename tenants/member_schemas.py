@@ -7,9 +7,21 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from app.auth import ROLES
-from app.schemas import UTCDateTimeField
+from app.schemas import StrictBoolean, UTCDateTimeField, body_integer
 from tenants.models import MEMBER_STATUSES, SOCIAL_PLATFORMS
 from tenants.schemas import LOCALES, MemberSchema
+
+#: An http(s) URL without spaces; documented as a pattern so clients and generators agree.
+HTTP_URL_PATTERN = r"^https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#][^\s]*)?$"
+
+
+def http_url(description: str) -> ma.fields.String:
+    return ma.fields.String(
+        validate=[validate.Length(max=500), validate.Regexp(HTTP_URL_PATTERN, error="Not an http(s) URL.")],
+        allow_none=True,
+        metadata={"description": description, "pattern": HTTP_URL_PATTERN},
+    )
+
 
 _roles = ma.fields.List(
     ma.fields.String(validate=validate.OneOf(ROLES)),
@@ -62,19 +74,18 @@ class InvitationResultSchema(ma.Schema):
     invitation = ma.fields.Nested(InvitationSecretSchema, metadata={"description": "The new invitation."})
 
 
-class ConsentSchema(ma.Schema):
-    participation = ma.fields.Boolean(required=True, metadata={"description": "I take part in the program (must be true to join)."})
-    leaderboard_visible = ma.fields.Boolean(load_default=False, metadata={"description": "Show my name on leaderboards."})
+class AcceptConsentSchema(ma.Schema):
+    participation = StrictBoolean(
+        required=True,
+        validate=validate.Equal(True, error="Participation is voluntary, and joining needs your consent (true)."),
+        metadata={"description": "I take part in the program; must be true to join."},
+    )
+    leaderboard_visible = StrictBoolean(load_default=False, metadata={"description": "Show my name on leaderboards."})
 
 
 class AcceptInvitationSchema(ma.Schema):
     token = ma.fields.String(required=True, validate=validate.Length(min=10, max=200), metadata={"description": "The invitation secret."})
-    consent = ma.fields.Nested(ConsentSchema, required=True, metadata={"description": "The member's own consent."})
-
-    @ma.validates("consent")
-    def _participation_required(self, value, **kwargs):
-        if value.get("participation") is not True:
-            raise ma.ValidationError({"participation": ["Participation is voluntary, and joining needs your consent (true)."]})
+    consent = ma.fields.Nested(AcceptConsentSchema, required=True, metadata={"description": "The member's own consent."})
 
 
 class AcceptResultSchema(ma.Schema):
@@ -83,8 +94,8 @@ class AcceptResultSchema(ma.Schema):
 
 
 class ConsentUpdateSchema(ma.Schema):
-    participation = ma.fields.Boolean(metadata={"description": "Take part (false pauses you: no posting, no ranking)."})
-    leaderboard_visible = ma.fields.Boolean(metadata={"description": "Appear by name on leaderboards."})
+    participation = StrictBoolean(metadata={"description": "Take part (false pauses you: no posting, no ranking)."})
+    leaderboard_visible = StrictBoolean(metadata={"description": "Appear by name on leaderboards."})
 
 
 class ConsentRecordSchema(ma.Schema):
@@ -97,7 +108,7 @@ class ConsentRecordSchema(ma.Schema):
 class ProfileSchema(ma.Schema):
     headline = ma.fields.String(validate=validate.Length(max=220), allow_none=True, metadata={"description": "One-line professional headline."})
     bio = ma.fields.String(validate=validate.Length(max=2000), allow_none=True, metadata={"description": "Short biography."})
-    photo_url = ma.fields.Url(schemes={"https", "http"}, validate=validate.Length(max=500), allow_none=True, metadata={"description": "Profile photo URL."})
+    photo_url = http_url("Profile photo URL (http or https).")
 
 
 class CompletenessSchema(ma.Schema):
@@ -122,14 +133,14 @@ class MeUpdateSchema(ma.Schema):
 class SocialAccountCreateSchema(ma.Schema):
     platform = ma.fields.String(required=True, validate=validate.OneOf(SOCIAL_PLATFORMS), metadata={"description": "The network."})
     handle = ma.fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"description": "Handle or profile name."})
-    url = ma.fields.Url(schemes={"https", "http"}, validate=validate.Length(max=500), allow_none=True, metadata={"description": "Profile URL."})
-    followers = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000_000), metadata={"description": "Followers or connections."})
+    url = http_url("Profile URL (http or https).")
+    followers = body_integer(load_default=0, validate=validate.Range(min=0, max=1_000_000_000), metadata={"description": "Followers or connections."})
 
 
 class SocialAccountUpdateSchema(ma.Schema):
     handle = ma.fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Handle."})
-    url = ma.fields.Url(schemes={"https", "http"}, validate=validate.Length(max=500), allow_none=True, metadata={"description": "Profile URL."})
-    followers = ma.fields.Integer(validate=validate.Range(min=0, max=1_000_000_000), metadata={"description": "Followers."})
+    url = http_url("Profile URL (http or https).")
+    followers = body_integer(validate=validate.Range(min=0, max=1_000_000_000), metadata={"description": "Followers."})
 
 
 class SocialAccountSchema(SocialAccountCreateSchema):

@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.pagination import CursorArgsSchema, CursorPageSchema
-from app.schemas import UTCDateTimeField
+from app.schemas import UTCDateTimeField, body_integer
 from tenants.models import GOVERNANCE_MODES, INDUSTRIES
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$"
@@ -62,9 +62,9 @@ class TenantSettingsSchema(ma.Schema):
             "format": TIMEZONE_FORMAT,
         },
     )
-    invitation_ttl_days = ma.fields.Integer(validate=validate.Range(min=1, max=90), metadata={"description": "Days an invitation stays valid."})
-    min_group_size = ma.fields.Integer(validate=validate.Range(min=2, max=1000), metadata={"description": "Smallest group shown in group reports (works-council privacy)."})
-    approval_reminder_hours = ma.fields.Integer(validate=validate.Range(min=1, max=720), metadata={"description": "Remind approvers of posts waiting longer than this."})
+    invitation_ttl_days = body_integer(validate=validate.Range(min=1, max=90), metadata={"description": "Days an invitation stays valid."})
+    min_group_size = body_integer(validate=validate.Range(min=2, max=1000), metadata={"description": "Smallest group shown in group reports (works-council privacy)."})
+    approval_reminder_hours = body_integer(validate=validate.Range(min=1, max=720), metadata={"description": "Remind approvers of posts waiting longer than this."})
 
 
 DEFAULT_SETTINGS = {
