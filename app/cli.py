@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app import jobs, migrate, tenancy, transactions
+from app import jobs, migrate, tenancy
 from app.db import db
 
 db_cli = AppGroup("db", help="Schema migrations (Alembic).")

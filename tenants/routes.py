@@ -17,7 +17,6 @@ from tenants.schemas import (
     AuditArgsSchema,
     AuditPageSchema,
     GovernanceChangeSchema,
-    MemberSchema,
     NewTokenSchema,
     SignupResultSchema,
     SignupSchema,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from app import clock, tenancy, transactions
+from app.db import db
 from tenants import tokens
 from tenants.models import Member
 
@@ -20,8 +21,6 @@ def add_member(app, tenant_id: uuid.UUID, *roles: str, email: str | None = None,
             status=status,
             participation_consent_at=clock.now() if status == "active" else None,
         )
-        from app.db import db
-
         db.session.add(member)
         db.session.flush()
         _, secret = tokens.issue(member, "test")

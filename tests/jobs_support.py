@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app import clock, tenancy, transactions
+from app import tenancy
 from app.db import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,27 +45,6 @@ def rows(app, tenant_id: uuid.UUID, model, *where, order_by=None) -> list:
         if order_by is not None:
             statement = statement.order_by(order_by)
         return list(db.session.scalars(statement))
-
-
-def add_member(app, tenant_id: uuid.UUID, *roles: str) -> tuple[uuid.UUID, str]:
-    """A member with ``roles`` and a bearer token (there is no members API yet)."""
-    from tenants import tokens
-    from tenants.models import Member
-
-    with as_tenant(app, tenant_id):
-        member = Member(
-            email=f"{'-'.join(roles)}-{uuid.uuid4().hex[:6]}@example.com",
-            name="Test Member",
-            roles=list(roles),
-            status="active",
-            participation_consent_at=clock.now(),
-        )
-        db.session.add(member)
-        db.session.flush()
-        _, secret = tokens.issue(member, "test")
-        member_id = member.id
-        transactions.commit()
-    return member_id, secret
 
 
 # --- a real SMTP server on loopback ------------------------------------------------------

@@ -9,7 +9,8 @@ from app import jobs, transactions
 from app.db import db
 from app.jobs import Job
 from tests import event_handlers as h
-from tests.jobs_support import add_member, as_tenant, rows
+from tests.factories import add_member
+from tests.jobs_support import as_tenant, rows
 
 
 def submit(app, tenant, fn, *args, created_by=None, kind="test.job") -> uuid.UUID:
