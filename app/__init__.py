@@ -17,7 +17,13 @@ from app.json import ApiJSONProvider
 log = logging.getLogger("app.request")
 
 #: Domain modules that register blueprints (``blp``), event handlers and CLI commands.
-ROUTE_MODULES = ("app.job_routes", "tenants.routes", "tenants.member_routes")
+ROUTE_MODULES = (
+    "app.job_routes",
+    "tenants.routes",
+    "tenants.member_routes",
+    "training.module_routes",
+    "training.guideline_routes",
+)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -43,6 +43,9 @@ SCOPE_ROLES: dict[str, frozenset[str]] = {
     "members:roles": _OWNER_ADMIN,
     "members:erase": _OWNER_ADMIN,
     "jobs:read": _ALL,
+    "training:manage": _STAFF,  # modules, templates, assignments
+    "guidelines:manage": _PEOPLE_ADMINS,  # publish guideline versions
+    "guidelines:report": _STAFF,  # who has and has not acknowledged
 }
 
 
@@ -119,6 +122,16 @@ def require_scope(scope: str) -> Callable[[Callable], Callable]:
     return decorate
 
 
+def body_limit(config_key: str) -> Callable[[Callable], Callable]:
+    """Let a view accept bodies up to ``app.config[config_key]`` bytes (e.g. CSV uploads)."""
+
+    def decorate(view: Callable) -> Callable:
+        view._cip_body_limit = config_key
+        return view
+
+    return decorate
+
+
 def current_principal() -> Principal:
     principal = g.get("principal")
     if principal is None:
@@ -150,6 +163,9 @@ def authorize_request() -> None:
     if request.endpoint is None:
         return  # 404/405 are answered by Flask's routing
     view = _view_for_request()
+    limit_key = getattr(view, "_cip_body_limit", None)
+    if limit_key:
+        request.max_content_length = current_app.config[limit_key]
     is_public = getattr(view, "_cip_public", False) or request.blueprint in PUBLIC_BLUEPRINTS
     token = _bearer_token()
     if token and _resolver is not None:

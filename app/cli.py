@@ -84,5 +84,8 @@ def register_cli(app) -> None:
 
     app.cli.add_command(tenants_cli)
     app.cli.add_command(demo_cli)
+    from training.cli import training_cli
+
+    app.cli.add_command(training_cli)
 
 

@@ -47,6 +47,8 @@ class Config:
         self.SECRET_KEY = env.get("SECRET_KEY") or secrets.token_hex(32)
         self.SIGNUP_ENABLED = _bool(env.get("SIGNUP_ENABLED"), False)
         self.MAX_CONTENT_LENGTH = _int(env.get("MAX_CONTENT_LENGTH"), 1_048_576)
+        # CSV member imports carry up to 50,000 rows: their own, larger limit.
+        self.IMPORT_MAX_CONTENT_LENGTH = _int(env.get("IMPORT_MAX_CONTENT_LENGTH"), 20_971_520)
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO").upper()
         self.SMTP_URL = env.get("SMTP_URL") or None
         self.MAIL_FROM = env.get("MAIL_FROM", "Corporate Influencer Programs <no-reply@localhost>")

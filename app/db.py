@@ -200,7 +200,16 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # Prepared statements stay (parsed once), but each execution is planned with its values: a
+    # generic plan made while a table was small (a bulk import filling it) would stay in use
+    # and degrade to scans as the table grows.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
+    )
 
 
 db = Database()

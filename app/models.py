@@ -8,5 +8,15 @@ from app.notifications import EmailMessage  # noqa: F401
 from tenants.audit import AuditEvent  # noqa: F401
 from tenants.models import ConsentRecord, Invitation, Member, MemberImport, SocialAccount, Tenant  # noqa: F401
 from tenants.tokens import ApiToken  # noqa: F401
+from training.models import (  # noqa: F401
+    Assignment,
+    Attempt,
+    Guideline,
+    GuidelineAcknowledgement,
+    Lesson,
+    Module,
+    Option,
+    Question,
+)
 
 metadata = Base.metadata

@@ -37,6 +37,8 @@ class SelectPage(Page):
     @property
     def items(self):
         params = self.page_params
+        if params.first_item >= params.item_count:
+            return []  # past the end (also keeps absurd page numbers away from the database)
         entity = self._entity
         ids = list(
             db.session.scalars(

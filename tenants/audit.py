@@ -32,6 +32,19 @@ class AuditEvent(IdMixin, TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
+def _jsonable(value: Any) -> Any:
+    """Datetimes as ISO 8601 UTC, ids as strings: audit rows are stored as JSON."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return clock.isoformat(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
 def record(
     action: str,
     target_type: str,
@@ -53,8 +66,8 @@ def record(
         action=action,
         target_type=target_type,
         target_id=str(target_id) if target_id is not None else None,
-        before=before,
-        after=after,
+        before=_jsonable(before),
+        after=_jsonable(after),
         request_id=request_id,
     )
     db.session.add(event)

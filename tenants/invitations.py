@@ -15,7 +15,7 @@ from flask import current_app
 from flask_smorest import abort
 from sqlalchemy import select, update
 
-from app import auth, clock, notifications, tenancy
+from app import auth, clock, events, notifications, tenancy
 from app.db import db
 from tenants import audit, consent, tokens
 from tenants.models import Invitation, Member, Tenant
@@ -139,4 +139,5 @@ def accept(secret: str, leaderboard_visible: bool) -> tuple[Member, str]:
     consent.record(member, participation=True, leaderboard_visible=leaderboard_visible, source="invitation")
     _, api_secret = tokens.issue(member, "invitation")
     audit.record("member.activated", "member", member.id, before={"status": "invited"}, after={"status": "active"}, actor_member_id=member.id)
+    events.emit("tenants.member_activated", {"member_id": str(member.id)})
     return member, api_secret

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from app.api import make_blueprint
-from app.auth import current_principal, public, require_scope
+from app.auth import body_limit, current_principal, public, require_scope
 from app.db import db
 from app.pagination import SelectPage
 from tenants import consent, data_rights, eligibility, imports, invitations, members, profiles
@@ -126,6 +126,7 @@ class MemberInvitations(MethodView):
 @members_blp.route("/members/imports")
 class MemberImports(MethodView):
     @require_scope("members:write")
+    @body_limit("IMPORT_MAX_CONTENT_LENGTH")
     @members_blp.arguments(ImportUploadSchema, location="files")
     @members_blp.doc(requestBody={"content": {"multipart/form-data": {"encoding": {"file": {"contentType": "text/csv"}}}}})
     @members_blp.response(202, ImportAcceptedSchema)

@@ -12,7 +12,7 @@ from tenants.models import MEMBER_STATUSES, SOCIAL_PLATFORMS
 from tenants.schemas import LOCALES, MemberSchema
 
 #: An http(s) URL without spaces; documented as a pattern so clients and generators agree.
-HTTP_URL_PATTERN = r"^https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#][^\s]*)?$"
+HTTP_URL_PATTERN = r"^https?://[^\s/?#\x00]+\.[^\s/?#\x00]+(?:[/?#][^\s\x00]*)?$"
 
 
 def http_url(description: str) -> ma.fields.String:

@@ -94,3 +94,11 @@ def test_openapi_and_docs_are_served_without_auth(anon):
     docs = anon.get("/api/v1/docs")
     assert docs.status_code == 200 and b"/api/v1/docs/assets/swagger-ui-bundle.js" in docs.data
     assert anon.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_nul_characters_are_refused_with_422_not_stored(world):
+    response = world.a.api.patch("/tenant", json={"name": "Nord\u0000licht"})
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["json"] == {"name": ["Text must not contain NUL characters."]}
+    assert world.a.api.get("/members", query_string={"q": "a\u0000b"}).status_code == 422
+    assert world.a.api.get("/tenant").get_json()["name"] == "Medtech Nord"

@@ -22,6 +22,7 @@ from tests.factories import add_member
 NON_ID_PARAMETERS = {
     "filename": "Swagger UI asset file name (public, static)",
     "code": "tracking-link short code (public redirect)",
+    "key": "training template key (a platform-wide catalogue, not tenant data)",
 }
 SKIPPED_BLUEPRINTS = {"api-docs", "swagger_assets", "health"}
 

@@ -112,3 +112,12 @@ def test_rows_over_the_seat_limit_and_role_grants_are_row_errors(world, app, own
 def test_import_is_for_people_admins_only(world, app):
     _, lead = add_member(app, world.a.tenant_id, "program_lead")
     assert upload(world.a.api.as_(lead), SPREADSHEET).status_code == 403
+
+
+def test_large_files_use_the_import_limit_not_the_general_one(world, app):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    rows = "email;name\n" + "\n".join(f"p{i}@medtech-nord.example;Person Nummer {i}" for i in range(100))
+    assert len(rows) > 1024
+    assert upload(world.a.api, rows).status_code == 202
+    app.config["IMPORT_MAX_CONTENT_LENGTH"] = 2048
+    assert upload(world.a.api, rows * 2).status_code == 413

@@ -1,0 +1,181 @@
+"""Assignments: who must complete which module lineage by when, and where they stand.
+
+Status is computed, never stored, from the assignment, the member's attempts and the clock:
+``passed`` until a re-certification expiry (then ``expired``); ``failed`` when the attempts
+are used up; ``overdue`` past the due date; ``in_progress`` after a first attempt;
+otherwise ``assigned``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_smorest import abort
+from sqlalchemy import func, insert, select
+
+from app import clock, events
+from app.auth import Principal
+from app.db import db
+from tenants import audit
+from tenants.models import Member
+from training import modules
+from training.models import Assignment, Attempt, Module
+
+#: Members who can be assigned training (invited members are assigned ahead of joining).
+ASSIGNABLE_STATUSES = ("invited", "active")
+#: Due date for required modules assigned automatically when a member becomes active.
+AUTO_ASSIGN_DUE_DAYS = 30
+
+
+def status(assignment: Assignment, module: Module | None, attempts_used: int, now: datetime | None = None) -> str:
+    now = now or clock.now()
+    if assignment.completed_at is not None:
+        if assignment.expires_at is not None and assignment.expires_at <= now:
+            return "expired"
+        return "passed"
+    max_attempts = module.max_attempts if module else None
+    if max_attempts is not None and attempts_used >= max_attempts:
+        return "failed"
+    if assignment.due_at is not None and assignment.due_at <= now:
+        return "overdue"
+    return "in_progress" if attempts_used else "assigned"
+
+
+def attempts_used(member_id: uuid.UUID, lineage_id: uuid.UUID, since: datetime | None) -> int:
+    statement = select(func.count()).select_from(Attempt).where(Attempt.member_id == member_id, Attempt.lineage_id == lineage_id)
+    if since is not None:
+        statement = statement.where(Attempt.created_at >= since)
+    return db.session.scalar(statement) or 0
+
+
+def for_member(member_id: uuid.UUID, lineage_id: uuid.UUID) -> Assignment | None:
+    return db.session.scalar(select(Assignment).where(Assignment.member_id == member_id, Assignment.lineage_id == lineage_id))
+
+
+def assign(data: dict[str, Any], actor: Principal | None) -> int:
+    """Assign a published module to members, a department or everybody; repeats are no-ops."""
+    module = db.session.get(Module, data["module_id"])
+    if module is None:
+        abort(422, errors={"json": {"module_id": ["No such training module."]}})
+    if module.status != "published":
+        abort(409, message="Only published modules can be assigned.")
+    targets = select(Member.id).where(Member.status.in_(ASSIGNABLE_STATUSES))
+    if data.get("member_ids"):
+        wanted = set(data["member_ids"])
+        found = set(db.session.scalars(targets.where(Member.id.in_(wanted))))
+        unknown = sorted(str(i) for i in wanted - found)
+        if unknown:
+            abort(422, errors={"json": {"member_ids": [f"Unknown or not assignable: {', '.join(unknown)}"]}})
+        member_ids = found
+    elif data.get("department"):
+        member_ids = set(db.session.scalars(targets.where(Member.department == data["department"])))
+    else:
+        member_ids = set(db.session.scalars(targets))
+    created = _create(module, member_ids, data.get("due_at"), actor.member_id if actor else None)
+    audit.record("training.assigned", "training_module", module.id, after={"created": created, "due_at": data.get("due_at")})
+    return created
+
+
+def _create(module: Module, member_ids: set[uuid.UUID], due_at: datetime | None, assigned_by: uuid.UUID | None) -> int:
+    if not member_ids:
+        return 0
+    existing = set(
+        db.session.scalars(
+            select(Assignment.member_id).where(Assignment.lineage_id == module.lineage_id, Assignment.member_id.in_(member_ids))
+        )
+    )
+    now = clock.now()
+    rows = [
+        {
+            "id": uuid.uuid4(), "tenant_id": module.tenant_id, "member_id": member_id, "lineage_id": module.lineage_id,
+            "module_id": module.id, "due_at": due_at, "assigned_by": assigned_by, "created_at": now, "opened_at": now,
+        }
+        for member_id in sorted(member_ids - existing)
+    ]
+    if rows:
+        db.session.execute(insert(Assignment.__table__), rows)
+    return len(rows)
+
+
+def assign_required_to(member_id: uuid.UUID) -> int:
+    """Give a newly active member every required, published module."""
+    created = 0
+    due = clock.now() + timedelta(days=AUTO_ASSIGN_DUE_DAYS)
+    for module in db.session.scalars(select(Module).where(Module.status == "published", Module.required.is_(True))):
+        created += _create(module, {member_id}, due, None)
+    return created
+
+
+@events.handler("tenants.member_activated")
+def _on_member_activated(event) -> None:
+    assign_required_to(uuid.UUID(event.payload["member_id"]))
+
+
+def mine(member_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The member's assignments with their module (current version) and computed status."""
+    items = []
+    now = clock.now()
+    for assignment in db.session.scalars(select(Assignment).where(Assignment.member_id == member_id).order_by(Assignment.due_at, Assignment.created_at)):
+        module = modules.current_version(assignment.lineage_id) or db.session.get(Module, assignment.module_id)
+        used = attempts_used(member_id, assignment.lineage_id, assignment.opened_at)
+        items.append(
+            {
+                "id": assignment.id,
+                "module": module,
+                "status": status(assignment, module, used, now),
+                "due_at": assignment.due_at,
+                "best_score": assignment.best_score,
+                "completed_at": assignment.completed_at,
+                "expires_at": assignment.expires_at,
+                "attempts_used": used,
+                "attempts_left": None if module.max_attempts is None else max(0, module.max_attempts - used),
+            }
+        )
+    return items
+
+
+def record_attempt(attempt: Attempt, module: Module) -> Assignment:
+    """Update (or create, for self-started training) the assignment after a graded attempt."""
+    member_id, score, passed = attempt.member_id, attempt.score, attempt.passed
+    assignment = for_member(member_id, module.lineage_id)
+    if assignment is None:  # self-started: the round began with this attempt
+        assignment = Assignment(
+            member_id=member_id, lineage_id=module.lineage_id, module_id=module.id, created_at=attempt.created_at, opened_at=attempt.created_at
+        )
+        db.session.add(assignment)
+    if assignment.best_score is None or score > assignment.best_score:
+        assignment.best_score = score
+    if passed and assignment.completed_at is None:
+        now = clock.now()
+        assignment.completed_at, assignment.completed_module_id = now, module.id
+        assignment.expires_at = now + timedelta(days=module.recertify_after_days) if module.recertify_after_days else None
+    db.session.flush()
+    return assignment
+
+
+def reopen_expired(now: datetime | None = None) -> int:
+    """Re-certification: an expired completion reopens the assignment with a fresh due date."""
+    now = now or clock.now()
+    count = 0
+    for assignment in db.session.scalars(
+        select(Assignment).where(Assignment.completed_at.is_not(None), Assignment.expires_at <= now)
+    ):
+        assignment.completed_at = assignment.completed_module_id = assignment.expires_at = None
+        assignment.opened_at, assignment.due_at = now, now + timedelta(days=AUTO_ASSIGN_DUE_DAYS)
+        assignment.best_score = None
+        count += 1
+    return count
+
+
+def missing_required(member_id: uuid.UUID, now: datetime | None = None) -> list[Module]:
+    """Required published modules the member has not passed (or whose pass expired)."""
+    now = now or clock.now()
+    passed = {
+        a.lineage_id
+        for a in db.session.scalars(select(Assignment).where(Assignment.member_id == member_id, Assignment.completed_at.is_not(None)))
+        if a.expires_at is None or a.expires_at > now
+    }
+    required = db.session.scalars(select(Module).where(Module.status == "published", Module.required.is_(True)).order_by(Module.title))
+    return [m for m in required if m.lineage_id not in passed]
