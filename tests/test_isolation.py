@@ -55,10 +55,22 @@ def _ids_of(owner_engine, tenant_id: uuid.UUID) -> list[uuid.UUID]:
 
 def _populate(app, tenant_id: uuid.UUID) -> None:
     """Give a tenant at least one row of each kind the API exposes."""
-    add_member(app, tenant_id, "influencer")
+    from tenants import profiles
+    from tenants.models import Member
+    from training import assignments, attempts, guidelines, modules, templates
+
+    influencer_id, _ = add_member(app, tenant_id, "influencer")
     add_member(app, tenant_id, "hr", "approver")
     with app.app_context(), tenancy.scope(tenant_id):
         db.session.add(jobs.Job(kind="isolation.fixture", status="finished", progress=100, result={"ok": True}))
+        member = db.session.get(Member, influencer_id)
+        profiles.add_account(member, {"platform": "linkedin", "handle": "walker", "followers": 10})
+        module = modules.publish(modules.create(templates.get_template("data_protection_basics_de")["module"], None))
+        modules.create(templates.get_template("brand_values_workshop_de")["module"], None)  # a draft
+        assignments.assign({"module_id": module.id, "all_members": True}, None)
+        attempts.submit(module.id, [], member)
+        guideline = guidelines.publish({"title": "Leitlinie", "body": "Sei respektvoll.", "locale": "de"}, None)
+        guidelines.acknowledge(guideline, member)
         transactions.commit()
 
 

@@ -114,12 +114,48 @@ def _on_member_activated(event) -> None:
 
 
 def mine(member_id: uuid.UUID) -> list[dict[str, Any]]:
-    """The member's assignments with their module (current version) and computed status."""
-    items = []
+    """The member's assignments with their module (current version) and computed status.
+
+    Three queries whatever the number of assignments: assignments, the modules they need,
+    and attempt counts per assignment round.
+    """
     now = clock.now()
-    for assignment in db.session.scalars(select(Assignment).where(Assignment.member_id == member_id).order_by(Assignment.due_at, Assignment.created_at)):
-        module = modules.current_version(assignment.lineage_id) or db.session.get(Module, assignment.module_id)
-        used = attempts_used(member_id, assignment.lineage_id, assignment.opened_at)
+    rows = list(
+        db.session.scalars(
+            select(Assignment).where(Assignment.member_id == member_id).order_by(Assignment.due_at, Assignment.created_at)
+        )
+    )
+    if not rows:
+        return []
+    lineages = {a.lineage_id for a in rows}
+    candidates = db.session.scalars(
+        select(Module).where(
+            (Module.lineage_id.in_(lineages) & (Module.status == "published")) | Module.id.in_({a.module_id for a in rows})
+        )
+    )
+    published, by_id = {}, {}
+    for module in candidates:
+        by_id[module.id] = module
+        if module.status == "published":
+            published[module.lineage_id] = module
+    counts = dict(
+        db.session.execute(
+            select(Assignment.id, func.count(Attempt.id))
+            .join(
+                Attempt,
+                (Attempt.member_id == Assignment.member_id)
+                & (Attempt.lineage_id == Assignment.lineage_id)
+                & (Attempt.tenant_id == Assignment.tenant_id)
+                & (Attempt.created_at >= Assignment.opened_at),
+            )
+            .where(Assignment.member_id == member_id)
+            .group_by(Assignment.id)
+        ).all()
+    )
+    items = []
+    for assignment in rows:
+        module = published.get(assignment.lineage_id) or by_id[assignment.module_id]
+        used = counts.get(assignment.id, 0)
         items.append(
             {
                 "id": assignment.id,

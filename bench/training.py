@@ -1,0 +1,82 @@
+"""Training hot paths: a 20-question quiz submission and ``GET /me/assignments`` with 50
+assignments, each as p50/p95 next to ``GET /healthz`` in the same run.
+
+Run: ``make bench`` or ``.venv/bin/python bench/training.py [requests]``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+
+from common import fresh_database, make_app, percentiles, signup
+
+from tests.factories import add_member
+
+
+def quiz(index: int, questions: int = 20) -> dict:
+    return {
+        "title": f"Modul {index}",
+        "kind": "custom",
+        "locale": "de",
+        "max_attempts": None,
+        "lessons": [{"title": "Lektion", "body": "Inhalt"}],
+        "quiz": {
+            "pass_score": 100,
+            "questions": [
+                {
+                    "text": f"Frage {q}",
+                    "kind": "multiple" if q % 2 else "single",
+                    "options": [{"text": f"Option {o}", "correct": o == 0 or (q % 2 == 1 and o == 1)} for o in range(4)],
+                }
+                for q in range(questions)
+            ],
+        },
+    }
+
+
+def timed_requests(call, count: int) -> list[float]:
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        response = call()
+        samples.append((time.perf_counter() - start) * 1000)
+        assert response.status_code < 300, response.get_json()
+    return samples
+
+
+def main(requests: int) -> None:
+    url = fresh_database()
+    app = make_app(url)
+    client = app.test_client()
+    owner = signup(client, "training-bench")
+    signup(client, "other-tenant")
+    staff = {"Authorization": f"Bearer {owner['token']}"}
+    member_id, member_token = add_member(app, uuid.UUID(owner["tenant_id"]), "influencer")
+    member = {"Authorization": f"Bearer {member_token}"}
+    modules = []
+    for index in range(50):
+        created = client.post("/api/v1/training/modules", json=quiz(index), headers=staff).get_json()
+        modules.append(client.post(f"/api/v1/training/modules/{created['id']}/publish", headers=staff).get_json())
+        client.post("/api/v1/training/assignments", json={"module_id": created["id"], "member_ids": [str(member_id)]}, headers=staff)
+    target = modules[0]
+    wrong = {"answers": [{"question_id": q["id"], "option_ids": [q["options"][-1]["id"]]} for q in target["quiz"]["questions"]]}
+    timed_requests(lambda: client.get("/healthz"), 20)
+    health = timed_requests(lambda: client.get("/healthz"), requests)
+    submit = timed_requests(lambda: client.post(f"/api/v1/training/modules/{target['id']}/attempts", json=wrong, headers=member), requests)
+    listing = timed_requests(lambda: client.get("/api/v1/me/assignments", headers=member), requests)
+    base, _ = percentiles(health)
+    print(f"database: {url.split('@')[-1]}; {requests} requests each")
+    print(f"{'endpoint':<52} {'p50 ms':>8} {'p95 ms':>8} {'p50 / healthz':>14}")
+    for label, samples in (
+        ("GET /healthz", health),
+        ("POST /training/modules/{id}/attempts (20 questions)", submit),
+        ("GET /me/assignments (50 assignments)", listing),
+    ):
+        p50, p95 = percentiles(samples)
+        print(f"{label:<52} {p50:>8.2f} {p95:>8.2f} {p50 / base:>14.1f}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)
