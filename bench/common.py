@@ -83,3 +83,25 @@ def analyze(url: str) -> None:
     with engine.connect() as connection:
         connection.execute(text("VACUUM ANALYZE"))
     engine.dispose()
+
+
+def sample(client, path, headers: dict, count: int, method: str = "GET", **kwargs) -> list[float]:
+    """Milliseconds for ``count`` requests; ``path`` may be a callable giving a fresh path each time."""
+    timings = []
+    for _ in range(count):
+        url = path() if callable(path) else path
+        start = time.perf_counter()
+        response = client.open(url, method=method, headers=headers, **kwargs)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert response.status_code < 300, response.get_json()
+    return timings
+
+
+def latency_table(rows: list[tuple[str, list[float]]]) -> None:
+    """p50/p95 per row and each p50 as a multiple of the first row's (the baseline)."""
+    width = max(len(label) for label, _ in rows) + 2
+    print(f"{'endpoint':<{width}} {'p50 ms':>8} {'p95 ms':>8} {'p50 / ' + rows[0][0]:>22}")
+    base, _ = percentiles(rows[0][1])
+    for label, samples in rows:
+        p50, p95 = percentiles(samples)
+        print(f"{label:<{width}} {p50:>8.2f} {p95:>8.2f} {p50 / base:>22.1f}")

@@ -7,20 +7,9 @@ from __future__ import annotations
 
 import random
 import sys
-import time
 
-from common import analyze, fresh_database, make_app, percentiles, set_seat_limit, signup
+from common import analyze, fresh_database, latency_table, make_app, sample, set_seat_limit, signup
 from members_import import raw_insert, rows
-
-
-def sample(client, path: str, headers: dict, count: int) -> list[float]:
-    timings = []
-    for _ in range(count):
-        start = time.perf_counter()
-        response = client.get(path() if callable(path) else path, headers=headers)
-        timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, response.get_json()
-    return timings
 
 
 def main(members: int, requests: int) -> None:
@@ -41,15 +30,13 @@ def main(members: int, requests: int) -> None:
     listing = sample(client, lambda: f"/api/v1/members?page_size=100&page={rng.randint(1, pages)}", headers, requests)
     filtered = sample(client, lambda: f"/api/v1/members?page_size=100&department=Vertrieb&page={rng.randint(1, pages // 5)}", headers, requests)
     print(f"database: {url.split('@')[-1]}; {members:,} members (+{members // 5:,} in another tenant); {requests} requests each")
-    print(f"{'endpoint':<46} {'p50 ms':>8} {'p95 ms':>8} {'p50 / healthz':>14}")
-    base_p50, _ = percentiles(health)
-    for label, timings in (
-        ("GET /healthz", health),
-        ("GET /members?page_size=100&page=N", listing),
-        ("GET /members?page_size=100&department=...", filtered),
-    ):
-        p50, p95 = percentiles(timings)
-        print(f"{label:<46} {p50:>8.2f} {p95:>8.2f} {p50 / base_p50:>14.1f}")
+    latency_table(
+        [
+            ("GET /healthz", health),
+            ("GET /members?page_size=100&page=N", listing),
+            ("GET /members?page_size=100&department=...", filtered),
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -7,10 +7,9 @@ Run: ``make bench`` or ``.venv/bin/python bench/training.py [requests]``.
 from __future__ import annotations
 
 import sys
-import time
 import uuid
 
-from common import fresh_database, make_app, percentiles, signup
+from common import fresh_database, latency_table, make_app, sample, signup
 
 from tests.factories import add_member
 
@@ -36,16 +35,6 @@ def quiz(index: int, questions: int = 20) -> dict:
     }
 
 
-def timed_requests(call, count: int) -> list[float]:
-    samples = []
-    for _ in range(count):
-        start = time.perf_counter()
-        response = call()
-        samples.append((time.perf_counter() - start) * 1000)
-        assert response.status_code < 300, response.get_json()
-    return samples
-
-
 def main(requests: int) -> None:
     url = fresh_database()
     app = make_app(url)
@@ -62,20 +51,18 @@ def main(requests: int) -> None:
         client.post("/api/v1/training/assignments", json={"module_id": created["id"], "member_ids": [str(member_id)]}, headers=staff)
     target = modules[0]
     wrong = {"answers": [{"question_id": q["id"], "option_ids": [q["options"][-1]["id"]]} for q in target["quiz"]["questions"]]}
-    timed_requests(lambda: client.get("/healthz"), 20)
-    health = timed_requests(lambda: client.get("/healthz"), requests)
-    submit = timed_requests(lambda: client.post(f"/api/v1/training/modules/{target['id']}/attempts", json=wrong, headers=member), requests)
-    listing = timed_requests(lambda: client.get("/api/v1/me/assignments", headers=member), requests)
-    base, _ = percentiles(health)
+    sample(client, "/healthz", {}, 20)  # warm-up
+    health = sample(client, "/healthz", {}, requests)
+    submit = sample(client, f"/api/v1/training/modules/{target['id']}/attempts", member, requests, method="POST", json=wrong)
+    listing = sample(client, "/api/v1/me/assignments", member, requests)
     print(f"database: {url.split('@')[-1]}; {requests} requests each")
-    print(f"{'endpoint':<52} {'p50 ms':>8} {'p95 ms':>8} {'p50 / healthz':>14}")
-    for label, samples in (
-        ("GET /healthz", health),
-        ("POST /training/modules/{id}/attempts (20 questions)", submit),
-        ("GET /me/assignments (50 assignments)", listing),
-    ):
-        p50, p95 = percentiles(samples)
-        print(f"{label:<52} {p50:>8.2f} {p95:>8.2f} {p50 / base:>14.1f}")
+    latency_table(
+        [
+            ("GET /healthz", health),
+            ("POST /training/modules/{id}/attempts (20 questions)", submit),
+            ("GET /me/assignments (50 assignments)", listing),
+        ]
+    )
 
 
 if __name__ == "__main__":
