@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
+from marshmallow import validate
 
 from app import clock
 
@@ -43,3 +46,33 @@ class StrictBoolean(ma.fields.Boolean):
 def body_integer(**kwargs) -> ma.fields.Integer:
     """An integer in a JSON body: ``2.5`` and ``"3"`` are rejected instead of truncated."""
     return ma.fields.Integer(strict=True, **kwargs)
+
+
+#: Characters a URL may not contain: controls, spaces and Unicode white space, spelled out so
+#: that Python and the ECMA regular expressions of the OpenAPI document agree exactly.
+SPACE_CHARS = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: Text with at least one visible character and no NUL anywhere.
+NOT_BLANK_PATTERN = rf"^[^\x00]*[^{SPACE_CHARS}][^\x00]*$"
+HTTP_URL_PATTERN = rf"^https?://[^{SPACE_CHARS}/?#]+\.[^{SPACE_CHARS}/?#]+(?:[/?#][^{SPACE_CHARS}]*)?$"
+
+
+def http_url(description: str) -> ma.fields.String:
+    """An optional http(s) URL, validated by the same pattern the OpenAPI document shows."""
+    return ma.fields.String(
+        validate=[validate.Length(max=500), validate.Regexp(HTTP_URL_PATTERN, error="Not an http(s) URL.")],
+        allow_none=True,
+        metadata={"description": description, "pattern": HTTP_URL_PATTERN},
+    )
+
+
+_VISIBLE = re.compile(rf"[^{SPACE_CHARS}]")
+
+
+def not_blank(what: str):
+    """Validator matching NOT_BLANK_PATTERN in linear time (no backtracking on long text)."""
+
+    def check(value: str) -> None:
+        if "\x00" in value or not _VISIBLE.search(value):
+            raise ma.ValidationError(f"The {what} must not be blank.")
+
+    return check

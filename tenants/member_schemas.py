@@ -7,21 +7,9 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from app.auth import ROLES
-from app.schemas import StrictBoolean, UTCDateTimeField, body_integer
+from app.schemas import StrictBoolean, UTCDateTimeField, body_integer, http_url
 from tenants.models import MEMBER_STATUSES, SOCIAL_PLATFORMS
 from tenants.schemas import LOCALES, MemberSchema
-
-#: An http(s) URL without spaces; documented as a pattern so clients and generators agree.
-HTTP_URL_PATTERN = r"^https?://[^\s/?#\x00]+\.[^\s/?#\x00]+(?:[/?#][^\s\x00]*)?$"
-
-
-def http_url(description: str) -> ma.fields.String:
-    return ma.fields.String(
-        validate=[validate.Length(max=500), validate.Regexp(HTTP_URL_PATTERN, error="Not an http(s) URL.")],
-        allow_none=True,
-        metadata={"description": description, "pattern": HTTP_URL_PATTERN},
-    )
-
 
 _roles = ma.fields.List(
     ma.fields.String(validate=validate.OneOf(ROLES)),

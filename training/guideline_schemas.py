@@ -5,18 +5,13 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.schemas import UTCDateTimeField
+from app.schemas import NOT_BLANK_PATTERN, not_blank, UTCDateTimeField
 from tenants.schemas import LOCALES
 from training.guidelines import MAX_LENGTHS
 from training.templates import GUIDELINE_TEMPLATES
 
 #: Not only whitespace (``match`` anchors at the start, as the documented pattern searches).
-NOT_BLANK_PATTERN = r"^\s*\S"
 MAX_PLACEHOLDERS = 50
-
-
-def _not_blank(what: str) -> validate.Regexp:
-    return validate.Regexp(NOT_BLANK_PATTERN, error=f"The {what} must not be blank.")
 
 
 def _at_most_placeholders(values: dict) -> None:
@@ -26,12 +21,12 @@ def _at_most_placeholders(values: dict) -> None:
 
 class GuidelineCreateSchema(ma.Schema):
     title = ma.fields.String(
-        validate=[validate.Length(min=1, max=MAX_LENGTHS["title"]), _not_blank("title")],
-        metadata={"description": "Title; required unless `template_key` is given (then it replaces the template's)."},
+        validate=[validate.Length(min=1, max=MAX_LENGTHS["title"]), not_blank("title")],
+        metadata={"pattern": NOT_BLANK_PATTERN, "description": "Title; required unless `template_key` is given (then it replaces the template's)."},
     )
     body = ma.fields.String(
-        validate=[validate.Length(min=1, max=MAX_LENGTHS["body"]), _not_blank("body")],
-        metadata={"description": "The guideline text in Markdown (up to 100,000 characters); required unless `template_key` is given."},
+        validate=[validate.Length(min=1, max=MAX_LENGTHS["body"]), not_blank("body")],
+        metadata={"pattern": NOT_BLANK_PATTERN, "description": "The guideline text in Markdown (up to 100,000 characters); required unless `template_key` is given."},
     )
     locale = ma.fields.String(
         validate=validate.OneOf(LOCALES),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.schemas import StrictBoolean, UTCDateTimeField, body_integer
+from app.schemas import StrictBoolean, UTCDateTimeField, body_integer, http_url
 from tenants.schemas import LOCALES
 from training.models import MODULE_KINDS, MODULE_STATUSES, QUESTION_KINDS
 
@@ -45,11 +45,7 @@ class QuizInSchema(ma.Schema):
 class LessonInSchema(ma.Schema):
     title = ma.fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "Lesson title."})
     body = ma.fields.String(required=True, validate=validate.Length(min=1, max=100_000), metadata={"description": "Markdown."})
-    media_url = ma.fields.String(
-        validate=[validate.Length(max=500), validate.Regexp(r"^https?://\S+$", error="Not an http(s) URL.")],
-        allow_none=True,
-        metadata={"description": "Optional video or image URL.", "pattern": r"^https?://\S+$"},
-    )
+    media_url = http_url("Optional video or image URL (http or https).")
 
 
 def _module_fields(required: bool) -> dict:
