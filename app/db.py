@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Table, Uuid, create_engine, event, text
+from sqlalchemy import JSON, DateTime, ForeignKey, ForeignKeyConstraint, Table, Uuid, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -79,6 +79,11 @@ class TenantOwned:
     tenant_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False
     )
+
+
+def tenant_fk(column: str, table: str) -> ForeignKeyConstraint:
+    """Composite key ``(tenant_id, column)`` into ``table``: a row can never point into another tenant."""
+    return ForeignKeyConstraint(["tenant_id", column], [f"{table}.tenant_id", f"{table}.id"], ondelete="CASCADE")
 
 
 class TenantSession(Session):

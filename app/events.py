@@ -15,12 +15,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ForeignKeyConstraint, Index, String, UniqueConstraint, select, text
+from sqlalchemy import Index, String, UniqueConstraint, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock, jobs, transactions
-from app.db import Base, IdMixin, TenantOwned, db
+from app.db import Base, IdMixin, TenantOwned, db, tenant_fk
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +52,7 @@ class EventDelivery(IdMixin, TenantOwned, Base):
     __tablename__ = "event_deliveries"
     __table_args__ = (
         UniqueConstraint("tenant_id", "event_id", "handler"),
-        ForeignKeyConstraint(
-            ["tenant_id", "event_id"], ["outbox_events.tenant_id", "outbox_events.id"], ondelete="CASCADE"
-        ),
+        tenant_fk("event_id", "outbox_events"),
     )
 
     event_id: Mapped[uuid.UUID]

@@ -7,11 +7,11 @@ from typing import Any
 
 import uuid
 
-from sqlalchemy import ForeignKeyConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock
-from app.db import Base, IdMixin, TenantOwned, TimestampMixin
+from app.db import Base, IdMixin, TenantOwned, TimestampMixin, tenant_fk
 
 INDUSTRIES = ("generic", "healthcare", "medtech", "pharma", "finance", "public")
 GOVERNANCE_MODES = ("empowerment", "containment")
@@ -69,16 +69,11 @@ class Member(IdMixin, TenantOwned, TimestampMixin, Base):
         return bool(set(self.roles) & set(roles))
 
 
-def _member_fk() -> ForeignKeyConstraint:
-    """Composite key into members: a child row can never point into another tenant."""
-    return ForeignKeyConstraint(["tenant_id", "member_id"], ["members.tenant_id", "members.id"], ondelete="CASCADE")
-
-
 class Invitation(IdMixin, TenantOwned, Base):
     """A single-use invitation secret (stored hashed) that lets an employee join and consent."""
 
     __tablename__ = "invitations"
-    __table_args__ = (UniqueConstraint("tenant_id", "id"), _member_fk(), Index("ix_invitations_member", "tenant_id", "member_id"))
+    __table_args__ = (UniqueConstraint("tenant_id", "id"), tenant_fk("member_id", "members"), Index("ix_invitations_member", "tenant_id", "member_id"))
 
     member_id: Mapped[uuid.UUID]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -92,7 +87,7 @@ class ConsentRecord(IdMixin, TenantOwned, Base):
     """Append-only history of a member's consent: every change with its time and source."""
 
     __tablename__ = "consent_records"
-    __table_args__ = (UniqueConstraint("tenant_id", "id"), _member_fk(), Index("ix_consent_member", "tenant_id", "member_id", "created_at"))
+    __table_args__ = (UniqueConstraint("tenant_id", "id"), tenant_fk("member_id", "members"), Index("ix_consent_member", "tenant_id", "member_id", "created_at"))
 
     member_id: Mapped[uuid.UUID]
     participation: Mapped[bool]
@@ -105,7 +100,7 @@ class SocialAccount(IdMixin, TenantOwned, TimestampMixin, Base):
     """A member's account on a social network, with its audience size (potential reach)."""
 
     __tablename__ = "social_accounts"
-    __table_args__ = (UniqueConstraint("tenant_id", "id"), UniqueConstraint("tenant_id", "member_id", "platform"), _member_fk())
+    __table_args__ = (UniqueConstraint("tenant_id", "id"), UniqueConstraint("tenant_id", "member_id", "platform"), tenant_fk("member_id", "members"))
 
     member_id: Mapped[uuid.UUID]
     platform: Mapped[str] = mapped_column(String(20))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKeyConstraint, String, UniqueConstraint, select, update
+from sqlalchemy import String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import auth, clock, tenancy
-from app.db import Base, IdMixin, TenantOwned, db
+from app.db import Base, IdMixin, TenantOwned, db, tenant_fk
 from tenants import audit
 from tenants.models import Member
 
@@ -21,7 +21,7 @@ class ApiToken(IdMixin, TenantOwned, Base):
     __tablename__ = "api_tokens"
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
-        ForeignKeyConstraint(["tenant_id", "member_id"], ["members.tenant_id", "members.id"], ondelete="CASCADE"),
+        tenant_fk("member_id", "members"),
     )
 
     member_id: Mapped[uuid.UUID]

@@ -11,20 +11,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKeyConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock
-from app.db import Base, IdMixin, TenantOwned, TimestampMixin
+from app.db import Base, IdMixin, TenantOwned, TimestampMixin, tenant_fk
 
 MODULE_KINDS = ("brand_values", "guidelines", "platform", "compliance", "custom")
 MODULE_STATUSES = ("draft", "published", "archived")
 QUESTION_KINDS = ("single", "multiple")
-
-
-def _fk(column: str, table: str) -> ForeignKeyConstraint:
-    """Composite key ``(tenant_id, column)`` into ``table``: never across tenants."""
-    return ForeignKeyConstraint(["tenant_id", column], [f"{table}.tenant_id", f"{table}.id"], ondelete="CASCADE")
 
 
 class Module(IdMixin, TenantOwned, TimestampMixin, Base):
@@ -53,7 +48,7 @@ class Module(IdMixin, TenantOwned, TimestampMixin, Base):
 
 class Lesson(IdMixin, TenantOwned, Base):
     __tablename__ = "training_lessons"
-    __table_args__ = (UniqueConstraint("tenant_id", "id"), _fk("module_id", "training_modules"))
+    __table_args__ = (UniqueConstraint("tenant_id", "id"), tenant_fk("module_id", "training_modules"))
 
     module_id: Mapped[uuid.UUID]
     position: Mapped[int]
@@ -64,7 +59,7 @@ class Lesson(IdMixin, TenantOwned, Base):
 
 class Question(IdMixin, TenantOwned, Base):
     __tablename__ = "training_questions"
-    __table_args__ = (UniqueConstraint("tenant_id", "id"), _fk("module_id", "training_modules"))
+    __table_args__ = (UniqueConstraint("tenant_id", "id"), tenant_fk("module_id", "training_modules"))
 
     module_id: Mapped[uuid.UUID]
     position: Mapped[int]
@@ -75,7 +70,7 @@ class Question(IdMixin, TenantOwned, Base):
 
 class Option(IdMixin, TenantOwned, Base):
     __tablename__ = "training_options"
-    __table_args__ = (UniqueConstraint("tenant_id", "id"), _fk("question_id", "training_questions"))
+    __table_args__ = (UniqueConstraint("tenant_id", "id"), tenant_fk("question_id", "training_questions"))
 
     question_id: Mapped[uuid.UUID]
     position: Mapped[int]
@@ -90,8 +85,8 @@ class Assignment(IdMixin, TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
         UniqueConstraint("tenant_id", "member_id", "lineage_id"),
-        ForeignKeyConstraint(["tenant_id", "member_id"], ["members.tenant_id", "members.id"], ondelete="CASCADE"),
-        _fk("module_id", "training_modules"),
+        tenant_fk("member_id", "members"),
+        tenant_fk("module_id", "training_modules"),
         Index("ix_training_assignments_due", "tenant_id", "due_at"),
     )
 
@@ -114,8 +109,8 @@ class Attempt(IdMixin, TenantOwned, Base):
     __tablename__ = "training_attempts"
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
-        ForeignKeyConstraint(["tenant_id", "member_id"], ["members.tenant_id", "members.id"], ondelete="CASCADE"),
-        _fk("module_id", "training_modules"),
+        tenant_fk("member_id", "members"),
+        tenant_fk("module_id", "training_modules"),
         Index("ix_training_attempts_member", "tenant_id", "member_id", "module_id"),
     )
 
@@ -147,8 +142,8 @@ class GuidelineAcknowledgement(IdMixin, TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
         UniqueConstraint("tenant_id", "guideline_id", "member_id"),
-        _fk("guideline_id", "guidelines"),
-        ForeignKeyConstraint(["tenant_id", "member_id"], ["members.tenant_id", "members.id"], ondelete="CASCADE"),
+        tenant_fk("guideline_id", "guidelines"),
+        tenant_fk("member_id", "members"),
     )
 
     guideline_id: Mapped[uuid.UUID]
