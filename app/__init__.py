@@ -23,6 +23,9 @@ ROUTE_MODULES = (
     "tenants.member_routes",
     "training.module_routes",
     "training.guideline_routes",
+    "engagement.compliance.routes",
+    "engagement.archive.routes",
+    "engagement.posts.routes",
 )
 
 

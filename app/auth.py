@@ -46,6 +46,14 @@ SCOPE_ROLES: dict[str, frozenset[str]] = {
     "training:manage": _STAFF,  # modules, templates, assignments
     "guidelines:manage": _PEOPLE_ADMINS,  # publish guideline versions
     "guidelines:report": _STAFF,  # who has and has not acknowledged
+    "posts:write": _ALL,  # own posts: draft, submit, publish
+    "posts:read_all": _STAFF | frozenset({"approver"}),  # every member's posts
+    "posts:decide": _STAFF | frozenset({"approver"}),  # approval decisions; each level of the chain names its role
+    "governance:manage": _OWNER_ADMIN,  # approval chain
+    "compliance:check": _ALL,  # dry-run a text against the rules
+    "compliance:read": _STAFF | frozenset({"approver"}),
+    "compliance:manage": _OWNER_ADMIN,  # rules and presets
+    "archive:read": frozenset({"owner", "admin", "approver"}),
 }
 
 

@@ -19,4 +19,8 @@ from training.models import (  # noqa: F401
     Question,
 )
 
+import engagement.archive.models  # noqa: E402,F401
+import engagement.compliance.models  # noqa: E402,F401
+import engagement.posts.models  # noqa: E402,F401
+
 metadata = Base.metadata

@@ -1,1 +1,1 @@
-"""Engagement: content library, posts and approvals, compliance, archive, tracking (issues 5-6)."""
+"""Engagement: posts and their approval, compliance rules, the archive (and, later, content and metrics)."""

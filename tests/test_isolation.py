@@ -23,6 +23,7 @@ NON_ID_PARAMETERS = {
     "filename": "Swagger UI asset file name (public, static)",
     "code": "tracking-link short code (public redirect)",
     "key": "training template key (a platform-wide catalogue, not tenant data)",
+    "name": "compliance preset name (a platform-wide catalogue, not tenant data)",
 }
 SKIPPED_BLUEPRINTS = {"api-docs", "swagger_assets", "health"}
 

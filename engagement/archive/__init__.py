@@ -1,0 +1,1 @@
+"""The tamper-evident archive: a per-tenant SHA-256 hash chain over everything sent and decided."""

@@ -1,0 +1,1 @@
+"""Compliance rules: terms, regular expressions, personal data, disclosure and link limits, with presets."""
