@@ -23,6 +23,10 @@ from tenants.services import current_tenant
 
 #: Later domains add their part of a member's export here (name -> function(member) -> data).
 EXPORTERS: dict[str, Any] = {}
+#: Later domains pseudonymise what they keep about an erased member here
+#: (name -> function(member, pseudonym)); called before the member's own fields are replaced,
+#: so an eraser still sees the name and email it must find.
+ERASERS: dict[str, Any] = {}
 
 
 def pseudonym(member: Member) -> str:
@@ -72,6 +76,8 @@ def erase(member: Member) -> Member:
     if member.status != "offboarded":
         offboard(member)
     label = pseudonym(member)
+    for eraser in ERASERS.values():
+        eraser(member, label)
     member.name = label
     member.email = f"{label}@erased.invalid"
     for field in ("department", "location", "title", "headline", "bio", "photo_url"):

@@ -1,0 +1,203 @@
+"""The hash chain itself: canonical JSON, the hashes, and a streaming checker.
+
+Pure functions without the database, so an external archiver can re-verify an export with
+the same rules (:func:`verify_lines`).
+
+- ``payload_hash = SHA-256(canonical(payload))``
+- ``entry_hash = SHA-256(canonical({"v": 1, "tenant_id", "seq", "id", "kind", "subject_type",
+  "subject_id", "actor_member_id", "recorded_at", "payload_hash", "prev_hash"}))``
+- ``prev_hash`` of entry 1 is ``SHA-256("cip-archive-genesis:" + tenant_id)``; of entry n the
+  ``entry_hash`` of entry n-1.
+
+Canonical JSON: keys sorted, no white space, UTF-8 (not ASCII-escaped), times ISO 8601 UTC
+with ``Z``, ids as strings. The entry hash covers the payload's hash, not the payload, so an
+erasure can replace a payload with a pseudonymised one and the chain still verifies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from app import clock
+
+HASH_VERSION = 1
+REDACTION_KIND = "archive.redacted"
+PRUNE_KIND = "archive.pruned"
+
+
+def jsonable(value: Any) -> Any:
+    """The JSON form a payload is stored (and hashed) in."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((jsonable(v) for v in value), key=canonical)
+    if isinstance(value, datetime):
+        return clock.isoformat(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"archive payloads hold JSON values only, not {type(value).__name__}")
+
+
+def canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
+        "utf-8", "surrogatepass"
+    )
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def payload_digest(payload: Any) -> str:
+    return sha256(canonical(payload))
+
+
+def genesis_hash(tenant_id: uuid.UUID | str) -> str:
+    return sha256(f"cip-archive-genesis:{tenant_id}".encode())
+
+
+def _id(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def entry_digest(record: dict[str, Any]) -> str:
+    """Hash of one entry in its exported form (ids and times as strings)."""
+    return sha256(
+        canonical(
+            {
+                "v": HASH_VERSION,
+                "tenant_id": _id(record["tenant_id"]),
+                "seq": int(record["seq"]),
+                "id": _id(record["id"]),
+                "kind": record["kind"],
+                "subject_type": record["subject_type"],
+                "subject_id": _id(record["subject_id"]),
+                "actor_member_id": _id(record["actor_member_id"]),
+                "recorded_at": record["recorded_at"] if isinstance(record["recorded_at"], str) else clock.isoformat(record["recorded_at"]),
+                "payload_hash": record["payload_hash"],
+                "prev_hash": record["prev_hash"],
+            }
+        )
+    )
+
+
+class ChainChecker:
+    """Walks entries in ``seq`` order (constant memory) and names the first bad one.
+
+    Start from the retention anchor (``start_seq`` is the last pruned sequence number, 0 when
+    nothing was pruned; ``start_hash`` its entry hash or the genesis hash). Redacted entries
+    are checked by their links only; every other entry's payload is hashed again.
+    """
+
+    def __init__(self, start_seq: int, start_hash: str):
+        self.expected_seq = start_seq + 1
+        self.prev_hash = start_hash
+        self.entries = 0
+        self.first_bad: dict[str, Any] | None = None
+        self.first_seq: int | None = None
+        self.redacted: set[int] = set()
+        self.redactions_recorded: set[int] = set()
+        self.last_prune: dict[str, Any] | None = None
+        self.last_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_bad is None
+
+    def _bad(self, seq: int, entry_id, reason: str) -> None:
+        if self.first_bad is None:
+            self.first_bad = {"seq": seq, "id": _id(entry_id), "reason": reason}
+
+    def feed(self, record: dict[str, Any]) -> None:
+        self.entries += 1
+        if self.first_seq is None:
+            self.first_seq = int(record["seq"])
+        if self.first_bad is not None:
+            return  # keep counting; the first bad entry is what matters
+        seq = int(record["seq"])
+        if seq != self.expected_seq:
+            reason = (
+                f"chain broken: entry {self.expected_seq} missing or reordered"
+                if seq > self.expected_seq
+                else "chain broken: entry missing or reordered"
+            )
+            self._bad(seq, record["id"], reason)
+            return
+        if record["redacted_at"] is None:
+            if payload_digest(record["payload"]) != record["payload_hash"]:
+                self._bad(seq, record["id"], "payload altered")
+                return
+        else:
+            self.redacted.add(seq)
+        if record["prev_hash"] != self.prev_hash:
+            self._bad(seq, record["id"], "chain broken: entry missing or reordered")
+            return
+        if entry_digest(record) != record["entry_hash"]:
+            self._bad(seq, record["id"], "entry altered")
+            return
+        if record["redacted_at"] is None and record["kind"] == REDACTION_KIND:
+            self.redactions_recorded.update(int(s) for s in record["payload"].get("seqs", []))
+        if record["redacted_at"] is None and record["kind"] == PRUNE_KIND:
+            self.last_prune = record["payload"]
+        self.prev_hash = record["entry_hash"]
+        self.last_id = _id(record["id"])
+        self.expected_seq += 1
+
+    def finish(self, last_seq: int | None = None, last_hash: str | None = None, anchor: tuple[int, str] | None = None) -> None:
+        """End of the walk: compare with the head, the retention anchor and recorded erasures."""
+        if self.first_bad is not None:
+            return
+        if last_seq is not None and (self.expected_seq - 1 != last_seq or self.prev_hash != last_hash):
+            if self.expected_seq - 1 < last_seq:
+                self._bad(self.expected_seq, None, f"chain broken: entries {self.expected_seq} to {last_seq} missing")
+            else:
+                self._bad(self.expected_seq - 1, self.last_id, "chain broken: entries do not end at the archive head")
+            return
+        if anchor is not None and anchor[0] > 0:
+            prune = self.last_prune or {}
+            if prune.get("through_seq") != anchor[0] or prune.get("through_hash") != anchor[1]:
+                self._bad(anchor[0] + 1, None, "retention anchor does not match the archived prune record")
+                return
+        unrecorded = self.redacted - self.redactions_recorded
+        if unrecorded:
+            self._bad(min(unrecorded), None, "payload replaced without a recorded erasure")
+
+    def result(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"ok": self.ok, "entries": self.entries}
+        if self.first_bad is not None:
+            body["first_bad_entry"] = self.first_bad
+        return body
+
+
+def verify_lines(lines: Iterable[str | bytes]) -> dict[str, Any]:
+    """Re-verify an export (JSON Lines, in ``seq`` order) without the database.
+
+    The first line's ``prev_hash`` is trusted as the anchor unless it is entry 1, whose
+    ``prev_hash`` must be the tenant's genesis hash. Compare the last line's ``entry_hash``
+    with ``head_hash`` of ``GET /archive/verify`` (or a copy kept elsewhere) to detect a
+    shortened export.
+    """
+    checker: ChainChecker | None = None
+    for line in lines:
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        if checker is None:
+            seq = int(record["seq"])
+            start = genesis_hash(record["tenant_id"]) if seq == 1 else record["prev_hash"]
+            checker = ChainChecker(seq - 1, start)
+        checker.feed(record)
+    if checker is None:
+        return {"ok": True, "entries": 0}
+    return checker.result()

@@ -1,0 +1,459 @@
+"""Archive actions: record, list, verify, export, prune (retention) and erase (GDPR art. 17).
+
+Every post version, decision and publication (and later inbound metrics and comments) is
+appended with :func:`record` inside the caller's transaction, so it commits with the change it
+records. Appends of one tenant are serialised (``FOR UPDATE`` on the tenant's head row, and a
+transaction-scoped advisory lock while that row is first created; SQLite has a single writer),
+so two concurrent requests never fork the chain. The hash rules are in :mod:`engagement.archive.chain`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import g, has_request_context
+from sqlalchemy import Text, cast, delete, func, or_, select, text
+
+from app import clock, tenancy
+from app.db import db
+from engagement.archive import chain
+from engagement.archive.models import ArchiveEntry, ArchiveHead
+from tenants import audit
+from tenants.policy import effective_policy
+from tenants.services import current_tenant
+
+#: Days entries are kept unless the tenant sets ``archive_retention_days`` (German commercial
+#: and tax law, HGB section 257 and AO section 147, ask for six to ten years).
+DEFAULT_RETENTION_DAYS = 3650
+#: Rows read per query by verify, export, prune and erasure: memory stays constant.
+BATCH_SIZE = 5000
+#: First key of the two-key advisory lock ("ARCH"); the second is a hash of the tenant id.
+_LOCK_NAMESPACE = 0x41524348
+
+_KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+
+_ROW_COLUMNS = (
+    ArchiveEntry.tenant_id,
+    ArchiveEntry.seq,
+    ArchiveEntry.id,
+    ArchiveEntry.kind,
+    ArchiveEntry.subject_type,
+    ArchiveEntry.subject_id,
+    ArchiveEntry.actor_member_id,
+    ArchiveEntry.payload,
+    ArchiveEntry.payload_hash,
+    ArchiveEntry.prev_hash,
+    ArchiveEntry.entry_hash,
+    ArchiveEntry.recorded_at,
+    ArchiveEntry.redacted_at,
+)
+
+
+# --- Appending -------------------------------------------------------------------------------
+
+
+def archive_enabled() -> bool:
+    """Does the current tenant's effective policy archive (Containment, or opted in)?"""
+    tenant = current_tenant()
+    return bool(effective_policy(tenant.governance_mode, tenant.policy_overrides).get("archive_enabled"))
+
+
+def record(
+    kind: str,
+    subject_type: str,
+    subject_id: uuid.UUID | str | None,
+    payload: dict[str, Any],
+    actor_member_id: uuid.UUID | str | None = None,
+) -> ArchiveEntry | None:
+    """Append an entry to the current tenant's chain, in the caller's transaction.
+
+    A no-op (``None``) when the tenant's effective policy does not archive. ``payload`` holds
+    JSON values, datetimes and UUIDs; it is stored in its JSON form. ``actor_member_id``
+    defaults to the calling member.
+    """
+    if not archive_enabled():
+        return None
+    return append(kind, subject_type, subject_id, payload, actor_member_id)
+
+
+def append(
+    kind: str,
+    subject_type: str,
+    subject_id: uuid.UUID | str | None,
+    payload: dict[str, Any],
+    actor_member_id: uuid.UUID | str | None = None,
+) -> ArchiveEntry:
+    """Append whatever the policy says (the archive's own records: prunes, erasures, mode switches)."""
+    if not isinstance(kind, str) or len(kind) > 100 or not _KIND_PATTERN.match(kind):
+        raise ValueError(f"archive kind must look like 'noun.verb', got {kind!r}")
+    if not isinstance(subject_type, str) or not 0 < len(subject_type) <= 50:
+        raise ValueError("archive subject_type must be a short string")
+    if not isinstance(payload, dict):
+        raise TypeError("archive payload must be a dict")
+    tenant_id = tenancy.require()
+    if actor_member_id is None:
+        actor_member_id = _calling_member()
+    data = chain.jsonable(payload)
+    head = _lock_head(create=True)
+    entry = ArchiveEntry(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        seq=head.last_seq + 1,
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=_as_uuid(subject_id),
+        actor_member_id=_as_uuid(actor_member_id),
+        payload=data,
+        payload_hash=chain.payload_digest(data),
+        prev_hash=head.last_hash,
+        recorded_at=clock.now(),
+        redacted_at=None,
+    )
+    entry.entry_hash = chain.entry_digest(_export_record(entry))
+    head.last_seq = entry.seq
+    head.last_hash = entry.entry_hash
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def _calling_member() -> uuid.UUID | None:
+    if has_request_context():
+        principal = g.get("principal")
+        if principal is not None:
+            return principal.member_id
+    return None
+
+
+def _as_uuid(value: uuid.UUID | str | None) -> uuid.UUID | None:
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    return uuid.UUID(str(value))
+
+
+def _lock_head(create: bool) -> ArchiveHead | None:
+    """The tenant's head row, locked ``FOR UPDATE`` until the transaction ends.
+
+    A concurrent append waits for the lock and then reads the head as the other committed
+    it. The very first append has no row to lock yet: a transaction-scoped advisory lock on
+    the tenant serialises creating it (SQLite has a single writer anyway).
+    """
+    tenant_id = tenancy.require()
+    session = db.session
+    head = _select_head_for_update()
+    if head is not None or not create:
+        return head
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:tenant))"),
+            {"namespace": _LOCK_NAMESPACE, "tenant": str(tenant_id)},
+        )
+        head = _select_head_for_update()  # created by the transaction we waited for?
+    if head is None:
+        genesis = chain.genesis_hash(tenant_id)
+        head = ArchiveHead(tenant_id=tenant_id, last_seq=0, last_hash=genesis, pruned_seq=0, pruned_hash=genesis)
+        session.add(head)
+        session.flush()
+    return head
+
+
+def _select_head_for_update() -> ArchiveHead | None:
+    return db.session.scalars(
+        select(ArchiveHead).with_for_update().execution_options(populate_existing=True)
+    ).one_or_none()
+
+
+def _head() -> ArchiveHead | None:
+    return db.session.scalars(select(ArchiveHead).execution_options(populate_existing=True)).one_or_none()
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def page(cursor: str | None, limit: int, kind: str | None = None, subject_id: uuid.UUID | None = None) -> dict:
+    """Newest first. The opaque cursor (``app.pagination.CURSOR_PATTERN``) carries the sequence
+    number and id of the last entry returned; any well-formed cursor is a position."""
+    cursor_seq = int(cursor.partition("-")[0]) if cursor else None
+    statement = select(ArchiveEntry)
+    if kind:
+        statement = statement.where(ArchiveEntry.kind == kind)
+    if subject_id:
+        statement = statement.where(ArchiveEntry.subject_id == subject_id)
+    if cursor_seq is not None:
+        statement = statement.where(ArchiveEntry.seq < cursor_seq)
+    rows = list(db.session.scalars(statement.order_by(ArchiveEntry.seq.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": rows, "next_cursor": f"{rows[-1].seq}-{rows[-1].id.hex}" if more else None}
+
+
+def _rows(after_seq: int = 0, through_seq: int | None = None, since: datetime | None = None, until: datetime | None = None) -> Iterator[Any]:
+    """Entries in ``seq`` order, read in keyset batches (constant memory, no identity map)."""
+    last = after_seq
+    while True:
+        statement = select(*_ROW_COLUMNS).where(ArchiveEntry.seq > last)
+        if through_seq is not None:
+            statement = statement.where(ArchiveEntry.seq <= through_seq)
+        if since is not None:
+            statement = statement.where(ArchiveEntry.recorded_at >= since)
+        if until is not None:
+            statement = statement.where(ArchiveEntry.recorded_at < until)
+        rows = db.session.execute(statement.order_by(ArchiveEntry.seq).limit(BATCH_SIZE)).all()
+        yield from rows
+        if len(rows) < BATCH_SIZE:
+            return
+        last = rows[-1].seq
+
+
+def _export_record(row) -> dict[str, Any]:
+    """An entry as exported (and hashed): ids and times as strings."""
+    return {
+        "tenant_id": str(row.tenant_id),
+        "seq": row.seq,
+        "id": str(row.id),
+        "kind": row.kind,
+        "subject_type": row.subject_type,
+        "subject_id": str(row.subject_id) if row.subject_id is not None else None,
+        "actor_member_id": str(row.actor_member_id) if row.actor_member_id is not None else None,
+        "recorded_at": clock.isoformat(row.recorded_at),
+        "payload": row.payload,
+        "payload_hash": row.payload_hash,
+        "prev_hash": row.prev_hash,
+        "entry_hash": row.entry_hash,
+        "redacted_at": clock.isoformat(row.redacted_at),
+    }
+
+
+# --- Verifying -------------------------------------------------------------------------------
+
+
+def _walk(head: ArchiveHead | None, through_seq: int | None = None) -> chain.ChainChecker:
+    if head is None:
+        checker = chain.ChainChecker(0, chain.genesis_hash(tenancy.require()))
+        for row in _rows(through_seq=through_seq):
+            checker.feed(_export_record(row))
+            checker._bad(row.seq, row.id, "chain broken: archive head missing")
+        return checker
+    checker = chain.ChainChecker(head.pruned_seq, head.pruned_hash)
+    for row in _rows(after_seq=0, through_seq=through_seq):
+        checker.feed(_export_record(row))
+    return checker
+
+
+def _feed(checker: chain.ChainChecker, after_seq: int) -> int:
+    last = after_seq
+    for row in _rows(after_seq=after_seq):
+        checker.feed(_export_record(row))
+        last = row.seq
+    return last
+
+
+def _check_chain(retry: bool = True) -> tuple[ArchiveHead | None, chain.ChainChecker]:
+    """Walk every retained entry, then compare with the head as it is after the walk.
+
+    Each append commits its entry together with the head, so the head read after the walk
+    covers every genuine entry the walk saw; entries appended after the last batch are read
+    in one more pass. A retention run that committed meanwhile moves the anchor: check again.
+    """
+    start = _head()
+    if start is None:
+        return None, _walk(None)
+    pruned_seq, pruned_hash = start.pruned_seq, start.pruned_hash
+    checker = chain.ChainChecker(pruned_seq, pruned_hash)
+    last = _feed(checker, after_seq=0)
+    head = _head()
+    if retry and head.pruned_seq != pruned_seq:
+        return _check_chain(retry=False)
+    if checker.ok and last < head.last_seq:
+        _feed(checker, after_seq=last)
+    checker.finish(head.last_seq, head.last_hash, anchor=(head.pruned_seq, head.pruned_hash))
+    return head, checker
+
+
+def verify() -> dict[str, Any]:
+    """Recompute the current tenant's chain; name the first altered, missing or reordered entry.
+
+    Entries before the retention anchor are gone by design; one missing anywhere else (the
+    oldest, one in the middle, the newest) is detected, as is an altered payload (except of a
+    redacted entry, whose payload erasure replaced) or any altered field.
+    """
+    head, checker = _check_chain()
+    result = checker.result()
+    result["head_seq"] = head.last_seq if head else 0
+    result["head_hash"] = head.last_hash if head else chain.genesis_hash(tenancy.require())
+    result["pruned_through_seq"] = head.pruned_seq if head else 0
+    result["verified_at"] = clock.now()
+    audit.record(
+        "archive.verified",
+        "archive",
+        None,
+        after={"ok": result["ok"], "entries": result["entries"], "first_bad_entry": result.get("first_bad_entry")},
+    )
+    return result
+
+
+# --- Exporting -------------------------------------------------------------------------------
+
+
+def export(since: datetime | None = None, until: datetime | None = None) -> Iterator[str]:
+    """Audit the export now (in the request's transaction) and return the JSON Lines stream."""
+    audit.record("archive.exported", "archive", None, after={"since": since, "until": until})
+    return iter_export(since, until)
+
+
+def iter_export(since: datetime | None = None, until: datetime | None = None) -> Iterator[str]:
+    """The current tenant's entries in ``seq`` order as JSON Lines, read in batches.
+
+    Each line carries everything needed to re-verify it (see :func:`chain.verify_lines`).
+    The tenant is fixed now; the lines are read while the response streams.
+    """
+    tenant_id = tenancy.require()
+
+    def lines() -> Iterator[str]:
+        with tenancy.scope(tenant_id):
+            for row in _rows(since=since, until=until):
+                yield json.dumps(_export_record(row), separators=(",", ":")) + "\n"
+
+    return lines()
+
+
+# --- Retention -------------------------------------------------------------------------------
+
+
+def retention_days() -> int:
+    value = (current_tenant().settings or {}).get("archive_retention_days", DEFAULT_RETENTION_DAYS)
+    return int(value) if isinstance(value, int) and value > 0 else DEFAULT_RETENTION_DAYS
+
+
+def prune(now: datetime | None = None) -> dict[str, Any]:
+    """Delete the current tenant's entries older than its retention period.
+
+    Only a prefix of the chain goes (up to the first entry that must be kept), only after
+    that prefix verifies, and the cut is anchored: the head keeps the last pruned entry's
+    sequence number and hash, and an ``archive.pruned`` entry records them in the chain.
+    """
+    now = now or clock.now()
+    days = retention_days()
+    cutoff = now - timedelta(days=days)
+    head = _lock_head(create=False)
+    outcome: dict[str, Any] = {"pruned": 0, "through_seq": head.pruned_seq if head else 0, "cutoff": cutoff}
+    if head is None:
+        return outcome
+    first_kept = db.session.scalar(
+        select(func.min(ArchiveEntry.seq)).where(ArchiveEntry.recorded_at >= cutoff, ArchiveEntry.seq > head.pruned_seq)
+    )
+    through = first_kept - 1 if first_kept is not None else head.last_seq
+    if through <= head.pruned_seq:
+        return outcome
+    checker = _walk(head, through_seq=through)
+    if not checker.ok or checker.expected_seq - 1 != through:
+        checker.finish(through, None)
+        outcome["refused"] = checker.result().get("first_bad_entry")
+        return outcome
+    through_hash = checker.prev_hash
+    deleted = db.session.execute(
+        delete(ArchiveEntry).where(ArchiveEntry.seq <= through).execution_options(synchronize_session=False)
+    ).rowcount
+    head.pruned_seq = through
+    head.pruned_hash = through_hash
+    head.pruned_at = now
+    append(
+        chain.PRUNE_KIND,
+        "archive",
+        None,
+        {"through_seq": through, "through_hash": through_hash, "entries": deleted, "cutoff": cutoff, "retention_days": days},
+    )
+    return {"pruned": deleted, "through_seq": through, "cutoff": cutoff}
+
+
+# --- Erasure ---------------------------------------------------------------------------------
+
+#: Names shorter than this are replaced only where a whole string equals them.
+_MIN_SUBSTRING = 3
+
+
+def _replacements(member, label: str, handles: list[str]) -> list[tuple[re.Pattern, str, str]]:
+    """(pattern, replacement, needle) for the member's identifying strings, longest first."""
+    pairs = []
+    if member.email:
+        pairs.append((member.email, f"{label}@erased.invalid"))
+    if member.name:
+        pairs.append((member.name, label))
+    pairs += [(h, label) for h in handles if h]
+    result = []
+    for needle, replacement in sorted(pairs, key=lambda p: -len(p[0])):
+        needle = needle.strip()
+        if not needle:
+            continue
+        if len(needle) >= _MIN_SUBSTRING:
+            pattern = re.compile(re.escape(needle), re.IGNORECASE)
+        else:
+            pattern = re.compile(rf"^{re.escape(needle)}$", re.IGNORECASE)
+        result.append((pattern, replacement, needle))
+    return result
+
+
+def _scrub(value: Any, replacements) -> Any:
+    if isinstance(value, str):
+        for pattern, replacement, _ in replacements:
+            value = pattern.sub(replacement, value)
+        return value
+    if isinstance(value, dict):
+        return {k: _scrub(v, replacements) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, replacements) for v in value]
+    return value
+
+
+def erase_member(member, label: str) -> int:
+    """Eraser for :data:`tenants.data_rights.ERASERS`: pseudonymise the member in payloads.
+
+    The member's name, email and social handles are replaced by the pseudonym wherever they
+    occur in a payload (including post texts, e.g. a signature); the texts themselves stay,
+    because archived communications fall under a legal retention duty (GDPR art. 17(3)(b)).
+    Member ids stay: they no longer lead to a person. Changed entries get ``redacted_at`` and
+    keep their original ``payload_hash``, so the chain verifies; an ``archive.redacted`` entry
+    records which entries were changed. Returns the number of entries redacted.
+    """
+    from tenants import profiles
+
+    handles = [account.handle for account in profiles.accounts(member.id)]
+    replacements = _replacements(member, label, handles)
+    if not replacements or _head() is None:
+        return 0
+    needles = set()
+    for _, _, needle in replacements:
+        needles.add(needle.lower())
+        needles.add(json.dumps(needle)[1:-1].lower())  # as the JSON column stores it
+    as_text = func.lower(cast(ArchiveEntry.payload, Text))
+    candidates = or_(*(as_text.contains(n, autoescape=True) for n in sorted(needles)))
+    changed: list[int] = []
+    last = 0
+    now = clock.now()
+    while True:
+        batch = list(
+            db.session.scalars(
+                select(ArchiveEntry)
+                .where(ArchiveEntry.seq > last, candidates)
+                .order_by(ArchiveEntry.seq)
+                .limit(BATCH_SIZE)
+            )
+        )
+        for entry in batch:
+            scrubbed = _scrub(entry.payload, replacements)
+            if scrubbed != entry.payload:
+                entry.payload = scrubbed
+                entry.redacted_at = now
+                changed.append(entry.seq)
+        if len(batch) < BATCH_SIZE:
+            break
+        last = batch[-1].seq
+    if changed:
+        db.session.flush()
+        append(chain.REDACTION_KIND, "member", member.id, {"member_id": member.id, "pseudonym": label, "seqs": changed})
+    return len(changed)
