@@ -28,6 +28,10 @@ class ErrorBodySchema(ma.Schema):
     status = ma.fields.String(metadata={"description": "HTTP status name."})
     message = ma.fields.String(metadata={"description": "What went wrong, for humans."})
     errors = ma.fields.Dict(metadata={"description": "Field-by-field validation errors."})
+    missing = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "Only on 403 when posting: the codes of what still blocks the member (as in `GET /me/eligibility`)."},
+    )
 
 
 class Api(SmorestApi):
@@ -60,6 +64,9 @@ class Api(SmorestApi):
                 headers.setdefault(name, value)
         if "message" not in payload and error.description and code != 500:
             payload["message"] = error.description
+        data = getattr(error, "data", None) or {}
+        if "missing" in data:  # abort(403, missing=[...]): what still blocks posting
+            payload["missing"] = list(data["missing"])
         return payload, code, headers
 
 

@@ -47,7 +47,7 @@ SCOPE_ROLES: dict[str, frozenset[str]] = {
     "guidelines:manage": _PEOPLE_ADMINS,  # publish guideline versions
     "guidelines:report": _STAFF,  # who has and has not acknowledged
     "posts:write": _ALL,  # own posts: draft, submit, publish
-    "posts:read_all": _STAFF | frozenset({"approver"}),  # every member's posts
+    "posts:read_all": _STAFF,  # every member's posts (approvers see their queue)
     "posts:decide": _STAFF | frozenset({"approver"}),  # approval decisions; each level of the chain names its role
     "governance:manage": _OWNER_ADMIN,  # approval chain
     "compliance:check": _ALL,  # dry-run a text against the rules

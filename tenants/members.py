@@ -72,8 +72,17 @@ def _auditable(member: Member) -> dict[str, Any]:
     return {field: getattr(member, field) for field in AUDITABLE_FIELDS}
 
 
+def holding(role: str):
+    """SQL condition: the member holds ``role`` (roles are a JSON list of known role names)."""
+    return cast(Member.roles, String).like(f'%"{role}"%')
+
+
+def active_with_role(role: str) -> list[Member]:
+    return list(db.session.scalars(select(Member).where(Member.status == "active", holding(role)).order_by(Member.created_at)))
+
+
 def owner_count() -> int:
-    owners = select(Member.id).where(Member.status != "offboarded", cast(Member.roles, String).like('%"owner"%'))
+    owners = select(Member.id).where(Member.status != "offboarded", holding("owner"))
     return db.session.scalar(select(func.count()).select_from(owners.subquery())) or 0
 
 
@@ -153,7 +162,7 @@ def list_query(filters: dict[str, Any]) -> Select:
     if filters.get("role"):
         if filters["role"] not in auth.ROLES:
             abort(422, errors={"query": {"role": ["Unknown role."]}})
-        statement = statement.where(cast(Member.roles, String).like(f'%"{filters["role"]}"%'))
+        statement = statement.where(holding(filters["role"]))
     if filters.get("department"):
         statement = statement.where(Member.department == filters["department"])
     if filters.get("q"):

@@ -27,8 +27,10 @@ MODE_POLICIES: dict[str, dict[str, Any]] = {
         "sso_required": False,
         "allowed_platforms": list(PLATFORMS),
     },
+    # Own posts stay allowed in Containment: every one of them passes the approval chain, which
+    # is the central control. A tenant may forbid them (library shares only) by override.
     "containment": {
-        "own_posts_allowed": False,
+        "own_posts_allowed": True,
         "approval_required": True,
         "approval_on_blocking_findings": True,
         "training_required_before_posting": True,
@@ -48,6 +50,26 @@ _TIGHTEN_ONLY_TRUE = (
     "archive_enabled",
     "sso_required",
 )
+
+
+#: Keys a tenant may override, each only in the safe direction (see :func:`effective_policy`).
+OVERRIDABLE = (*_TIGHTEN_ONLY_TRUE, "own_posts_allowed", "allowed_platforms")
+
+
+def loosening(mode: str, overrides: dict[str, Any]) -> dict[str, str]:
+    """Overrides that would loosen the mode's policy, with the reason each is refused."""
+    base = MODE_POLICIES[mode]
+    refused = {}
+    for key, value in overrides.items():
+        if key in _TIGHTEN_ONLY_TRUE and value is False and base[key]:
+            refused[key] = f"The {mode} mode requires {key}; an override can only tighten the policy."
+        elif key == "own_posts_allowed" and value is True and not base[key]:
+            refused[key] = f"The {mode} mode forbids own posts; an override can only tighten the policy."
+        elif key == "allowed_platforms":
+            extra = sorted(set(value) - set(base[key]))
+            if extra:
+                refused[key] = f"The {mode} mode does not allow {', '.join(extra)}; an override can only narrow the list."
+    return refused
 
 
 def default_mode(industry: str) -> str:

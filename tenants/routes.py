@@ -8,7 +8,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import abort
 
-from app.api import make_blueprint
+from app.api import cross_field_rules, make_blueprint
 from app.auth import current_principal, public, require_scope, set_credential_resolver
 from app.db import db
 from tenants import audit, services, tokens
@@ -62,8 +62,13 @@ class TenantResource(MethodView):
     @require_scope("tenant:write")
     @tenant_blp.arguments(TenantUpdateSchema, required=False)
     @tenant_blp.response(200, TenantSchema)
+    @tenant_blp.doc(**cross_field_rules("`policy_overrides` may only tighten the current governance mode's policy (422 names each refused key)."))
     def patch(self, changes):
-        """Change the tenant's name or settings (owner, admin). Settings are merged."""
+        """Change the tenant's name, settings or policy overrides (owner, admin).
+
+        Settings are merged; policy overrides are replaced as a whole and may only tighten the
+        governance mode (switch safeguards on, forbid own posts, narrow the platforms).
+        """
         tenant = services.update_tenant(services.current_tenant(), changes)
         return services.tenant_view(tenant)
 

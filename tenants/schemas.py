@@ -8,8 +8,9 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.pagination import CursorArgsSchema, CursorPageSchema
-from app.schemas import UTCDateTimeField, body_integer
+from app.schemas import StrictBoolean, UTCDateTimeField, body_integer
 from tenants.models import GOVERNANCE_MODES, INDUSTRIES
+from tenants.policy import PLATFORMS
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$"
 LOCALES = ("de", "en")
@@ -65,6 +66,10 @@ class TenantSettingsSchema(ma.Schema):
     invitation_ttl_days = body_integer(validate=validate.Range(min=1, max=90), metadata={"description": "Days an invitation stays valid."})
     min_group_size = body_integer(validate=validate.Range(min=2, max=1000), metadata={"description": "Smallest group shown in group reports (works-council privacy)."})
     approval_reminder_hours = body_integer(validate=validate.Range(min=1, max=720), metadata={"description": "Remind approvers of posts waiting longer than this."})
+    archive_retention_days = body_integer(
+        validate=validate.Range(min=365, max=36500),
+        metadata={"description": "Days archive entries are kept (German commercial and tax law: 6 to 10 years)."},
+    )
 
 
 DEFAULT_SETTINGS = {
@@ -73,6 +78,7 @@ DEFAULT_SETTINGS = {
     "invitation_ttl_days": 14,
     "min_group_size": 5,
     "approval_reminder_hours": 24,
+    "archive_retention_days": 3650,
 }
 
 
@@ -88,15 +94,37 @@ class TenantSchema(ma.Schema):
     industry = ma.fields.String(metadata={"description": "Industry."})
     governance_mode = ma.fields.String(metadata={"description": "`empowerment` or `containment`."})
     policy = ma.fields.Dict(metadata={"description": "Effective policy of the governance mode."})
+    policy_overrides = ma.fields.Dict(metadata={"description": "The tenant's own tightenings of the mode's policy."})
     seats = ma.fields.Nested(SeatsSchema, metadata={"description": "Seat usage."})
     settings = ma.fields.Nested(TenantSettingsSchema, metadata={"description": "Tenant settings."})
     plan = ma.fields.String(metadata={"description": "Billing plan."})
     created_at = UTCDateTimeField(metadata={"description": "When the tenant signed up."})
 
 
+class PolicyOverridesSchema(ma.Schema):
+    """Tighten the governance mode's policy; loosening a mode's guarantee is refused (422)."""
+
+    own_posts_allowed = StrictBoolean(metadata={"description": "`false` allows only shares from the content library."})
+    approval_required = StrictBoolean(metadata={"description": "`true`: every post passes the approval chain."})
+    approval_on_blocking_findings = StrictBoolean(metadata={"description": "`true`: a blocking compliance finding sends a post to approval."})
+    training_required_before_posting = StrictBoolean(metadata={"description": "`true`: required training must be passed before posting."})
+    guideline_acknowledgement_required = StrictBoolean(metadata={"description": "`true`: the current guideline must be acknowledged before posting."})
+    archive_enabled = StrictBoolean(metadata={"description": "`true`: every post version, decision and publication is archived."})
+    sso_required = StrictBoolean(metadata={"description": "`true`: members sign in through single sign-on."})
+    allowed_platforms = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(PLATFORMS)),
+        validate=validate.Length(min=1, max=len(PLATFORMS)),
+        metadata={"description": "Platforms members may post to (a subset of the mode's list)."},
+    )
+
+
 class TenantUpdateSchema(ma.Schema):
     name = ma.fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "New display name."})
     settings = ma.fields.Nested(TenantSettingsSchema, metadata={"description": "Settings to change (merged)."})
+    policy_overrides = ma.fields.Nested(
+        PolicyOverridesSchema,
+        metadata={"description": "Replaces the tenant's policy overrides; they may only tighten the governance mode's policy."},
+    )
 
 
 class GovernanceChangeSchema(ma.Schema):

@@ -8,10 +8,10 @@ from flask import current_app
 from flask_smorest import abort
 from sqlalchemy import select
 
-from app import clock, tenancy
+from app import clock, events, tenancy
 from app.auth import Principal
 from app.db import db
-from tenants import audit, consent, tokens
+from tenants import audit, consent, policy, tokens
 from tenants.models import Member, Tenant
 from tenants.policy import default_mode, effective_policy
 from tenants.schemas import DEFAULT_SETTINGS
@@ -81,6 +81,7 @@ def tenant_view(tenant: Tenant) -> dict[str, Any]:
         "industry": tenant.industry,
         "governance_mode": tenant.governance_mode,
         "policy": effective_policy(tenant.governance_mode, tenant.policy_overrides),
+        "policy_overrides": tenant.policy_overrides or {},
         "seats": {"limit": tenant.seat_limit, "used": seats_used()},
         "settings": {**DEFAULT_SETTINGS, **tenant.settings},
         "plan": tenant.plan,
@@ -88,13 +89,24 @@ def tenant_view(tenant: Tenant) -> dict[str, Any]:
     }
 
 
+def current_policy() -> dict[str, Any]:
+    """The effective governance policy of the current tenant."""
+    tenant = current_tenant()
+    return effective_policy(tenant.governance_mode, tenant.policy_overrides)
+
+
 def update_tenant(tenant: Tenant, changes: dict[str, Any]) -> Tenant:
-    before = {"name": tenant.name, "settings": dict(tenant.settings)}
+    before = {"name": tenant.name, "settings": dict(tenant.settings), "policy_overrides": dict(tenant.policy_overrides or {})}
+    if "policy_overrides" in changes:
+        refused = policy.loosening(tenant.governance_mode, changes["policy_overrides"])
+        if refused:
+            abort(422, errors={"json": {"policy_overrides": {key: [message] for key, message in refused.items()}}})
+        tenant.policy_overrides = dict(changes["policy_overrides"])
     if "name" in changes:
         tenant.name = changes["name"]
     if "settings" in changes:
         tenant.settings = {**tenant.settings, **changes["settings"]}
-    after = {"name": tenant.name, "settings": dict(tenant.settings)}
+    after = {"name": tenant.name, "settings": dict(tenant.settings), "policy_overrides": dict(tenant.policy_overrides or {})}
     old, new = audit.changes(before, after)
     if new:
         audit.record("tenant.updated", "tenant", tenant.id, before=old, after=new)
@@ -102,7 +114,12 @@ def update_tenant(tenant: Tenant, changes: dict[str, Any]) -> Tenant:
 
 
 def change_governance(tenant: Tenant, mode: str, reason: str, actor: Principal) -> Tenant:
-    """Switch the governance mode (owner only). Work in flight falls under the new policy."""
+    """Switch the governance mode (owner only).
+
+    Work in flight falls under the new policy: the ``tenants.governance_changed`` event lets
+    the posts domain re-route approved-but-unpublished posts (and the archive record the
+    switch) in the same way whether the change came from the API or the CLI.
+    """
     if tenant.governance_mode != mode:
         before = {"governance_mode": tenant.governance_mode}
         tenant.governance_mode = mode
@@ -112,5 +129,9 @@ def change_governance(tenant: Tenant, mode: str, reason: str, actor: Principal) 
             tenant.id,
             before=before,
             after={"governance_mode": mode, "reason": reason},
+        )
+        events.emit(
+            "tenants.governance_changed",
+            {"from": before["governance_mode"], "to": mode, "reason": reason, "actor_member_id": str(actor.member_id)},
         )
     return tenant

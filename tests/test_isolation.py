@@ -60,8 +60,15 @@ def _populate(app, tenant_id: uuid.UUID) -> None:
     from tenants.models import Member
     from training import assignments, attempts, guidelines, modules, templates
 
+    from app.auth import Principal, scopes_for
+    from engagement.compliance import services as compliance
+    from engagement.posts import chain
+    from engagement.posts import services as posts
+
     influencer_id, _ = add_member(app, tenant_id, "influencer")
-    add_member(app, tenant_id, "hr", "approver")
+    approver_id, _ = add_member(app, tenant_id, "hr", "approver")
+    author = Principal(tenant_id, influencer_id, ("influencer",), scopes=scopes_for(["influencer"]))
+    approver = Principal(tenant_id, approver_id, ("hr", "approver"), scopes=scopes_for(["hr", "approver"]))
     with app.app_context(), tenancy.scope(tenant_id):
         db.session.add(jobs.Job(kind="isolation.fixture", status="finished", progress=100, result={"ok": True}))
         member = db.session.get(Member, influencer_id)
@@ -69,10 +76,29 @@ def _populate(app, tenant_id: uuid.UUID) -> None:
         module = modules.publish(modules.create(templates.get_template("data_protection_basics_de")["module"], None))
         modules.create(templates.get_template("brand_values_workshop_de")["module"], None)  # a draft
         assignments.assign({"module_id": module.id, "all_members": True}, None)
-        attempts.submit(module.id, [], member)
+        attempts.submit(module.id, [], member)  # a failed attempt
+        attempts.submit(module.id, _correct_answers(module.id), member)  # passed: the member may post
         guideline = guidelines.publish({"title": "Leitlinie", "body": "Sei respektvoll.", "locale": "de"}, None)
         guidelines.acknowledge(guideline, member)
+        compliance.create({"kind": "terms", "severity": "warn", "terms": ["Projekt Nordstern"]}, None)
+        compliance.apply_preset("generic", None)
+        chain.replace([{"name": "Freigabe", "role": "approver"}], approver)
+        post = posts.create({"platform": "linkedin", "text": "Isolation walk #Mitarbeiter"}, author)
+        posts.submit(post, author)
+        if post.status == "pending_approval":
+            posts.decide(post, "approve", "ok", approver)
+        posts.create({"platform": "linkedin", "text": "A draft"}, author)
         transactions.commit()
+
+
+def _correct_answers(module_id: uuid.UUID) -> list[dict]:
+    from training.models import Option, Question
+
+    questions = db.session.scalars(select(Question).where(Question.module_id == module_id))
+    return [
+        {"question_id": q.id, "option_ids": list(db.session.scalars(select(Option.id).where(Option.question_id == q.id, Option.correct)))}
+        for q in questions
+    ]
 
 
 def _api_rules(app):

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import select
 
 from app import clock, notifications
 from app.db import db
+from tenants import members
 from tenants.models import Member
 from tenants.services import current_tenant
 from training import assignments, modules
@@ -105,11 +106,7 @@ def _remind(member: Member, module: Module, assignment: Assignment, state: str, 
 
 def _digest_recipients() -> list[Member]:
     for roles in (DIGEST_ROLES, DIGEST_FALLBACK_ROLES):
-        found = [
-            m
-            for role in roles
-            for m in db.session.scalars(select(Member).where(Member.status == "active", cast(Member.roles, String).like(f'%"{role}"%')))
-        ]
+        found = [m for role in roles for m in members.active_with_role(role)]
         if found:
             return list({m.id: m for m in found}.values())
     return []

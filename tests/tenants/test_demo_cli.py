@@ -63,7 +63,7 @@ def test_seed_builds_the_medtech_demo_tenant_and_prints_a_working_token(cli, cli
     tenant = api.get("/tenant").get_json()
     assert tenant["slug"] == "nordlicht-medtech" and tenant["name"] == "Nordlicht Medizintechnik GmbH"
     assert tenant["industry"] == "medtech" and tenant["governance_mode"] == "containment"
-    assert tenant["policy"]["approval_required"] is True and tenant["policy"]["own_posts_allowed"] is False
+    assert tenant["policy"]["approval_required"] is True and tenant["policy"]["archive_enabled"] is True
     assert tenant["settings"]["default_locale"] == "de" and tenant["settings"]["timezone"] == "Europe/Berlin"
     assert tenant["seats"] == {"limit": 100, "used": len(demo.MEMBERS)}
     me = api.get("/me").get_json()

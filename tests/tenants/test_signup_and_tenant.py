@@ -28,7 +28,7 @@ def test_governance_mode_defaults_by_industry(anon, world, industry, mode):
     policy = body["tenant"]["policy"]
     assert policy["approval_required"] is (mode == "containment")
     assert policy["archive_enabled"] is (mode == "containment")
-    assert policy["own_posts_allowed"] is (mode == "empowerment")
+    assert policy["training_required_before_posting"] is (mode == "containment")
 
 
 def test_explicit_mode_wins_and_duplicate_slug_conflicts(anon, world):
