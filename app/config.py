@@ -44,7 +44,7 @@ class Config:
         self.DATABASE_APP_PASSWORD = env.get("DATABASE_APP_PASSWORD") or None
         self.REDIS_URL = env.get("REDIS_URL") or None
         self.RQ_QUEUE = env.get("RQ_QUEUE", "cip")
-        self.SECRET_KEY = env.get("SECRET_KEY") or secrets.token_hex(32)
+        self.SECRET_KEY = env.get("SECRET_KEY") or _local_secret_key()
         self.SIGNUP_ENABLED = _bool(env.get("SIGNUP_ENABLED"), False)
         self.MAX_CONTENT_LENGTH = _int(env.get("MAX_CONTENT_LENGTH"), 1_048_576)
         # CSV member imports carry up to 50,000 rows: their own, larger limit.
@@ -58,6 +58,21 @@ class Config:
 
     def as_flask(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+def _local_secret_key() -> str:
+    """Without SECRET_KEY: one key kept in ``instance/secret_key``, so the web process, inline
+    jobs and local workers agree across restarts (invitation codes are derived from it)."""
+    path = INSTANCE_DIR / "secret_key"
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
+    return key
 
 
 def _normalise_db_url(url: str) -> str:

@@ -6,6 +6,8 @@ The schema is owned by Alembic (``migrations/``); nothing here creates tables.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -205,9 +207,9 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    # Prepared statements stay (parsed once), but each execution is planned with its values: a
-    # generic plan made while a table was small (a bulk import filling it) would stay in use
-    # and degrade to scans as the table grows.
+    # Prepared statements stay (parsed once), but each execution is planned with its values:
+    # tenants differ in size, and a generic plan cannot tell a tenant of ten members from one of
+    # fifty thousand. Bulk inserts opt into plan reuse with :func:`reusable_plans`.
     return create_engine(
         url,
         pool_pre_ping=True,
@@ -215,6 +217,28 @@ def make_engine(url: str) -> Engine:
         max_overflow=10,
         connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
     )
+
+
+@contextmanager
+def reusable_plans(session: Session) -> Iterator[None]:
+    """Let PostgreSQL reuse plans for the statements inside (bulk inserts), this transaction only.
+
+    The engine plans every execution with its values (``force_custom_plan``). For an executemany
+    INSERT that re-plans each row and the foreign-key checks it fires (a lookup per referenced
+    table), roughly doubling the cost of a row. Those lookups are equalities on unique keys and
+    their plans do not depend on the values, provided the statistics of the referenced table are
+    current: a bulk load into a table that grows by multiples keeps them current itself (see
+    ``tenants.imports``), or a plan made for the small table (a scan of the tenant) stays in use.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    previous = session.execute(
+        text("SELECT current_setting('plan_cache_mode'), set_config('plan_cache_mode', 'auto', true)")
+    ).scalar()
+    yield
+    # Not restored after an error: the transaction is rolled back, which ends the setting too.
+    session.execute(text("SELECT set_config('plan_cache_mode', :mode, true)"), {"mode": previous})
 
 
 db = Database()

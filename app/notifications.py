@@ -5,6 +5,11 @@ sends it over SMTP (``SMTP_URL``: ``smtp://user:pass@host:port``, ``smtp+starttl
 ``smtps://...``). Without ``SMTP_URL`` a message is logged (ids only) and stays ``pending`` in
 the outbox, so ``flask notifications flush`` can send it once SMTP is configured. A
 ``dedupe_key`` makes queueing idempotent: the same key never sends twice.
+
+A row that owes exactly one email can be the outbox of that email itself
+(:class:`OutboxDelivery`, e.g. an invitation): the email is rendered when it is sent, so bulk
+writes need no second row and secrets need not sit in ``email_messages``. Such a model registers
+with :func:`register_outbox`, so ``flask notifications flush`` and :func:`send` cover it too.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 import logging
 import smtplib
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage as MimeMessage
 from email.utils import format_datetime, parseaddr
@@ -44,6 +51,136 @@ class EmailMessage(IdMixin, TenantOwned, Base):
     sent_at: Mapped[datetime | None]
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """An email rendered at send time from the row that is its outbox."""
+
+    to: str
+    subject: str
+    body: str
+
+
+class OutboxDelivery:
+    """Delivery state of a row that is the outbox of its own email (``email_status`` NULL: none owed).
+
+    ``pending`` until sent (``sent``), given up on after the job's attempts (``failed``), or no
+    longer wanted before it left (``cancelled``).
+    """
+
+    email_status: Mapped[str | None] = mapped_column(String(20))
+    email_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    email_message_id: Mapped[str | None] = mapped_column(String(300))
+    email_error: Mapped[str | None] = mapped_column(String(2000))
+    email_sent_at: Mapped[datetime | None]
+
+
+@dataclass(frozen=True)
+class _Outbox:
+    model: type
+    send: Callable[[str], None]
+
+
+_OUTBOXES: list[_Outbox] = []
+
+
+def register_outbox(model: type, send_fn: Callable[[str], None]) -> None:
+    """Let ``flush`` and :func:`send` cover ``model`` (an :class:`OutboxDelivery` row per email).
+
+    ``send_fn(row_id)`` is a job that loads the row locked and calls :func:`send_outboxed`.
+    """
+    if not any(o.model is model for o in _OUTBOXES):
+        _OUTBOXES.append(_Outbox(model, send_fn))
+
+
+def send_outboxed(row: OutboxDelivery, render: Callable[[], Rendered | None], key: uuid.UUID) -> None:
+    """Deliver the one email a locked :class:`OutboxDelivery` row owes, at most once.
+
+    ``render`` builds the email now (``None``: no longer wanted, the row is ``cancelled``;
+    ``ValueError``: it cannot be built, the row is ``failed``);
+    ``key`` gives the Message-ID, stable across retries. Failures are recorded as for
+    :func:`send`: a malformed message fails at once, a refused one stays ``pending`` until the
+    job's attempts are used up.
+    """
+    if row.email_status not in ("pending", "failed"):
+        return
+    try:
+        rendered = render()
+    except (ValueError, TypeError) as exc:  # not retryable: the row cannot give its email
+        row.email_status, row.email_error = "failed", repr(exc)[:2000]
+        log.warning("email cannot be rendered", extra={"email_id": str(key)})
+        return
+    if rendered is None:
+        row.email_status = "cancelled"
+        return
+    smtp_url = current_app.config.get("SMTP_URL")
+    if not smtp_url:
+        log.info("email kept in outbox (no SMTP_URL)", extra={"email_id": str(key)})
+        return
+    _attempt(
+        row,
+        _OUTBOX_FIELDS,
+        lambda: _build(rendered.to, _one_line(rendered.subject), rendered.body, key, current_app.config["MAIL_FROM"]),
+        smtp_url,
+        {"email_id": str(key)},
+    )
+
+
+#: Where each kind of outbox row keeps its delivery state (logical name -> attribute).
+_MESSAGE_FIELDS = {"status": "status", "attempts": "attempts", "error": "last_error", "sent_at": "sent_at", "message_id": "message_id"}
+_OUTBOX_FIELDS = {
+    "status": "email_status",
+    "attempts": "email_attempts",
+    "error": "email_error",
+    "sent_at": "email_sent_at",
+    "message_id": "email_message_id",
+}
+
+
+def _attempt(row, fields: dict[str, str], build: Callable[[], MimeMessage], smtp_url: str, log_extra: dict) -> None:
+    """One delivery attempt for a locked outbox row, recorded on the row.
+
+    A message that cannot be built fails at once (not retryable); one the server refuses stays
+    ``pending`` until the job's attempts are used up (``failed``) and the error is re-raised so
+    the job is retried.
+    """
+    attempts = (getattr(row, fields["attempts"]) or 0) + 1
+    setattr(row, fields["attempts"], attempts)
+    try:
+        mime = build()
+    except (ValueError, TypeError) as exc:
+        setattr(row, fields["status"], "failed")
+        setattr(row, fields["error"], repr(exc)[:2000])
+        log.warning("email cannot be built", extra=log_extra)
+        return
+    try:
+        deliver(smtp_url, mime)
+    except (OSError, smtplib.SMTPException) as exc:
+        setattr(row, fields["error"], repr(exc)[:2000])
+        setattr(row, fields["status"], "failed" if attempts >= jobs.max_attempts() else "pending")
+        transactions.commit()
+        raise
+    for name, value in (("status", "sent"), ("sent_at", clock.now()), ("message_id", mime["Message-ID"]), ("error", None)):
+        setattr(row, fields[name], value)
+
+
+def send_each(ids: list[str], send_one: Callable[[str], None], what: str) -> None:
+    """Deliver a batch of outbox rows, each committed on its own; a failure retries the batch
+    (rows already sent are skipped then)."""
+    if not current_app.config.get("SMTP_URL"):
+        log.info(f"{what} kept in outbox (no SMTP_URL)", extra={"emails": len(ids)})
+        return
+    failures = 0
+    for row_id in ids:
+        try:
+            send_one(row_id)
+            transactions.commit()
+        except Exception:
+            transactions.rollback()
+            failures += 1
+    if failures:
+        raise RuntimeError(f"{failures} of {len(ids)} {what} not delivered; retrying the batch")
+
+
 def queue_email(to: str, subject: str, body: str, *, kind: str, dedupe_key: str | None = None) -> EmailMessage:
     """Put an email in the outbox; it is sent after the transaction commits."""
     key = dedupe_key or uuid.uuid4().hex
@@ -72,40 +209,36 @@ def send(message_id: str) -> None:
     server refuses stays ``pending`` until it has used up its attempts (``failed``).
     """
     message = db.session.get(EmailMessage, uuid.UUID(message_id), with_for_update=True)
-    if message is None or message.status == "sent":
+    if message is None:
+        for outbox in _OUTBOXES:  # a row that is the outbox of its own email
+            model = outbox.model
+            if db.session.scalar(select(model.id).where(model.id == uuid.UUID(message_id))) is not None:
+                outbox.send(message_id)
+                return
+        return
+    if message.status == "sent":
         return
     smtp_url = current_app.config.get("SMTP_URL")
     if not smtp_url:
         log.info("email kept in outbox (no SMTP_URL)", extra={"email_id": message_id, "kind": message.kind})
         return
-    message.attempts += 1
-    try:
-        mime = _mime(message, current_app.config["MAIL_FROM"])
-    except (ValueError, TypeError) as exc:  # not retryable: the stored message is malformed
-        message.status, message.last_error = "failed", repr(exc)[:2000]
-        log.warning("email cannot be built", extra={"email_id": message_id, "kind": message.kind})
-        return
-    try:
-        deliver(smtp_url, mime)
-    except (OSError, smtplib.SMTPException) as exc:
-        message.last_error = repr(exc)[:2000]
-        message.status = "failed" if message.attempts >= jobs.max_attempts() else "pending"
-        transactions.commit()
-        raise
-    message.status, message.sent_at, message.message_id = "sent", clock.now(), mime["Message-ID"]
-    message.last_error = None
+    _attempt(message, _MESSAGE_FIELDS, lambda: _mime(message, current_app.config["MAIL_FROM"]), smtp_url, {"email_id": message_id, "kind": message.kind})
 
 
 def _mime(message: EmailMessage, sender: str) -> MimeMessage:
+    return _build(message.to_address, message.subject, message.body_text, message.id, sender)
+
+
+def _build(to: str, subject: str, body: str, key: uuid.UUID, sender: str) -> MimeMessage:
     mime = MimeMessage()
     mime["From"] = sender
-    mime["To"] = message.to_address
-    mime["Subject"] = message.subject
+    mime["To"] = to
+    mime["Subject"] = subject
     mime["Date"] = format_datetime(clock.now())
     # Derived from the outbox id: a message re-sent after a crash keeps its Message-ID, so
     # receiving systems can recognise the duplicate.
-    mime["Message-ID"] = f"<{message.id}@{_domain(sender)}>"
-    mime.set_content(message.body_text, cte="quoted-printable")
+    mime["Message-ID"] = f"<{key}@{_domain(sender)}>"
+    mime.set_content(body, cte="quoted-printable")
     return mime
 
 
@@ -132,14 +265,22 @@ def deliver(smtp_url: str, mime: MimeMessage, timeout: float = 10.0) -> None:
         client.send_message(mime)
 
 
-def pending(*, include_failed: bool = False) -> list[EmailMessage]:
-    """Messages of the current tenant still waiting to be sent (and those given up on)."""
+def pending(*, include_failed: bool = False) -> list:
+    """Messages of the current tenant still waiting to be sent (and those given up on).
+
+    Outbox messages first, then rows that are the outbox of their own email (each has an ``id``
+    that :func:`send` accepts).
+    """
     statuses = ["pending", "failed"] if include_failed else ["pending"]
-    return list(
+    waiting: list = list(
         db.session.scalars(
             select(EmailMessage).where(EmailMessage.status.in_(statuses)).order_by(EmailMessage.created_at)
         )
     )
+    for outbox in _OUTBOXES:
+        model = outbox.model
+        waiting += db.session.scalars(select(model).where(model.email_status.in_(statuses)).order_by(model.created_at, model.id))
+    return waiting
 
 
 def queue_bulk(messages: list[dict]) -> int:
@@ -183,17 +324,4 @@ def queue_bulk(messages: list[dict]) -> int:
 
 def send_many(message_ids: str) -> None:
     """Job: deliver a batch of outbox messages; each is committed on its own."""
-    ids = [i for i in message_ids.split(",") if i]
-    if not current_app.config.get("SMTP_URL"):
-        log.info("emails kept in outbox (no SMTP_URL)", extra={"emails": len(ids)})
-        return
-    failures = 0
-    for message_id in ids:
-        try:
-            send(message_id)
-            transactions.commit()
-        except Exception:
-            transactions.rollback()
-            failures += 1
-    if failures:
-        raise RuntimeError(f"{failures} of {len(ids)} emails not delivered; retrying the batch")
+    send_each([i for i in message_ids.split(",") if i], send, "emails")

@@ -1,6 +1,9 @@
 """CSV import of members: rows/s through the API job next to a raw bulk insert of the same rows.
 
-Target (issue 3): the import reaches at least a third of the raw insert rate.
+Target (issue 3): the import reaches at least a third of the raw insert rate. An imported
+member costs two rows (the member and its invitation, which is the outbox of its own email)
+against the baseline's one, plus parsing, validation and the idempotency lookups; the rate
+should stay flat from 10,000 to 50,000 rows (a falling rate means the import went superlinear).
 Run: ``make bench`` or ``.venv/bin/python bench/members_import.py [rows ...]``.
 """
 

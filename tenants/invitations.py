@@ -1,25 +1,32 @@
 """Invitations: single-use secrets with an expiry, emailed in the member's locale.
 
 The secret (``inv_...``) is shown once in the API response and in the email; only its hash is
-stored. Accepting needs the member's own ``participation: true``: nobody becomes active
-without consenting.
+stored. It is derived from the application key (``SECRET_KEY``) and the invitation id, so the
+invitation row is the outbox of its own email: the sending job renders the email after the
+commit, and no plaintext secret is stored anywhere. Accepting needs the member's own
+``participation: true``: nobody becomes active without consenting.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import logging
 import uuid
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from flask_smorest import abort
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
-from app import auth, clock, events, notifications, tenancy
+from app import auth, clock, events, jobs, notifications, tenancy, transactions
 from app.db import db
 from tenants import audit, consent, tokens
 from tenants.models import Invitation, Member, Tenant
 
+log = logging.getLogger(__name__)
 PREFIX = "inv_"
 DEFAULT_TTL_DAYS = 14
 
@@ -55,59 +62,107 @@ def _ttl(tenant: Tenant) -> timedelta:
     return timedelta(days=int(tenant.settings.get("invitation_ttl_days", DEFAULT_TTL_DAYS)))
 
 
+def _key() -> bytes:
+    return str(current_app.config["SECRET_KEY"]).encode("utf-8")
+
+
+def secret_for(invitation_id: uuid.UUID, key: bytes | None = None) -> str:
+    """The invitation's secret: HMAC-SHA256 of its id under ``SECRET_KEY`` (256 bits, URL-safe)."""
+    digest = hmac.new(key or _key(), b"invitation:" + invitation_id.bytes, hashlib.sha256).digest()
+    return PREFIX + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
 def revoke_open(member_id: uuid.UUID) -> None:
+    """Open invitations of a member stop working; their emails are no longer sent if still waiting."""
     db.session.execute(
         update(Invitation)
         .where(Invitation.member_id == member_id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
-        .values(revoked_at=clock.now())
+        .values(
+            revoked_at=clock.now(),
+            email_status=case((Invitation.email_status.in_(("pending", "failed")), "cancelled"), else_=Invitation.email_status),
+        )
     )
 
 
-def prepare(member: Member | dict[str, Any], tenant: Tenant) -> tuple[dict[str, Any], dict[str, Any]]:
-    """An invitation row and its email for a member (an ORM object or an import row)."""
-    get = member.get if isinstance(member, dict) else lambda key: getattr(member, key)
-    secret = auth.new_secret(PREFIX)
-    invitation = {
-        "id": uuid.uuid4(),
-        "tenant_id": tenant.id,
-        "member_id": get("id"),
-        "token_hash": auth.hash_secret(secret),
-        "expires_at": clock.now() + _ttl(tenant),
-        "created_at": clock.now(),
-    }
-    texts = EMAIL_TEXTS.get(get("locale"), EMAIL_TEXTS["en"])
-    values = {
-        "tenant": tenant.name,
-        "name": get("name"),
-        "token": secret,
-        "expires": clock.isoformat(invitation["expires_at"]),
-        "base_url": current_app.config["PUBLIC_BASE_URL"],
-    }
-    email = {
-        "to": get("email"),
-        "subject": texts["subject"].format(**values),
-        "body": texts["body"].format(**values),
-        "kind": "invitation",
-        "dedupe_key": f"invitation:{invitation['id']}",
-        "secret": secret,
-    }
-    return invitation, email
+def rows_for(member_ids: list[uuid.UUID], tenant: Tenant) -> list[dict[str, Any]]:
+    """Invitation rows (for a bulk insert) for new members; :func:`schedule_emails` sends them."""
+    now = clock.now()
+    expires_at = now + _ttl(tenant)
+    key = _key()
+    rows = []
+    for member_id in member_ids:
+        invitation_id = uuid.uuid4()
+        rows.append(
+            {
+                "id": invitation_id,
+                "tenant_id": tenant.id,
+                "member_id": member_id,
+                "token_hash": auth.hash_secret(secret_for(invitation_id, key)),
+                "expires_at": expires_at,
+                "created_at": now,
+                "email_status": "pending",
+                "email_attempts": 0,
+            }
+        )
+    return rows
 
 
-def send_prepared(emails: list[dict[str, Any]]) -> None:
-    """Queue prepared invitation emails in one batch (sent after commit)."""
-    notifications.queue_bulk([{k: v for k, v in email.items() if k != "secret"} for email in emails])
+def schedule_emails(invitation_ids: list[uuid.UUID]) -> None:
+    """Send the invitations' emails after the commit (one job for the batch)."""
+    if not invitation_ids:
+        return
+    tenant_id = tenancy.require()
+    ids = ",".join(str(i) for i in invitation_ids)
+    transactions.on_commit(lambda: jobs.enqueue(send_emails, tenant_id, ids))
 
 
 def issue(member: Member, tenant: Tenant) -> tuple[Invitation, str]:
     """A fresh invitation (earlier open ones are revoked), emailed after commit."""
     revoke_open(member.id)
-    row, email = prepare(member, tenant)
+    [row] = rows_for([member.id], tenant)
     invitation = Invitation(**{k: v for k, v in row.items() if k != "tenant_id"})
     db.session.add(invitation)
     db.session.flush()
-    send_prepared([email])
-    return invitation, email["secret"]
+    schedule_emails([invitation.id])
+    return invitation, secret_for(invitation.id)
+
+
+def _render(invitation: Invitation) -> notifications.Rendered | None:
+    """The invitation email as of now, or None when it is no longer wanted."""
+    if invitation.accepted_at is not None or invitation.revoked_at is not None or invitation.expires_at <= clock.now():
+        return None
+    member = db.session.get(Member, invitation.member_id)
+    if member is None or member.status != "invited":
+        return None
+    secret = secret_for(invitation.id)
+    if auth.hash_secret(secret) != invitation.token_hash:
+        raise ValueError("SECRET_KEY differs from the one this invitation was made with; resend the invitation")
+    tenant = db.session.get(Tenant, invitation.tenant_id)
+    texts = EMAIL_TEXTS.get(member.locale, EMAIL_TEXTS["en"])
+    values = {
+        "tenant": tenant.name,
+        "name": member.name,
+        "token": secret,
+        "expires": clock.isoformat(invitation.expires_at),
+        "base_url": current_app.config["PUBLIC_BASE_URL"],
+    }
+    return notifications.Rendered(member.email, texts["subject"].format(**values), texts["body"].format(**values))
+
+
+def send_email(invitation_id: str) -> None:
+    """Job: deliver one invitation's email (never twice: the row is locked while it goes out)."""
+    invitation = db.session.get(Invitation, uuid.UUID(invitation_id), with_for_update=True)
+    if invitation is None:
+        return
+    notifications.send_outboxed(invitation, lambda: _render(invitation), invitation.id)
+
+
+def send_emails(invitation_ids: str) -> None:
+    """Job: deliver a batch of invitation emails; each is committed on its own."""
+    notifications.send_each([i for i in invitation_ids.split(",") if i], send_email, "invitation emails")
+
+
+notifications.register_outbox(Invitation, send_email)
 
 
 def resend(member: Member, tenant: Tenant) -> tuple[Invitation, str]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock
 from app.db import Base, IdMixin, TenantOwned, TimestampMixin, tenant_fk
+from app.notifications import OutboxDelivery
 
 INDUSTRIES = ("generic", "healthcare", "medtech", "pharma", "finance", "public")
 GOVERNANCE_MODES = ("empowerment", "containment")
@@ -69,8 +70,12 @@ class Member(IdMixin, TenantOwned, TimestampMixin, Base):
         return bool(set(self.roles) & set(roles))
 
 
-class Invitation(IdMixin, TenantOwned, Base):
-    """A single-use invitation secret (stored hashed) that lets an employee join and consent."""
+class Invitation(IdMixin, TenantOwned, OutboxDelivery, Base):
+    """A single-use invitation secret (stored hashed) that lets an employee join and consent.
+
+    It is also the outbox of its email (``email_*`` columns): the sending job renders the email
+    with the secret, which is derived from the application key and the invitation id.
+    """
 
     __tablename__ = "invitations"
     __table_args__ = (UniqueConstraint("tenant_id", "id"), tenant_fk("member_id", "members"), Index("ix_invitations_member", "tenant_id", "member_id"))

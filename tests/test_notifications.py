@@ -9,6 +9,8 @@ import pytest
 
 from app import notifications, transactions
 from app.notifications import EmailMessage
+from tenants import invitations as tenant_invitations
+from tenants.models import Invitation
 from tests.jobs_support import SmtpServer, as_tenant, free_port, rows
 
 
@@ -207,3 +209,81 @@ def test_bulk_queue_skips_known_keys_and_sends_each_message_once(app, world, smt
     assert smtp_server.inbox.to("person3@medtech-nord.example")[0].message["Subject"] == (
         "Einladung Nr. 3: Corporate-Influencer-Programm"
     )
+
+
+def invite(tenant, email: str, **fields) -> dict:
+    response = tenant.api.post("/members", json={"email": email, "name": fields.pop("name", "Erika Muster"), **fields})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def invitation_rows(app, tenant) -> list[Invitation]:
+    return rows(app, tenant.tenant_id, Invitation, order_by=Invitation.created_at)
+
+
+def test_invitation_is_the_outbox_of_its_email_sent_once_by_flush(app, world, smtp_server, anon):
+    erika = invite(world.a, "erika@medtech-nord.example", locale="de")
+    john = invite(world.b, "john@agentur-sued.example", name="John Doe", locale="en")
+    assert [(i.email_status, i.email_attempts) for i in invitation_rows(app, world.a)] == [("pending", 0)]
+    assert outbox(app, world.a) == [] and smtp_server.inbox.messages == []  # no second row, no SMTP yet
+
+    app.config["SMTP_URL"] = smtp_server.url
+    assert "enqueued 2 email(s)" in flush(app)
+    assert "enqueued 0 email(s)" in flush(app)  # never twice
+    assert len(smtp_server.inbox.messages) == 2
+    german = smtp_server.inbox.to("erika@medtech-nord.example")[0].message
+    assert "Einladung" in german["Subject"] and erika["invitation"]["token"] in german.get_content()
+    english = smtp_server.inbox.to("john@agentur-sued.example")[0].message
+    assert english["Subject"].startswith("Your invitation") and john["invitation"]["token"] in english.get_content()
+    [row] = invitation_rows(app, world.a)
+    assert (row.email_status, row.email_attempts, row.email_error) == ("sent", 1, None)
+    assert german["Message-ID"] == row.email_message_id == f"<{row.id}@mueller-soehne.example>"
+    assert anon.post("/invitations/accept", json={"token": erika["invitation"]["token"], "consent": {"participation": True}}).status_code == 200
+
+
+def test_replaced_or_erased_invitations_are_never_emailed(app, world, smtp_server):
+    member = invite(world.a, "erika@medtech-nord.example")
+    resent = world.a.api.post(f"/members/{member['id']}/invitations").get_json()
+    gone = invite(world.a, "gone@medtech-nord.example")
+    assert world.a.api.post(f"/members/{gone['id']}/erase").status_code == 200
+    statuses = sorted(i.email_status for i in invitation_rows(app, world.a))
+    assert statuses == ["cancelled", "cancelled", "pending"]
+
+    app.config["SMTP_URL"] = smtp_server.url
+    assert "enqueued 1 email(s)" in flush(app)
+    [received] = smtp_server.inbox.messages
+    assert received.rcpt_tos == ["erika@medtech-nord.example"]
+    assert resent["invitation"]["token"] in received.message.get_content()
+    assert member["invitation"]["token"] not in received.message.get_content()
+
+
+def test_invitation_email_retries_until_delivered(app, world, smtp_server):
+    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}"  # the relay is down
+    invite(world.a, "erika@medtech-nord.example")
+    [row] = invitation_rows(app, world.a)
+    assert (row.email_status, row.email_attempts) == ("pending", 1) and "ConnectionRefusedError" in row.email_error
+
+    app.config["SMTP_URL"] = smtp_server.url
+    assert "enqueued 1 email(s)" in flush(app)
+    [row] = invitation_rows(app, world.a)
+    assert (row.email_status, row.email_attempts, row.email_error) == ("sent", 2, None)
+    assert len(smtp_server.inbox.messages) == 1
+
+
+def test_invitation_made_under_another_secret_key_fails_instead_of_mailing_a_dead_code(app, world, smtp_server):
+    invite(world.a, "erika@medtech-nord.example")
+    app.config["SMTP_URL"] = smtp_server.url
+    app.config["SECRET_KEY"] = "rotated"
+    assert "enqueued 1 email(s)" in flush(app)
+    [row] = invitation_rows(app, world.a)
+    assert row.email_status == "failed" and "SECRET_KEY" in row.email_error
+    assert smtp_server.inbox.messages == []
+
+
+def test_invitation_secret_is_derived_from_the_key_and_the_id(app):
+    first, second = uuid.uuid4(), uuid.uuid4()
+    with app.app_context():
+        secret = tenant_invitations.secret_for(first)
+        assert secret.startswith("inv_") and len(secret) == len("inv_") + 43
+        assert tenant_invitations.secret_for(first) == secret != tenant_invitations.secret_for(second)
+        assert tenant_invitations.secret_for(first, b"another key") != secret

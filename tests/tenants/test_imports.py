@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 
+import pytest
 from sqlalchemy import text
 
+from app.db import db, reusable_plans
+from tenants import imports
 from tests.factories import add_member
 
 
@@ -121,3 +125,50 @@ def test_large_files_use_the_import_limit_not_the_general_one(world, app):
     assert upload(world.a.api, rows).status_code == 202
     app.config["IMPORT_MAX_CONTENT_LENGTH"] = 2048
     assert upload(world.a.api, rows * 2).status_code == 413
+
+
+def test_imported_invitations_are_emailed_once_and_accepted_with_the_emailed_code(world, app, anon, smtp_server, owner_engine):
+    app.config["SMTP_URL"] = smtp_server.url
+    run_import(world.a.api, SPREADSHEET)
+    run_import(world.b.api, "email;name;locale\ntom.baker@agentur-sued.example;Tom Baker;en\n")
+    mails = smtp_server.inbox.wait_for(3)
+    tom = smtp_server.inbox.to("tom.baker@medtech-nord.example")[0].message
+    assert tom["Subject"].startswith("Your invitation") and "Hello Tom Baker" in tom.get_content()
+    code = re.search(r"inv_[\w-]+", tom.get_content()).group(0)
+    with owner_engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM email_messages")).scalar() == 0  # no copy of the code
+        statuses = connection.execute(text("SELECT email_status, count(*) FROM invitations GROUP BY email_status")).all()
+    assert statuses == [("sent", 3)]
+
+    again = run_import(world.a.api, SPREADSHEET)  # idempotent: nobody is invited twice
+    assert again["created"] == 0 and len(smtp_server.inbox.messages) == len(mails) == 3
+
+    accepted = anon.post("/invitations/accept", json={"token": code, "consent": {"participation": True}})
+    assert accepted.status_code == 200 and accepted.get_json()["member"]["email"] == "tom.baker@medtech-nord.example"
+    assert anon.post("/invitations/accept", json={"token": code, "consent": {"participation": True}}).status_code == 410
+    assert world.b.api.get("/members", query_string={"status": "invited"}).get_json()[0]["email"] == "tom.baker@agentur-sued.example"
+
+
+def test_import_keeps_the_member_statistics_current_on_postgresql(world, app, owner_engine, monkeypatch, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("planner statistics exist on PostgreSQL only")
+    monkeypatch.setattr(imports, "BATCH_SIZE", 4)
+    rows = "email;name\n" + "\n".join(f"p{i}@medtech-nord.example;Person {i}" for i in range(12))
+    assert run_import(world.a.api, rows)["created"] == 12
+    with owner_engine.connect() as connection:
+        # analysed inside the import (the batch after the statistics were outgrown), so the
+        # planner's figure covers the imported rows; two owners plus at least eight
+        assert connection.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'members'")).scalar() >= 10
+
+
+def test_reusable_plans_apply_inside_the_block_only(app, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("plan cache modes exist on PostgreSQL only")
+    setting = text("SELECT current_setting('plan_cache_mode')")
+    with app.app_context():
+        session = db.session()
+        assert session.execute(setting).scalar() == "force_custom_plan"
+        with reusable_plans(session):
+            assert session.execute(setting).scalar() == "auto"
+        assert session.execute(setting).scalar() == "force_custom_plan"
+        session.rollback()

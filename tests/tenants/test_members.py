@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -20,19 +21,22 @@ def join(anon, invitation_token, leaderboard_visible=False):
     return anon.post("/invitations/accept", json={"token": invitation_token, "consent": {"participation": True, "leaderboard_visible": leaderboard_visible}})
 
 
-def test_invite_accept_with_consent_activates(world, anon, owner_engine):
+def test_invite_accept_with_consent_activates(world, anon, app, owner_engine, smtp_server):
+    app.config["SMTP_URL"] = smtp_server.url
     created = invite(world.a.api, department="Vertrieb", location="Hamburg", locale="de", title="Key Account Manager")
     assert created.status_code == 201
     member = created.get_json()
     assert member["status"] == "invited" and member["roles"] == ["influencer"]
     assert member["invitation"]["token"].startswith("inv_")
     assert "invitation" not in world.a.api.get(f"/members/{member['id']}").get_json()
+    [mail] = smtp_server.inbox.wait_for(1)
+    assert mail.rcpt_tos == ["max.mustermann@medtech-nord.example"]
+    assert "Einladung" in mail.message["Subject"] and member["invitation"]["token"] in mail.message.get_content()
     with owner_engine.connect() as connection:
-        stored = connection.execute(text("SELECT token_hash FROM invitations")).scalars().all()
-        assert member["invitation"]["token"] not in stored
-        email = connection.execute(text("SELECT to_address, subject, body_text FROM email_messages WHERE kind = 'invitation'")).one()
-    assert email.to_address == "max.mustermann@medtech-nord.example"
-    assert "Einladung" in email.subject and member["invitation"]["token"] in email.body_text
+        stored = connection.execute(text("SELECT token_hash, email_status, email_attempts FROM invitations")).one()
+        assert tuple(stored) == (hashlib.sha256(member["invitation"]["token"].encode()).hexdigest(), "sent", 1)
+        bodies = connection.execute(text("SELECT body_text FROM email_messages")).scalars().all()
+    assert not any(member["invitation"]["token"] in body for body in bodies)  # the secret is stored nowhere
 
     no_consent = anon.post("/invitations/accept", json={"token": member["invitation"]["token"], "consent": {"participation": False}})
     assert no_consent.status_code == 422
@@ -47,11 +51,11 @@ def test_invite_accept_with_consent_activates(world, anon, owner_engine):
     assert join(anon, member["invitation"]["token"]).status_code == 410
 
 
-def test_english_invitation_and_expiry_and_resend(world, anon, owner_engine):
+def test_english_invitation_and_expiry_and_resend(world, anon, app, smtp_server):
+    app.config["SMTP_URL"] = smtp_server.url
     member = invite(world.a.api, email="jane@medtech-nord.example", name="Jane Doe", locale="en").get_json()
-    with owner_engine.connect() as connection:
-        subject = connection.execute(text("SELECT subject FROM email_messages WHERE kind = 'invitation'")).scalar()
-    assert subject.startswith("Your invitation")
+    [mail] = smtp_server.inbox.wait_for(1)
+    assert mail.message["Subject"].startswith("Your invitation") and "Hello Jane Doe" in mail.message.get_content()
     with clock.frozen(clock.now() + timedelta(days=15)):
         assert join(anon, member["invitation"]["token"]).status_code == 410
     resent = world.a.api.post(f"/members/{member['id']}/invitations")
