@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -109,6 +110,10 @@ def email_for(first: str, last: str) -> str:
     return f"{ascii_slug(first)}.{ascii_slug(last)}@{EMAIL_DOMAIN}"
 
 
+#: Later domains add demo data here: ``seeder(tenant, members)`` with the members in MEMBERS order.
+SEEDERS: list[Callable[[Tenant, list[Member]], None]] = []
+
+
 def _leaderboard_visible(position: int) -> bool:
     """Three in five members opted in to appear by name on leaderboards."""
     return position % 5 in (0, 1, 3)
@@ -145,6 +150,11 @@ def seed() -> tuple[Tenant, Member, str]:
         else:
             invitations.issue(member, tenant)
     db.session.flush()
+    seeded = list(db.session.scalars(select(Member)))
+    by_email = {m.email: m for m in seeded}
+    in_order = [by_email[email_for(first, last)] for first, last, *_ in MEMBERS]
+    for seeder in SEEDERS:
+        seeder(tenant, in_order)
     audit.record(
         "demo.seeded",
         "tenant",

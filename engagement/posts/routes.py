@@ -12,7 +12,7 @@ from flask.views import MethodView
 from app.api import cross_field_rules, make_blueprint
 from app.auth import current_principal, require_scope
 from app.pagination import SelectPage
-from engagement.posts import chain, queries, services
+from engagement.posts import chain, demo, queries, services  # noqa: F401 (demo registers its seeder)
 from engagement.posts.cli import posts_cli
 from engagement.posts.schemas import (
     ApprovalChainSchema,

@@ -87,6 +87,15 @@ def test_seed_builds_the_medtech_demo_tenant_and_prints_a_working_token(cli, cli
     assert 0.5 <= sum(bool(m["leaderboard_visible"]) for m in active) / len(active) <= 0.7
     assert all(re.fullmatch(r"[a-z0-9-]+\.[a-z0-9-]+@nordlicht-medtech\.de", m["email"]) for m in members)
 
+    # Governance demo data: a two-level chain, the healthcare preset, posts in every state.
+    assert [level["role"] for level in api.get("/governance/approval-chain").get_json()["levels"]] == ["program_lead", "approver"]
+    assert any(rule["preset"] == "healthcare_de" for rule in api.get("/compliance/rules", query_string={"page_size": 100}).get_json())
+    posts = {p["status"]: p for p in api.get("/posts").get_json()}
+    assert set(posts) == {"published", "pending_approval", "rejected", "draft"}
+    assert posts["pending_approval"]["current_level"] == 2
+    assert any(f["severity"] == "block" for f in posts["rejected"]["findings"])
+    assert api.get("/archive/verify").get_json()["ok"] is True
+
 
 def test_seed_if_empty_twice_adds_nothing_and_prints_a_fresh_token(cli, client, owner_engine, monkeypatch):
     monkeypatch.setenv("PORT", "8080")  # `make run PORT=8080`: the hint points at that port
