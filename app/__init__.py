@@ -26,6 +26,9 @@ ROUTE_MODULES = (
     "engagement.compliance.routes",
     "engagement.archive.routes",
     "engagement.posts.routes",
+    "engagement.content.routes",
+    "engagement.tracking.routes",
+    "engagement.metrics.routes",
 )
 
 

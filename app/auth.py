@@ -54,6 +54,10 @@ SCOPE_ROLES: dict[str, frozenset[str]] = {
     "compliance:read": _STAFF | frozenset({"approver"}),
     "compliance:manage": _OWNER_ADMIN,  # rules and presets
     "archive:read": frozenset({"owner", "admin", "approver"}),
+    "content:read": _ALL,  # the influencer feed
+    "content:manage": _STAFF,  # the content library
+    "engagement:ingest": _STAFF,  # metric observations (staff or an integration token limited to it)
+    "engagement:report": _STAFF,  # shares, reach, earned media value of the tenant
 }
 
 

@@ -21,6 +21,9 @@ from training.models import (  # noqa: F401
 
 import engagement.archive.models  # noqa: E402,F401
 import engagement.compliance.models  # noqa: E402,F401
+import engagement.content.models  # noqa: E402,F401
+import engagement.metrics.models  # noqa: E402,F401
 import engagement.posts.models  # noqa: E402,F401
+import engagement.tracking.models  # noqa: E402,F401
 
 metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""Engagement metrics: cumulative observations per post, reach and earned media value."""

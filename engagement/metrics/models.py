@@ -1,0 +1,1 @@
+"""Tables of this package (filled in as the package is built)."""

@@ -1,0 +1,3 @@
+"""HTTP routes of this package (filled in as the package is built)."""
+
+BLUEPRINTS = ()
