@@ -95,19 +95,23 @@ class Tokens(MethodView):
         return tokens.for_member(current_principal().member_id)
 
     @require_scope("self")
+    @tokens_blp.doc(**cross_field_rules("`scopes` may name only scopes the caller's token holds."))
     @tokens_blp.arguments(TokenCreateSchema, required=False)
     @tokens_blp.response(201, NewTokenSchema)
     def post(self, payload):
-        """Create a token for the caller; the secret is in this response only."""
+        """Create a token for the caller, optionally limited to some scopes; the secret is in this response only."""
         principal = current_principal()
+        unheld = sorted(set(payload.get("scopes") or ()) - principal.scopes)
+        if unheld:
+            abort(422, errors={"json": {"scopes": [f"Your roles do not hold: {', '.join(unheld)}."]}})
         member = db.session.get(Member, principal.member_id)
-        token, secret = tokens.issue(member, payload["name"])
-        audit.record("token.created", "api_token", token.id, after={"name": token.name})
+        token, secret = tokens.issue(member, payload["name"], payload.get("scopes"))
+        audit.record("token.created", "api_token", token.id, after={"name": token.name, "scopes": token.scopes})
         return {**_token_fields(token), "token": secret}
 
 
 def _token_fields(token: tokens.ApiToken) -> dict:
-    return {k: getattr(token, k) for k in ("id", "name", "prefix", "created_at", "last_used_at")}
+    return {k: getattr(token, k) for k in ("id", "name", "prefix", "created_at", "last_used_at", "scopes")}
 
 
 @tokens_blp.route("/tokens/<uuid:token_id>")

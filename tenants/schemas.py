@@ -7,6 +7,7 @@ import zoneinfo
 import marshmallow as ma
 from marshmallow import validate
 
+from app.auth import SCOPE_ROLES
 from app.pagination import CursorArgsSchema, CursorPageSchema
 from app.schemas import StrictBoolean, UTCDateTimeField, body_integer
 from tenants.models import GOVERNANCE_MODES, INDUSTRIES
@@ -154,6 +155,11 @@ class SignupResultSchema(ma.Schema):
 
 class TokenCreateSchema(ma.Schema):
     name = ma.fields.String(load_default="api", validate=validate.Length(min=1, max=100), metadata={"description": "A label, e.g. `reporting-script`."})
+    scopes = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(sorted(SCOPE_ROLES))),
+        validate=validate.Length(min=1, max=len(SCOPE_ROLES)),
+        metadata={"description": "Limit the token to these scopes (each one the caller's roles hold), e.g. `[\"engagement:ingest\"]` for a metrics integration; absent: everything the caller may do."},
+    )
 
 
 class TokenSchema(ma.Schema):
@@ -162,6 +168,7 @@ class TokenSchema(ma.Schema):
     prefix = ma.fields.String(metadata={"description": "First characters, to recognise the token."})
     created_at = UTCDateTimeField(metadata={"description": "Creation time."})
     last_used_at = UTCDateTimeField(allow_none=True, metadata={"description": "Last use (5-minute resolution)."})
+    scopes = ma.fields.List(ma.fields.String(), allow_none=True, metadata={"description": "The scopes the token is limited to (null: not limited)."})
 
 
 class NewTokenSchema(TokenSchema):

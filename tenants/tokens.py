@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, UniqueConstraint, select, update
+from sqlalchemy import JSON, String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import auth, clock, tenancy
@@ -31,9 +31,12 @@ class ApiToken(IdMixin, TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    #: Null: everything the member's roles allow. A list limits the token to those scopes
+    #: (an integration that only ingests metrics holds ``["engagement:ingest"]``).
+    scopes: Mapped[list | None] = mapped_column(JSON)
 
 
-def issue(member: Member, name: str) -> tuple[ApiToken, str]:
+def issue(member: Member, name: str, scopes: list[str] | None = None) -> tuple[ApiToken, str]:
     """Create a token for ``member``; the secret is returned once and never stored."""
     secret = auth.new_secret()
     token = ApiToken(
@@ -42,6 +45,7 @@ def issue(member: Member, name: str) -> tuple[ApiToken, str]:
         name=name,
         token_hash=auth.hash_secret(secret),
         prefix=secret[:8],
+        scopes=sorted(set(scopes)) if scopes is not None else None,
     )
     db.session.add(token)
     db.session.flush()
@@ -85,7 +89,7 @@ def resolve(token_hash: str) -> auth.Principal | None:
     """Credential resolver for :mod:`app.auth`: a live token of a member who is not offboarded."""
     with tenancy.by_credential(token_hash):
         row = db.session.execute(
-            select(ApiToken.id, ApiToken.tenant_id, ApiToken.member_id, ApiToken.last_used_at).where(
+            select(ApiToken.id, ApiToken.tenant_id, ApiToken.member_id, ApiToken.last_used_at, ApiToken.scopes).where(
                 ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None)
             )
         ).first()
@@ -99,10 +103,7 @@ def resolve(token_hash: str) -> auth.Principal | None:
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
     roles = tuple(member.roles)
-    return auth.Principal(
-        tenant_id=row.tenant_id,
-        member_id=member.id,
-        roles=roles,
-        token_id=row.id,
-        scopes=auth.scopes_for(roles),
-    )
+    scopes = auth.scopes_for(roles)
+    if row.scopes is not None:  # a limited token never exceeds what the member's roles allow today
+        scopes = scopes & frozenset(row.scopes)
+    return auth.Principal(tenant_id=row.tenant_id, member_id=member.id, roles=roles, token_id=row.id, scopes=scopes)

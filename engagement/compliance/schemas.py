@@ -178,13 +178,13 @@ class CheckSchema(ma.Schema):
 
 
 class FindingSchema(ma.Schema):
-    rule_id = ma.fields.String(metadata={"description": "Id of the rule that found it.", "format": "uuid"})
+    rule_id = ma.fields.String(allow_none=True, metadata={"description": "Id of the rule that found it (null for the sameness nudge on posts).", "format": "uuid"})
     kind = ma.fields.String(metadata={"description": "The rule's kind."})
     severity = ma.fields.String(metadata={"description": "`block` or `warn`."})
     message = ma.fields.String(metadata={"description": "What the author is told."})
     start = ma.fields.Integer(metadata={"description": "Start of the match (character offset into the text)."})
     end = ma.fields.Integer(metadata={"description": "End of the match (exclusive); a missing disclosure has start = end = the text's length."})
-    excerpt = ma.fields.String(metadata={"description": "The matched text (up to 200 characters)."})
+    excerpt = ma.fields.String(allow_none=True, metadata={"description": "The matched text (up to 200 characters)."})
     detail = ma.fields.String(allow_none=True, metadata={"description": "More about it: which personal data, which link, or that a rule could not be evaluated."})
 
 

@@ -13,9 +13,10 @@ from app.db import Base, IdMixin, TenantOwned, TimestampMixin, tenant_fk
 
 POST_STATUSES = ("draft", "pending_approval", "approved", "rejected", "published", "withdrawn")
 DECISIONS = ("approve", "reject")
-#: How a post became approved: through every level of the chain, or directly because the
-#: policy did not ask for approval (Empowerment without blocking findings).
-APPROVAL_ROUTES = ("chain", "automatic")
+#: How a post became approved: through every level of the chain, directly because the policy
+#: did not ask for approval (Empowerment without blocking findings), or as an unchanged caption
+#: of a content library item (centrally approved content).
+APPROVAL_ROUTES = ("chain", "automatic", "library")
 
 
 class ApprovalChain(IdMixin, TenantOwned, Base):
@@ -65,6 +66,7 @@ class Post(IdMixin, TenantOwned, TimestampMixin, Base):
     published_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
     external_url: Mapped[str | None] = mapped_column(String(2000))
+    potential_reach: Mapped[int | None]  # the author's followers on the platform at publication
     reminded_at: Mapped[datetime | None]
 
 

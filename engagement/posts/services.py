@@ -9,7 +9,7 @@ events go to the outbox in the same transaction.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from flask_smorest import abort
 from sqlalchemy import select
@@ -19,9 +19,9 @@ from app.auth import Principal
 from app.db import db
 from engagement.archive import services as archive
 from engagement.compliance import services as compliance
-from engagement.posts import chain, platforms
+from engagement.posts import chain, platforms, sameness
 from engagement.posts.models import Post, PostDecision, PostVersion
-from tenants import eligibility, members
+from tenants import eligibility, members, profiles
 from tenants.models import Member
 from tenants.services import current_policy
 
@@ -29,20 +29,33 @@ EDITABLE = ("draft", "rejected", "approved")
 WITHDRAWABLE = ("draft", "pending_approval", "approved", "rejected")
 
 
-# -- content shares (the content library registers its lookup; see engagement issue 6) ------
-
-_content_lookup = None
+# -- content shares (the content library registers itself; see engagement.content) ---------
 
 
-def set_content_lookup(lookup) -> None:
-    """Let the content library tell whether a ``content_id`` names one of its live items."""
-    global _content_lookup
-    _content_lookup = lookup
+class ContentSource(Protocol):
+    def is_live(self, content_id: uuid.UUID) -> bool: ...
+
+    def caption_matches(self, content_id: uuid.UUID, text: str) -> bool: ...
+
+    def url(self, content_id: uuid.UUID) -> str | None: ...
+
+
+_content_source: ContentSource | None = None
+
+
+def set_content_source(source: ContentSource) -> None:
+    """Let the content library say which items are live, which texts are its captions, and their URL."""
+    global _content_source
+    _content_source = source
 
 
 def _check_content(content_id: uuid.UUID | None) -> None:
-    if content_id is not None and (_content_lookup is None or not _content_lookup(content_id)):
+    if content_id is not None and (_content_source is None or not _content_source.is_live(content_id)):
         abort(422, errors={"json": {"content_id": ["Unknown content item."]}})
+
+
+def _unchanged_caption(post: Post) -> bool:
+    return post.content_id is not None and _content_source is not None and _content_source.caption_matches(post.content_id, post.text)
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -97,7 +110,8 @@ def _add_version(post: Post, editor: uuid.UUID) -> None:
 
 
 def _findings(post: Post) -> list[dict[str, Any]]:
-    return compliance.check(post.text, platform=post.platform, locale=post.locale)
+    found = compliance.check(post.text, platform=post.platform, locale=post.locale)
+    return found + sameness.findings(post)
 
 
 def blocking(findings: list[dict[str, Any]]) -> bool:
@@ -181,7 +195,9 @@ def submit(post: Post, principal: Principal) -> Post:
     needs_approval = policy["approval_required"] or (policy["approval_on_blocking_findings"] and blocking(post.findings))
     _archive("post.submitted", post, principal.member_id, version=post.version, round=post.round, findings=post.findings)
     events.emit("engagement.post_submitted", _event_payload(post, round=post.round, needs_approval=needs_approval))
-    if needs_approval:
+    if needs_approval and _unchanged_caption(post) and not blocking(post.findings):
+        _approve(post, "library", principal.member_id)  # centrally approved content, shared as written
+    elif needs_approval:
         _enter_chain(post, chain.levels(), now)
     else:
         _approve(post, "automatic", principal.member_id)
@@ -284,6 +300,7 @@ def publish(post: Post, external_url: str, principal: Principal) -> Post:
         _conflict(post, "published")
     _require_eligible(members.get(principal.member_id))
     post.status, post.published_at, post.external_url = "published", clock.now(), external_url
+    post.potential_reach = profiles.followers(post.member_id, post.platform)
     _archive("post.published", post, principal.member_id, version=post.version, text=post.text, external_url=external_url)
     events.emit("engagement.post_published", _event_payload(post, version=post.version, external_url=external_url))
     return post

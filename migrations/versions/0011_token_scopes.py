@@ -4,11 +4,11 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-23
 
-API tokens limited to scopes.
+API tokens limited to scopes (integration tokens); posts keep their potential reach at publication.
 """
 
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 revision = "0011"
 down_revision = "0010"
@@ -17,8 +17,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("api_tokens") as batch_op:
+        batch_op.add_column(sa.Column("scopes", sa.JSON(), nullable=True))
+    with op.batch_alter_table("posts") as batch_op:
+        batch_op.add_column(sa.Column("potential_reach", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("posts") as batch_op:
+        batch_op.drop_column("potential_reach")
+    with op.batch_alter_table("api_tokens") as batch_op:
+        batch_op.drop_column("scopes")

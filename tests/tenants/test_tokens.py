@@ -40,3 +40,20 @@ def test_idempotency_key_replays_the_first_response(world):
     # keys are per member: tenant B may use the same key for its own request
     assert world.b.api.post("/tokens", json={"name": "reporting"}, headers=headers).status_code == 201
     assert world.a.api.post("/tokens", json={"name": "x"}, headers={"Idempotency-Key": " "}).status_code == 400
+
+
+def test_a_token_limited_to_scopes_can_do_only_that(app, world):
+    from tests.factories import add_member
+
+    limited = world.a.api.post("/tokens", json={"name": "intranet-widget", "scopes": ["tenant:read", "members:read"]}).get_json()
+    assert limited["scopes"] == ["members:read", "tenant:read"]
+    widget = world.a.api.as_(limited["token"])
+    assert widget.get("/tenant").status_code == 200 and widget.get("/members").status_code == 200
+    assert widget.get("/me").status_code == 403 and widget.post("/tokens", json={"name": "x"}).status_code == 403
+    assert widget.patch("/tenant", json={"name": "Übernommen"}).status_code == 403  # the owner could, the token cannot
+    _, influencer_token = add_member(app, world.b.tenant_id, "influencer")
+    influencer = world.b.api.as_(influencer_token)
+    refused = influencer.post("/tokens", json={"name": "too-much", "scopes": ["members:read"]})
+    assert refused.status_code == 422 and "members:read" in refused.get_json()["errors"]["json"]["scopes"][0]
+    assert influencer.post("/tokens", json={"name": "bad", "scopes": ["root"]}).status_code == 422
+    assert world.b.api.as_(limited["token"]).get("/tenant").get_json()["slug"] == world.a.slug  # the token is A's
