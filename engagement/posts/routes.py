@@ -41,6 +41,17 @@ def _locked(post_id: uuid.UUID, **kwargs):
     return queries.get(post_id, current_principal(), for_update=True, **kwargs)
 
 
+def _shown(post):
+    """The post with its tracking URL, as every post response shows it."""
+    return services.with_tracking_urls([post])[0]
+
+
+class PostPage(SelectPage):
+    @property
+    def items(self):
+        return services.with_tracking_urls(super().items)
+
+
 @posts_blp.route("/posts")
 class Posts(MethodView):
     @require_scope("posts:write")
@@ -50,12 +61,12 @@ class Posts(MethodView):
     @posts_blp.alt_response(403, description="The policy allows only shares from the content library (no `content_id` given).")
     def post(self, data):
         """Write a draft; the response carries the compliance findings on its text."""
-        return services.create(data, current_principal())
+        return _shown(services.create(data, current_principal()))
 
     @require_scope("self")
     @posts_blp.arguments(PostListArgsSchema, location="query")
     @posts_blp.response(200, PostSchema(many=True))
-    @posts_blp.paginate(SelectPage)
+    @posts_blp.paginate(PostPage)
     def get(self, filters):
         """Posts the caller may see, newest first: staff see all, others their own and their approval queue.
 
@@ -71,7 +82,7 @@ class PostResource(MethodView):
     @posts_blp.response(200, PostSchema)
     def get(self, post_id: uuid.UUID):
         """One post with its findings and approval state."""
-        return queries.get(post_id, current_principal())
+        return _shown(queries.get(post_id, current_principal()))
 
     @require_scope("posts:write")
     @posts_blp.doc(**_TEXT_RULES)
@@ -85,7 +96,7 @@ class PostResource(MethodView):
         Editing an approved, unpublished post submits it again, so where approval is required it
         goes back to the first level of the chain.
         """
-        return services.edit(_locked(post_id), data["text"], current_principal())
+        return _shown(services.edit(_locked(post_id), data["text"], current_principal()))
 
 
 @posts_blp.route("/posts/<uuid:post_id>/submit")
@@ -101,7 +112,7 @@ class Submit(MethodView):
         `pending_approval` at level 1 of the approval chain. Not eligible to post: 403 with
         the `missing` list.
         """
-        return services.submit(_locked(post_id), current_principal())
+        return _shown(services.submit(_locked(post_id), current_principal()))
 
 
 @posts_blp.route("/posts/<uuid:post_id>/decisions")
@@ -118,7 +129,7 @@ class Decisions(MethodView):
         The last level's approval makes the post `approved`; a rejection makes it `rejected`.
         Nobody decides their own post or two levels of the same post.
         """
-        return services.decide(_locked(post_id, to_decide=True), data["decision"], data.get("comment"), current_principal())
+        return _shown(services.decide(_locked(post_id, to_decide=True), data["decision"], data.get("comment"), current_principal()))
 
     @require_scope("self")
     @posts_blp.response(200, DecisionSchema(many=True))
@@ -145,7 +156,7 @@ class Publications(MethodView):
     @posts_blp.alt_response(409, description="Only approved posts are published.")
     def post(self, data, post_id: uuid.UUID):
         """Record the publication of an approved post (the author): status `published`."""
-        return services.publish(_locked(post_id), data["external_url"], current_principal()), 201
+        return _shown(services.publish(_locked(post_id), data["external_url"], current_principal())), 201
 
 
 @posts_blp.route("/posts/<uuid:post_id>/withdraw")
@@ -156,7 +167,7 @@ class Withdraw(MethodView):
     @posts_blp.alt_response(409, description="Published and withdrawn posts cannot be withdrawn.")
     def post(self, post_id: uuid.UUID):
         """Take back a post that is not published (the author); it stays in the history."""
-        return services.withdraw(_locked(post_id), current_principal())
+        return _shown(services.withdraw(_locked(post_id), current_principal()))
 
 
 @posts_blp.route("/governance/approval-chain")

@@ -99,6 +99,10 @@ class PostSchema(ma.Schema):
     published_at = UTCDateTimeField(allow_none=True, metadata={"description": "When the author published it."})
     withdrawn_at = UTCDateTimeField(allow_none=True, metadata={"description": "When it was withdrawn."})
     external_url = ma.fields.String(allow_none=True, metadata={"description": "The published post on the platform."})
+    tracking_url = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "Short link counting clicks (`/r/{code}`), for approved posts with a target: the shared item's URL or the first link in the text."},
+    )
     created_at = UTCDateTimeField(metadata={"description": "When the draft was created."})
     updated_at = UTCDateTimeField(metadata={"description": "Last change."})
 

@@ -8,6 +8,7 @@ events go to the outbox in the same transaction.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any, Protocol
 
@@ -21,6 +22,7 @@ from engagement.archive import services as archive
 from engagement.compliance import services as compliance
 from engagement.posts import chain, platforms, sameness
 from engagement.posts.models import Post, PostDecision, PostVersion
+from engagement.tracking import services as tracking
 from tenants import eligibility, members, profiles
 from tenants.models import Member
 from tenants.services import current_policy
@@ -219,9 +221,33 @@ def _leave_chain(post: Post) -> None:
     post.current_level = post.awaiting_role = post.awaiting_since = None
 
 
+_FIRST_URL = re.compile(r"https?://[^\s<>\"')\]]+")
+
+
+def link_target(post: Post) -> str | None:
+    """Where the post's tracking link leads: the shared item's URL, else the first link in the text."""
+    if post.content_id is not None and _content_source is not None:
+        url = _content_source.url(post.content_id)
+        if url:
+            return url
+    found = _FIRST_URL.search(post.text)
+    return found.group(0).rstrip(".,;:!?") if found and len(found.group(0)) <= 2000 else None
+
+
+def with_tracking_urls(posts: list[Post]) -> list[Post]:
+    """Give each post its ``tracking_url`` (None while it has no link) with one query."""
+    urls = tracking.tracking_urls([p.id for p in posts])
+    for post in posts:
+        post.tracking_url = urls.get(post.id)
+    return posts
+
+
 def _approve(post: Post, route: str, actor: uuid.UUID | None) -> None:
     post.status, post.approval_route, post.approved_at = "approved", route, clock.now()
     _leave_chain(post)
+    target = link_target(post)
+    if target:
+        tracking.ensure_link(post.id, target)
     _archive("post.approved", post, actor, version=post.version, round=post.round, route=route)
     events.emit("engagement.post_approved", _event_payload(post, route=route, version=post.version))
 

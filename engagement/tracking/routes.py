@@ -1,3 +1,61 @@
-"""HTTP routes of this package (filled in as the package is built)."""
+"""HTTP routes for tracking links: the public redirect ``GET /r/<code>`` at the root and the
+staff report ``GET /api/v1/engagement/links/{post_id}``."""
 
-BLUEPRINTS = ()
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint as FlaskBlueprint
+from flask import redirect, request
+from flask.views import MethodView
+from flask_smorest import abort
+
+from app.api import make_blueprint
+from app.auth import public, require_scope
+from engagement.tracking import services
+from engagement.tracking.cli import tracking_cli
+from engagement.tracking.schemas import LinkReportSchema
+
+links_blp = make_blueprint(
+    "tracking", __name__, "Tracking links of approved posts: where they lead and how often they were clicked."
+)
+
+#: The redirect sits at the root, outside the documented API (like the health probes).
+redirect_blp = FlaskBlueprint("tracking_redirect", __name__)
+
+
+@links_blp.route("/engagement/links/<uuid:post_id>")
+class PostLink(MethodView):
+    @require_scope("engagement:report")
+    @links_blp.response(200, LinkReportSchema)
+    def get(self, post_id: uuid.UUID):
+        """The post's tracking link with its click totals and daily counts (staff).
+
+        404 when the post is unknown, another tenant's, or not approved yet (no link).
+        """
+        return services.report(post_id)
+
+
+@redirect_blp.get("/r/<code>")
+@public
+def follow(code: str):
+    """Redirect (302) to the link's target with UTM parameters; count the click unless it comes
+    from a bot, a crawler, a link preview or a HEAD request. Unknown code: 404."""
+    link = services.resolve(code)
+    if link is None:
+        abort(404, message="Unknown link.")
+    if services.is_countable(request.method, request.user_agent.string, request.headers):
+        services.record_click(link, request.remote_addr, request.user_agent.string)
+    response = redirect(services.redirect_url(link), code=302)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+BLUEPRINTS = (links_blp,)
+
+
+def init_app(app) -> None:
+    app.register_blueprint(redirect_blp)
+    app.cli.add_command(tracking_cli)

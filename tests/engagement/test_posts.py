@@ -122,6 +122,13 @@ def test_empowerment_publishes_an_ordinary_post_straight_away(app, world):
     published = author.post(f"/posts/{post['id']}/publications", json={"external_url": "https://x.com/i/status/1"})
     assert published.get_json()["status"] == "published"
     assert b.api.get("/archive/verify").get_json()["entries"] == 0  # Empowerment does not archive
+    assert post["tracking_url"] is None  # no link in the text, no content item: nothing to track
+
+    linked = author.post(f"/posts/{_draft(author, ORDINARY + ' Fotos: https://agentur-sued.example/sommerfest?id=7.')['id']}/submit").get_json()
+    assert linked["tracking_url"].startswith("http") and "/r/" in linked["tracking_url"]
+    redirect = author.get(linked["tracking_url"][linked["tracking_url"].index("/r/"):], headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"})
+    assert redirect.status_code == 302 and redirect.headers["Location"].startswith("https://agentur-sued.example/sommerfest?id=7&utm_source=linkedin")
+    assert [p["tracking_url"] for p in author.get("/posts").get_json() if p["id"] == linked["id"]] == [linked["tracking_url"]]
 
 
 def test_empowerment_sends_only_blocking_findings_to_approval(app, world):

@@ -1,0 +1,335 @@
+"""Tracking links: one short code per approved post, the redirect and privacy-preserving counting.
+
+For the posts module: :func:`ensure_link` (idempotent, one link per post) when a post is
+approved, and :func:`tracking_urls` for list views. For metrics: :func:`click_totals` and
+:func:`tenant_click_totals`. For the redirect: :func:`resolve` and :func:`record_click`.
+
+Counting rules: only ``GET`` requests from something that looks like a person's browser count.
+Link-preview bots, crawlers, command-line clients, prefetches and requests without a user agent
+are redirected but not counted. A unique click is the first click of a visitor on a link on a
+UTC day; the visitor is ``HMAC(day key, link | IP | user agent)`` where the day key is derived
+from ``SECRET_KEY`` and the day, so no IP address is stored and yesterday's hashes cannot be
+linked to today's. Clicks, the day's aggregate and the ``engagement.link_clicked`` event are
+written in one transaction (all or nothing, so a failed request that is retried counts once;
+on PostgreSQL without waiting for the WAL flush, see :func:`record_click`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import string
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import quote, unquote_plus, urlencode, urlsplit, urlunsplit
+
+from flask import current_app
+from flask_smorest import abort
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app import clock, events, tenancy
+from app.db import db
+from app.schemas import HTTP_URL_PATTERN
+from engagement.posts.models import Post
+from engagement.tracking.models import CODE_LENGTH, TARGET_URL_MAX, TrackingClickDay, TrackingLink, TrackingVisitor
+
+CODE_ALPHABET = string.digits + string.ascii_letters  # base62: URL-safe without escaping
+CODE_PATTERN = re.compile(rf"^[0-9A-Za-z]{{{CODE_LENGTH}}}$")
+UTM_MEDIUM = "employee_advocacy"
+OWN_POST_CAMPAIGN = "own_post"
+_UTM_KEYS = frozenset({"utm_source", "utm_medium", "utm_campaign"})
+_TARGET_URL = re.compile(HTTP_URL_PATTERN)
+
+#: User agents that are not a person following the link: link-preview fetchers of social
+#: networks and messengers, search engine and SEO crawlers, uptime monitors and HTTP libraries
+#: (``curl``, ``wget``, ``python-requests`` ... are scripts and link checkers, not readers).
+BOT_USER_AGENT = re.compile(
+    r"(?<!cu)bot\b|bot/|crawl|spider|slurp|scrape|preview|facebookexternalhit|facebookcatalog|meta-externalagent"
+    r"|linkedinbot|twitterbot|slackbot|slack-imgproxy|whatsapp|telegrambot|discordbot|skypeuripreview"
+    r"|googlebot|google-inspectiontool|googleother|adsbot|mediapartners|bingbot|bingpreview|yandex|baiduspider"
+    r"|duckduckbot|applebot|petalbot|semrush|ahrefs|mj12bot|embedly|quora link preview|pinterestbot|redditbot"
+    r"|vkshare|xing-contenttabreceiver|iframely|outbrain|headlesschrome|phantomjs|lighthouse|pingdom"
+    r"|uptimerobot|statuscake|monitor|validator|checker|^curl|^wget|python|^java/|okhttp|go-http-client"
+    r"|axios|node-fetch|undici|libwww|httpclient|http_request|^ruby|^php|postman|insomnia|^werkzeug",
+    re.IGNORECASE,
+)
+_PREFETCH = re.compile(r"prefetch|prerender|preview", re.IGNORECASE)
+
+
+# -- links ---------------------------------------------------------------------------------
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _check_target(target_url: str) -> None:
+    if not isinstance(target_url, str) or len(target_url) > TARGET_URL_MAX or not _TARGET_URL.match(target_url):
+        abort(422, errors={"json": {"target_url": [f"Not an http(s) URL of at most {TARGET_URL_MAX} characters."]}})
+
+
+def _link_of(post_id: uuid.UUID) -> TrackingLink | None:
+    return db.session.scalar(select(TrackingLink).where(TrackingLink.post_id == post_id))
+
+
+def ensure_link(post_id: uuid.UUID, target_url: str) -> TrackingLink:
+    """The post's tracking link, created on the first call (idempotent: one link per post).
+
+    A later call with another target (the post now points elsewhere) keeps the code, which may
+    already be out in the world, and redirects it to the new target. A post of another tenant
+    answers 404; a target that is not an http(s) URL 422.
+    """
+    _check_target(target_url)
+    link = _link_of(post_id)
+    if link is not None:
+        if link.target_url != target_url:
+            link.target_url = target_url
+        return link
+    post = db.session.execute(select(Post.member_id, Post.platform, Post.content_id).where(Post.id == post_id)).first()
+    if post is None:
+        abort(404, message="Unknown post.")
+    for _ in range(5):
+        # ON CONFLICT DO NOTHING on every unique key: a concurrent approval may have created the
+        # post's link first (then it is returned), or, once in ~10^14, the random code is taken
+        # (then another is drawn). No savepoint, no failed transaction.
+        statement = _dialect_insert(TrackingLink).values(
+            id=uuid.uuid4(),
+            tenant_id=tenancy.require(),
+            post_id=post_id,
+            member_id=post.member_id,
+            platform=post.platform,
+            content_id=post.content_id,
+            code=_new_code(),
+            target_url=target_url,
+            created_at=clock.now(),
+        )
+        db.session.execute(statement.on_conflict_do_nothing())
+        link = _link_of(post_id)
+        if link is not None:
+            return link
+    raise RuntimeError("could not draw an unused tracking code")
+
+
+def tracking_url(code: str) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL']}/r/{code}"
+
+
+def tracking_urls(post_ids) -> dict[uuid.UUID, str]:
+    """``{post_id: tracking URL}`` for the posts (of the current tenant) that have a link."""
+    ids = list(post_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(select(TrackingLink.post_id, TrackingLink.code).where(TrackingLink.post_id.in_(ids)))
+    return {post_id: tracking_url(code) for post_id, code in rows}
+
+
+def link_for_post(post_id: uuid.UUID) -> TrackingLink:
+    """The post's link, or 404 (no link yet, or another tenant's post)."""
+    link = _link_of(post_id)
+    if link is None:
+        abort(404, message="This post has no tracking link (it has not been approved).")
+    return link
+
+
+# -- the redirect --------------------------------------------------------------------------
+
+
+def resolve(code: str) -> TrackingLink | None:
+    """The link behind a public code, with its tenant activated; None when unknown.
+
+    Runs before the tenant is known: the code is the credential that RLS admits the row by.
+    """
+    if not CODE_PATTERN.match(code or ""):
+        return None
+    with tenancy.by_credential(code):
+        link = db.session.scalar(select(TrackingLink).where(TrackingLink.code == code))
+    if link is None:
+        return None
+    tenancy.activate(link.tenant_id)
+    return link
+
+
+def redirect_url(link: TrackingLink) -> str:
+    """The target with ``utm_source``, ``utm_medium`` and ``utm_campaign`` set.
+
+    The target's own query is kept byte for byte, except for UTM parameters of the same names,
+    which ours replace; the fragment stays at the end.
+    """
+    parts = urlsplit(link.target_url)
+    kept = [
+        pair for pair in parts.query.split("&") if pair and unquote_plus(pair.split("=", 1)[0]) not in _UTM_KEYS
+    ]
+    utm = urlencode(
+        {
+            "utm_source": link.platform,
+            "utm_medium": UTM_MEDIUM,
+            "utm_campaign": str(link.content_id) if link.content_id else OWN_POST_CAMPAIGN,
+        },
+        quote_via=quote,
+    )
+    return urlunsplit(parts._replace(query="&".join([*kept, utm])))
+
+
+def is_countable(method: str, user_agent: str | None, headers: dict[str, str] | None = None) -> bool:
+    """Does this request count as a click? Only a GET by what looks like a person's browser."""
+    if method != "GET":
+        return False  # HEAD (link checkers, unfurlers) and anything else
+    agent = (user_agent or "").strip()
+    if not agent or BOT_USER_AGENT.search(agent):
+        return False
+    headers = headers or {}
+    purpose = " ".join(headers.get(name, "") for name in ("Purpose", "Sec-Purpose", "X-Purpose", "X-Moz"))
+    return not _PREFETCH.search(purpose)
+
+
+def _day_key(day: date) -> bytes:
+    """The day's salt: derived from SECRET_KEY, different every day, never stored."""
+    secret = current_app.config["SECRET_KEY"].encode("utf-8")
+    return hmac.new(secret, f"tracking-visitor:{day.isoformat()}".encode(), hashlib.sha256).digest()
+
+
+def visitor_hash(link_id: uuid.UUID, ip: str | None, user_agent: str | None, day: date) -> str:
+    """Keyed hash of (link, IP, user agent) under the day's key: no IP is stored, and the same
+    visitor is unlinkable across links and days."""
+    message = f"{link_id}\n{ip or ''}\n{user_agent or ''}".encode("utf-8", "surrogatepass")
+    return hmac.new(_day_key(day), message, hashlib.sha256).hexdigest()
+
+
+def _dialect_insert(model):
+    """INSERT with ON CONFLICT for the database in use (Core, on the model's table)."""
+    table = model.__table__
+    name = db.session.get_bind().dialect.name
+    return postgresql.insert(table) if name == "postgresql" else sqlite.insert(table)
+
+
+@dataclass(frozen=True)
+class Click:
+    counted: bool
+    unique: bool = False
+
+
+def record_click(link: TrackingLink, ip: str | None, user_agent: str | None) -> Click:
+    """Count a click (the caller decided it counts): the day's aggregate, the visitor for unique
+    counting and the ``engagement.link_clicked`` event, in the current transaction.
+
+    Concurrent clicks are safe: both writes are single atomic upserts, no read-modify-write.
+    """
+    day = clock.now().date()
+    seen = _dialect_insert(TrackingVisitor).values(
+        id=uuid.uuid4(),
+        tenant_id=link.tenant_id,
+        link_id=link.id,
+        day=day,
+        visitor_hash=visitor_hash(link.id, ip, user_agent, day),
+    )
+    seen = seen.on_conflict_do_nothing(index_elements=["tenant_id", "link_id", "day", "visitor_hash"])
+    unique = db.session.execute(seen.returning(TrackingVisitor.__table__.c.id)).scalar_one_or_none() is not None
+    count = _dialect_insert(TrackingClickDay).values(
+        id=uuid.uuid4(), tenant_id=link.tenant_id, link_id=link.id, day=day, clicks=1, unique_clicks=int(unique)
+    )
+    count = count.on_conflict_do_update(
+        index_elements=["tenant_id", "link_id", "day"],
+        set_={
+            "clicks": TrackingClickDay.__table__.c.clicks + 1,
+            "unique_clicks": TrackingClickDay.__table__.c.unique_clicks + int(unique),
+        },
+    )
+    db.session.execute(count)
+    events.emit(
+        "engagement.link_clicked",
+        {
+            "post_id": str(link.post_id),
+            "member_id": str(link.member_id),
+            "link_id": str(link.id),
+            "platform": link.platform,
+            "content_id": str(link.content_id) if link.content_id else None,
+            "day": day.isoformat(),
+            "unique": unique,
+        },
+    )
+    return Click(counted=True, unique=unique)
+
+
+def purge_visitors(before: date | None = None) -> int:
+    """Delete the current tenant's visitor hashes of days before ``before`` (default: today).
+
+    They only serve the day's unique counting; ``flask tracking purge-visitors`` runs this for
+    every tenant (cron it daily, shortly after midnight UTC).
+    """
+    before = before or clock.now().date()
+    result = db.session.execute(delete(TrackingVisitor).where(TrackingVisitor.day < before))
+    return result.rowcount or 0
+
+
+# -- totals --------------------------------------------------------------------------------
+
+
+def _zero() -> dict[str, int]:
+    return {"clicks": 0, "unique_clicks": 0}
+
+
+def click_totals(post_ids, since: date | None = None, until: date | None = None) -> dict[uuid.UUID, dict[str, int]]:
+    """``{post_id: {"clicks", "unique_clicks"}}`` for every requested post (zeros when none).
+
+    ``since``/``until`` limit the UTC days (inclusive). Unique clicks add up daily uniques: a
+    visitor who comes back on another day counts once per day.
+    """
+    ids = list(dict.fromkeys(post_ids))
+    totals = {post_id: _zero() for post_id in ids}
+    if not ids:
+        return totals
+    statement = (
+        select(TrackingLink.post_id, func.sum(TrackingClickDay.clicks), func.sum(TrackingClickDay.unique_clicks))
+        .join(TrackingClickDay, (TrackingClickDay.link_id == TrackingLink.id) & (TrackingClickDay.tenant_id == TrackingLink.tenant_id))
+        .where(TrackingLink.post_id.in_(ids))
+        .group_by(TrackingLink.post_id)
+    )
+    statement = _days(statement, since, until)
+    for post_id, clicks, unique_clicks in db.session.execute(statement):
+        totals[post_id] = {"clicks": int(clicks or 0), "unique_clicks": int(unique_clicks or 0)}
+    return totals
+
+
+def tenant_click_totals(since: date | None = None, until: date | None = None) -> dict[str, int]:
+    """The current tenant's clicks over all its links (for reach and earned media value)."""
+    statement = _days(select(func.sum(TrackingClickDay.clicks), func.sum(TrackingClickDay.unique_clicks)), since, until)
+    clicks, unique_clicks = db.session.execute(statement).one()
+    return {"clicks": int(clicks or 0), "unique_clicks": int(unique_clicks or 0)}
+
+
+def _days(statement, since: date | None, until: date | None):
+    if since is not None:
+        statement = statement.where(TrackingClickDay.day >= since)
+    if until is not None:
+        statement = statement.where(TrackingClickDay.day <= until)
+    return statement
+
+
+def daily(link: TrackingLink) -> list[TrackingClickDay]:
+    """The link's days with clicks, newest first."""
+    return list(
+        db.session.scalars(
+            select(TrackingClickDay).where(TrackingClickDay.link_id == link.id).order_by(TrackingClickDay.day.desc())
+        )
+    )
+
+
+def report(post_id: uuid.UUID) -> dict[str, Any]:
+    """The post's link with its totals and daily counts (staff)."""
+    link = link_for_post(post_id)
+    days = daily(link)
+    return {
+        "post_id": link.post_id,
+        "code": link.code,
+        "tracking_url": tracking_url(link.code),
+        "target_url": link.target_url,
+        "created_at": link.created_at,
+        "clicks": sum(d.clicks for d in days),
+        "unique_clicks": sum(d.unique_clicks for d in days),
+        "days": [{"day": d.day, "clicks": d.clicks, "unique_clicks": d.unique_clicks} for d in days],
+    }
