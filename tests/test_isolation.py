@@ -64,6 +64,7 @@ def _populate(app, tenant_id: uuid.UUID) -> None:
     from engagement.compliance import services as compliance
     from engagement.posts import chain
     from engagement.posts import services as posts
+    from engagement.tracking import services as tracking
 
     influencer_id, _ = add_member(app, tenant_id, "influencer")
     approver_id, _ = add_member(app, tenant_id, "hr", "approver")
@@ -83,10 +84,11 @@ def _populate(app, tenant_id: uuid.UUID) -> None:
         compliance.create({"kind": "terms", "severity": "warn", "terms": ["Projekt Nordstern"]}, None)
         compliance.apply_preset("generic", None)
         chain.replace([{"name": "Freigabe", "role": "approver"}], approver)
-        post = posts.create({"platform": "linkedin", "text": "Isolation walk #Mitarbeiter"}, author)
+        post = posts.create({"platform": "linkedin", "text": "Isolation walk https://example.com/walk #Mitarbeiter"}, author)
         posts.submit(post, author)
         if post.status == "pending_approval":
             posts.decide(post, "approve", "ok", approver)
+        tracking.record_click(tracking.link_for_post(post.id), "192.0.2.1", "Mozilla/5.0 Firefox/120.0")
         posts.create({"platform": "linkedin", "text": "A draft"}, author)
         transactions.commit()
 
