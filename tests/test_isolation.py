@@ -62,6 +62,7 @@ def _populate(app, tenant_id: uuid.UUID) -> None:
 
     from app.auth import Principal, scopes_for
     from engagement.compliance import services as compliance
+    from engagement.content import services as content
     from engagement.posts import chain
     from engagement.posts import services as posts
     from engagement.tracking import services as tracking
@@ -84,6 +85,11 @@ def _populate(app, tenant_id: uuid.UUID) -> None:
         compliance.create({"kind": "terms", "severity": "warn", "terms": ["Projekt Nordstern"]}, None)
         compliance.apply_preset("generic", None)
         chain.replace([{"name": "Freigabe", "role": "approver"}], approver)
+        item = content.create(
+            {"title": "Isolation", "kind": "statement", "pinned": True, "url": "https://example.com/statement", "captions": [{"locale": "de", "text": "Isolation walk #Mitarbeiter"}]},
+            approver,
+        )
+        content.share(item.id, {"platform": "linkedin"}, author)
         post = posts.create({"platform": "linkedin", "text": "Isolation walk https://example.com/walk #Mitarbeiter"}, author)
         posts.submit(post, author)
         if post.status == "pending_approval":
