@@ -67,6 +67,14 @@ class TenantSettingsSchema(ma.Schema):
     invitation_ttl_days = body_integer(validate=validate.Range(min=1, max=90), metadata={"description": "Days an invitation stays valid."})
     min_group_size = body_integer(validate=validate.Range(min=2, max=1000), metadata={"description": "Smallest group shown in group reports (works-council privacy)."})
     approval_reminder_hours = body_integer(validate=validate.Range(min=1, max=720), metadata={"description": "Remind approvers of posts waiting longer than this."})
+    corporate_followers = ma.fields.Dict(
+        keys=ma.fields.String(validate=validate.OneOf(PLATFORMS)),
+        values=body_integer(validate=validate.Range(min=0, max=10_000_000_000)),
+        metadata={"description": "Followers of the company's own accounts per platform (for the amplification factor)."},
+    )
+    cpm = body_integer(validate=validate.Range(min=0, max=100_000_000), metadata={"description": "Cost per 1,000 impressions in minor units of `currency` (earned media value)."})
+    cpc = body_integer(validate=validate.Range(min=0, max=100_000_000), metadata={"description": "Cost per click in minor units of `currency` (earned media value)."})
+    currency = ma.fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"), metadata={"description": "ISO 4217 currency of the earned media value, e.g. `EUR`.", "pattern": r"^[A-Z]{3}$"})
     archive_retention_days = body_integer(
         validate=validate.Range(min=365, max=36500),
         metadata={"description": "Days archive entries are kept (German commercial and tax law: 6 to 10 years)."},
@@ -80,6 +88,10 @@ DEFAULT_SETTINGS = {
     "min_group_size": 5,
     "approval_reminder_hours": 24,
     "archive_retention_days": 3650,
+    "corporate_followers": {},
+    "cpm": 0,
+    "cpc": 0,
+    "currency": "EUR",
 }
 
 

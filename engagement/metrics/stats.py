@@ -1,0 +1,168 @@
+"""Reach and value: potential reach, amplification factor, earned media value, participation.
+
+Reports read the maintained latest value per post and metric (``post_metrics``), never the
+observations. Tracking-link clicks come from :mod:`engagement.tracking.services` when that
+module is present (``click_totals(post_ids)``); without it they count as none.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, select
+
+from app.db import db
+from engagement.metrics.models import METRICS, PostMetric
+from engagement.posts.models import Post
+from tenants.models import Member, SocialAccount
+from tenants.services import current_tenant
+
+#: Tenant settings of this package and their defaults (money in minor units of ``currency``).
+VALUE_SETTINGS: dict[str, Any] = {
+    "corporate_followers": {},  # followers of the company's own accounts, per platform
+    "cpm": 0,  # cost per 1,000 impressions
+    "cpc": 0,  # cost per click
+    "currency": "EUR",
+}
+
+
+def value_settings() -> dict[str, Any]:
+    settings = current_tenant().settings or {}
+    return {key: settings.get(key, default) for key, default in VALUE_SETTINGS.items()}
+
+
+def earned_media_value(impressions: int, clicks: int, cpm: int, cpc: int) -> int:
+    """CPM x impressions / 1000 + CPC x clicks, in minor units, the CPM part rounded half up."""
+    return (2 * cpm * impressions + 1000) // 2000 + cpc * clicks
+
+
+def amplification(reach: int, corporate: int) -> float | None:
+    """Employees' potential reach as a multiple of the corporate accounts' followers (None: no corporate followers)."""
+    return round(reach / corporate, 2) if corporate > 0 else None
+
+
+def tracked_clicks(post_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
+    """Tracking-link clicks per post; empty when the tracking package has no ``click_totals``."""
+    if not post_ids:
+        return {}
+    try:
+        from engagement.tracking.services import click_totals
+    except ImportError:
+        return {}
+    return click_totals(post_ids)
+
+
+def _reach_expression():
+    """The post's potential reach: its snapshot at publication, else the author's followers now."""
+    return func.coalesce(Post.potential_reach, SocialAccount.followers, 0)
+
+
+def _published(member_id: uuid.UUID | None, since: datetime | None, until: datetime | None) -> list:
+    conditions = [Post.status == "published"]
+    if member_id is not None:
+        conditions.append(Post.member_id == member_id)
+    if since is not None:
+        conditions.append(Post.published_at >= since)
+    if until is not None:
+        conditions.append(Post.published_at < until)
+    return conditions
+
+
+def _totals(conditions: list) -> dict[str, Any]:
+    """Posts, potential reach per platform, metric sums and tracking clicks of the matching posts."""
+    posts = db.session.execute(
+        select(Post.id, Post.platform, Post.member_id, _reach_expression())
+        .outerjoin(
+            SocialAccount,
+            and_(SocialAccount.member_id == Post.member_id, SocialAccount.platform == Post.platform, SocialAccount.tenant_id == Post.tenant_id),
+        )
+        .where(*conditions)
+    ).tuples().all()
+    by_platform: dict[str, dict[str, int]] = {}
+    for _, platform, _, reach in posts:
+        entry = by_platform.setdefault(platform, {"posts": 0, "potential_reach": 0})
+        entry["posts"] += 1
+        entry["potential_reach"] += int(reach)
+    sums = dict.fromkeys(METRICS, 0)
+    sums.update(
+        db.session.execute(
+            select(PostMetric.metric, func.sum(PostMetric.value))
+            .join(Post, and_(Post.id == PostMetric.post_id, Post.tenant_id == PostMetric.tenant_id))
+            .where(*conditions)
+            .group_by(PostMetric.metric)
+        ).tuples().all()
+    )
+    sums = {metric: int(value or 0) for metric, value in sums.items()}
+    tracking = tracked_clicks([post_id for post_id, *_ in posts]).values()
+    return {
+        "posts": len(posts),
+        "members_posting": len({member_id for _, _, member_id, _ in posts}),
+        "by_platform": by_platform,
+        "metrics": sums,
+        "tracked_clicks": sum(int(t.get("clicks", 0)) for t in tracking),
+        "unique_clicks": sum(int(t.get("unique_clicks", 0)) for t in tracking),
+    }
+
+
+def _figures(totals: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    metrics = totals["metrics"]
+    clicks = metrics["clicks"] + totals["tracked_clicks"]
+    impressions = metrics["impressions"]
+    engaged = metrics["reactions"] + metrics["comments"] + metrics["reshares"]
+    return {
+        "posts": totals["posts"],
+        "impressions": impressions,
+        "reactions": metrics["reactions"],
+        "comments": metrics["comments"],
+        "reshares": metrics["reshares"],
+        "clicks": clicks,
+        "platform_clicks": metrics["clicks"],
+        "tracked_clicks": totals["tracked_clicks"],
+        "unique_clicks": totals["unique_clicks"],
+        "engagement_rate": round(engaged / impressions, 4) if impressions else None,
+        "potential_reach": sum(p["potential_reach"] for p in totals["by_platform"].values()),
+        "earned_media_value": earned_media_value(impressions, clicks, settings["cpm"], settings["cpc"]),
+        "currency": settings["currency"],
+    }
+
+
+def member_stats(member_id: uuid.UUID, since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
+    """The member's own published posts and what they achieved."""
+    return {"since": since, "until": until, **_figures(_totals(_published(member_id, since, until)), value_settings())}
+
+
+def tenant_stats(since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
+    """The tenant's totals, reach per platform next to corporate followers, EMV and participation."""
+    settings = value_settings()
+    totals = _totals(_published(None, since, until))
+    corporate = {platform: int(count) for platform, count in (settings["corporate_followers"] or {}).items()}
+    platforms = sorted(set(totals["by_platform"]) | set(corporate))
+    reach = [
+        {
+            "platform": platform,
+            "posts": totals["by_platform"].get(platform, {}).get("posts", 0),
+            "potential_reach": totals["by_platform"].get(platform, {}).get("potential_reach", 0),
+            "corporate_followers": corporate.get(platform, 0),
+            "amplification_factor": amplification(
+                totals["by_platform"].get(platform, {}).get("potential_reach", 0), corporate.get(platform, 0)
+            ),
+        }
+        for platform in platforms
+    ]
+    figures = _figures(totals, settings)
+    active = db.session.scalar(select(func.count()).select_from(Member).where(Member.status == "active")) or 0
+    return {
+        "since": since,
+        "until": until,
+        **figures,
+        "corporate_followers": sum(corporate.values()),
+        "amplification_factor": amplification(figures["potential_reach"], sum(corporate.values())),
+        "reach_by_platform": reach,
+        "cpm": settings["cpm"],
+        "cpc": settings["cpc"],
+        "members_posting": totals["members_posting"],
+        "active_members": active,
+        "participation_rate": round(totals["members_posting"] / active, 4) if active else None,
+    }
