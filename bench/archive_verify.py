@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import analyze, fresh_database, make_app, signup, timed  # noqa: E402
+from common import analyze, fresh_app, signup, timed  # noqa: E402
 from sqlalchemy import create_engine, insert, update  # noqa: E402
 
 from app import clock, tenancy, transactions  # noqa: E402
@@ -131,9 +131,7 @@ def baseline(app, tenant_id: uuid.UUID, hashing: bool) -> tuple[float, int]:
 
 
 def main() -> None:
-    url = fresh_database()
-    app = make_app(url)
-    client = app.test_client()
+    url, app, client = fresh_app()
     tenant = signup(client, "archiv-bench")
     tenant_id = uuid.UUID(tenant["tenant_id"])
     headers = {"Authorization": f"Bearer {tenant['token']}"}

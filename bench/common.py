@@ -46,6 +46,13 @@ def make_app(url: str):
     return create_app({"DATABASE_URL": url, "SIGNUP_ENABLED": True, "LOG_LEVEL": "ERROR", "REDIS_URL": None, "SMTP_URL": None})
 
 
+def fresh_app():
+    """A fresh migrated database, an app on it and a test client: ``(url, app, client)``."""
+    url = fresh_database()
+    app = make_app(url)
+    return url, app, app.test_client()
+
+
 def signup(client, slug: str) -> dict:
     response = client.post(
         "/api/v1/signup",

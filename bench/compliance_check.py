@@ -13,7 +13,7 @@ import random
 import sys
 import time
 
-from common import fresh_database, latency_table, make_app, percentiles, sample, signup
+from common import fresh_app, latency_table, percentiles, sample, signup
 
 from engagement.compliance import engine, presets
 
@@ -105,9 +105,7 @@ def engine_alone(rule_dicts: list[dict], text: str, runs: int) -> None:
 
 
 def main(requests: int) -> None:
-    url = fresh_database()
-    app = make_app(url)
-    client = app.test_client()
+    url, app, client = fresh_app()
     owner = signup(client, "compliance-bench")
     signup(client, "other-tenant")
     headers = {"Authorization": f"Bearer {owner['token']}"}

@@ -13,7 +13,7 @@ import io
 import sys
 import uuid
 
-from common import fresh_database, make_app, set_seat_limit, signup, timed
+from common import fresh_app, set_seat_limit, signup, timed
 from sqlalchemy import create_engine, insert
 
 from app import clock
@@ -63,9 +63,7 @@ def raw_insert(url: str, tenant_id: str, data: list[dict]) -> None:
 
 
 def main(sizes: list[int]) -> None:
-    url = fresh_database()
-    app = make_app(url)
-    client = app.test_client()
+    url, app, client = fresh_app()
     print(f"database: {url.split('@')[-1]}")
     print(f"{'rows':>7} {'raw rows/s':>12} {'import rows/s':>14} {'ratio':>6}  (target >= 0.33)")
     for n in sizes:

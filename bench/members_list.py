@@ -8,14 +8,12 @@ from __future__ import annotations
 import random
 import sys
 
-from common import analyze, fresh_database, latency_table, make_app, sample, set_seat_limit, signup
+from common import analyze, fresh_app, latency_table, sample, set_seat_limit, signup
 from members_import import raw_insert, rows
 
 
 def main(members: int, requests: int) -> None:
-    url = fresh_database()
-    app = make_app(url)
-    client = app.test_client()
+    url, app, client = fresh_app()
     tenant = signup(client, "listing-bench")
     other = signup(client, "other-tenant")
     set_seat_limit(url, members + 10)

@@ -17,7 +17,7 @@ import sys
 import uuid
 from datetime import datetime, timedelta
 
-from common import analyze, fresh_database, make_app, signup, timed
+from common import analyze, fresh_app, signup, timed
 from sqlalchemy import create_engine, insert, select
 
 from app import clock
@@ -101,9 +101,7 @@ def raw_batch(engine, values: list[dict]) -> float:
 
 
 def main(total: int, posts: int) -> None:
-    url = fresh_database()
-    app = make_app(url)
-    client = app.test_client()
+    url, app, client = fresh_app()
     rng = random.Random(6)
     tenants = {"containment": signup(client, "metrics-containment"), "raw": signup(client, "metrics-raw")}
     response = client.post(

@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 
-from common import fresh_database, latency_table, make_app, percentiles, signup
+from common import fresh_app, latency_table, percentiles, signup
 
 from app import clock, tenancy, transactions
 from app.db import db
@@ -117,9 +117,7 @@ def rate(samples: list[float]) -> float:
 
 
 def main(links: int, requests: int, threads: int) -> None:
-    url = fresh_database()
-    app = make_app(url)
-    client = app.test_client()
+    url, app, client = fresh_app()
     tenant = signup(client, "redirect-bench")
     other = signup(client, "other-tenant")
     codes = make_links(app, tenant["tenant_id"], links)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import uuid
 
-from common import fresh_database, latency_table, make_app, sample, signup
+from common import fresh_app, latency_table, sample, signup
 
 from tests.factories import add_member
 
@@ -36,9 +36,7 @@ def quiz(index: int, questions: int = 20) -> dict:
 
 
 def main(requests: int) -> None:
-    url = fresh_database()
-    app = make_app(url)
-    client = app.test_client()
+    url, app, client = fresh_app()
     owner = signup(client, "training-bench")
     signup(client, "other-tenant")
     staff = {"Authorization": f"Bearer {owner['token']}"}
