@@ -241,4 +241,11 @@ def reusable_plans(session: Session) -> Iterator[None]:
     session.execute(text("SELECT set_config('plan_cache_mode', :mode, true)"), {"mode": previous})
 
 
+def upsert_insert(table):
+    """The dialect's INSERT with ON CONFLICT support (PostgreSQL or SQLite) for the session's database."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+
+
 db = Database()

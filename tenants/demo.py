@@ -111,7 +111,7 @@ def email_for(first: str, last: str) -> str:
 
 
 #: Later domains add demo data here: ``seeder(tenant, members)`` with the members in MEMBERS order.
-SEEDERS: list[Callable[[Tenant, list[Member]], None]] = []
+SEEDERS: dict[str, Callable[[Tenant, list[Member]], None]] = {}
 
 
 def _leaderboard_visible(position: int) -> bool:
@@ -130,8 +130,10 @@ def seed() -> tuple[Tenant, Member, str]:
     )
     tenant.settings = {**tenant.settings, **SETTINGS}
     tenant.seat_limit = SEAT_LIMIT
+    in_order: list[Member] = []
     for position, (first, last, department, location, locale, title, roles, status) in enumerate(MEMBERS):
         member = owner if position == 0 else Member(tenant_id=tenant.id, email=email_for(first, last))
+        in_order.append(member)
         member.name = f"{first} {last}"
         member.department, member.location, member.locale, member.title = department, location, locale, title
         member.roles = roles.split()
@@ -150,10 +152,7 @@ def seed() -> tuple[Tenant, Member, str]:
         else:
             invitations.issue(member, tenant)
     db.session.flush()
-    seeded = list(db.session.scalars(select(Member)))
-    by_email = {m.email: m for m in seeded}
-    in_order = [by_email[email_for(first, last)] for first, last, *_ in MEMBERS]
-    for seeder in SEEDERS:
+    for seeder in SEEDERS.values():
         seeder(tenant, in_order)
     audit.record(
         "demo.seeded",

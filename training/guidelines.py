@@ -14,11 +14,10 @@ from typing import Any
 
 from flask_smorest import abort
 from sqlalchemy import Select, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock, events
 from app.auth import Principal
-from app.db import db
+from app.db import db, upsert_insert
 from tenants import audit
 from tenants.eligibility import Missing, requirement
 from tenants.models import Member
@@ -224,10 +223,8 @@ def acknowledge(guideline: Guideline, member: Member) -> tuple[GuidelineAcknowle
 
 def _insert_once(guideline: Guideline, member: Member, at) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING on the (tenant, guideline, member) key: True if inserted."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(GuidelineAcknowledgement)
+        upsert_insert(GuidelineAcknowledgement)
         .values(
             id=uuid.uuid4(),
             tenant_id=guideline.tenant_id,

@@ -24,12 +24,12 @@ from app.db import db
 from engagement.archive import chain
 from engagement.archive.models import ArchiveEntry, ArchiveHead
 from tenants import audit
-from tenants.policy import effective_policy
-from tenants.services import current_tenant
+from tenants.schemas import DEFAULT_SETTINGS
+from tenants.services import current_policy, current_tenant
 
 #: Days entries are kept unless the tenant sets ``archive_retention_days`` (German commercial
 #: and tax law, HGB section 257 and AO section 147, ask for six to ten years).
-DEFAULT_RETENTION_DAYS = 3650
+DEFAULT_RETENTION_DAYS = DEFAULT_SETTINGS["archive_retention_days"]
 #: Rows read per query by verify, export, prune and erasure: memory stays constant.
 BATCH_SIZE = 5000
 #: First key of the two-key advisory lock ("ARCH"); the second is a hash of the tenant id.
@@ -59,8 +59,7 @@ _ROW_COLUMNS = (
 
 def archive_enabled() -> bool:
     """Does the current tenant's effective policy archive (Containment, or opted in)?"""
-    tenant = current_tenant()
-    return bool(effective_policy(tenant.governance_mode, tenant.policy_overrides).get("archive_enabled"))
+    return bool(current_policy()["archive_enabled"])
 
 
 def record(

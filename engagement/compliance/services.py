@@ -16,11 +16,10 @@ from typing import Any
 
 from flask_smorest import abort
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock, tenancy
 from app.auth import Principal
-from app.db import db
+from app.db import db, upsert_insert
 from engagement.compliance import engine, presets
 from engagement.compliance.models import ComplianceRule, ComplianceRuleSet
 from tenants import audit
@@ -129,10 +128,8 @@ def _bump_version() -> None:
 
     if bump():
         return
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
-        insert(ComplianceRuleSet)
+        upsert_insert(ComplianceRuleSet)
         .values(id=uuid.uuid4(), tenant_id=tenant_id, version=1, updated_at=clock.now())
         .on_conflict_do_nothing(index_elements=["tenant_id"])
     )
@@ -185,8 +182,6 @@ def update_rule(rule: ComplianceRule, data: dict[str, Any]) -> ComplianceRule:
         value = merged[name]
         if name in ("terms", "locales", "platforms") and value is not None:
             value = _unique(value)
-        if name == "enabled" and value is None:
-            value = True
         setattr(rule, name, value)
     db.session.flush()
     old, new = audit.changes(before, _audit_view(rule))

@@ -70,15 +70,6 @@ def targeted_condition(member: Member):
     return and_(*parts)
 
 
-def _active_share(member_id: uuid.UUID):
-    return exists().where(
-        Post.content_id == ContentItem.id,
-        Post.tenant_id == ContentItem.tenant_id,
-        Post.member_id == member_id,
-        Post.status != "withdrawn",
-    )
-
-
 def _in_feed(member: Member):
     return and_(live_condition(), targeted_condition(member))
 
@@ -315,9 +306,10 @@ def update(item_id: uuid.UUID, changes: dict[str, Any], actor: Principal) -> Con
     if "captions" in changes:
         before["captions"] = [_caption_view(c) for c in _captions_of([item.id])[item.id]]
         _set_captions(item, changes["captions"])
+    current_tags = _tags_of([item.id])[item.id] if any(field in changes for field in TAG_FIELDS) else {}
     for field, kind in TAG_FIELDS.items():
         if field in changes:
-            before[field] = _tags_of([item.id])[item.id][kind]
+            before[field] = current_tags[kind]
             _set_tags(item, kind, changes[field] or [])
     item.updated_at = clock.now()
     db.session.flush()

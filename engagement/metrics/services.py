@@ -17,10 +17,10 @@ from typing import Any
 
 from flask_smorest import abort
 from sqlalchemy import BigInteger, String, Uuid, any_, bindparam, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from app import clock, events, tenancy
-from app.db import UTCDateTime, db
+from app.db import UTCDateTime, db, upsert_insert
 from engagement.archive import services as archive
 from engagement.metrics.models import MetricObservation, PostMetric
 from engagement.posts.models import Post
@@ -35,11 +35,6 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
-
-
-def _insert(table):
-    """The dialect's INSERT with ON CONFLICT support (PostgreSQL or SQLite)."""
-    return (postgresql.insert if _dialect() == "postgresql" else sqlite.insert)(table)
 
 
 def _refuse(status: int, errors: dict[int, dict[str, list[str]]], message: str) -> None:
@@ -175,7 +170,7 @@ def _store_portable(tenant_id: uuid.UUID, unique: dict[tuple, int], now: datetim
     ]
     table = MetricObservation.__table__
     statement = (
-        _insert(table)
+        upsert_insert(table)
         .on_conflict_do_nothing(index_elements=["tenant_id", "post_id", "metric", "observed_at"])
         .returning(table.c.post_id, table.c.metric, table.c.observed_at, table.c.value)
     )
@@ -196,7 +191,7 @@ def _advance_latest(tenant_id: uuid.UUID, stored, now: datetime) -> None:
         if key not in newest or row.observed_at > newest[key].observed_at:
             newest[key] = row
     table = PostMetric.__table__
-    statement = _insert(table)
+    statement = upsert_insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=["tenant_id", "post_id", "metric"],
         set_={"value": statement.excluded.value, "observed_at": statement.excluded.observed_at, "updated_at": statement.excluded.updated_at},

@@ -17,20 +17,17 @@ from app.db import db
 from engagement.metrics.models import METRICS, PostMetric
 from engagement.posts.models import Post
 from tenants.models import Member, SocialAccount
+from tenants.schemas import DEFAULT_SETTINGS
 from tenants.services import current_tenant
 
-#: Tenant settings of this package and their defaults (money in minor units of ``currency``).
-VALUE_SETTINGS: dict[str, Any] = {
-    "corporate_followers": {},  # followers of the company's own accounts, per platform
-    "cpm": 0,  # cost per 1,000 impressions
-    "cpc": 0,  # cost per click
-    "currency": "EUR",
-}
+#: Tenant settings of this package (defaults in ``tenants.schemas.DEFAULT_SETTINGS``; money in
+#: minor units of ``currency``).
+VALUE_SETTINGS = ("corporate_followers", "cpm", "cpc", "currency")
 
 
 def value_settings() -> dict[str, Any]:
-    settings = current_tenant().settings or {}
-    return {key: settings.get(key, default) for key, default in VALUE_SETTINGS.items()}
+    settings = {**DEFAULT_SETTINGS, **(current_tenant().settings or {})}
+    return {key: settings[key] for key in VALUE_SETTINGS}
 
 
 def earned_media_value(impressions: int, clicks: int, cpm: int, cpc: int) -> int:

@@ -27,16 +27,22 @@ def _row() -> ApprovalChain | None:
     return db.session.scalar(select(ApprovalChain))
 
 
-def levels() -> list[dict[str, str]]:
-    """The current chain's levels, in order."""
-    row = _row()
+def _levels_of(row: ApprovalChain | None) -> list[dict[str, str]]:
     return [dict(level) for level in (row.levels if row else DEFAULT_LEVELS)]
 
 
+def levels() -> list[dict[str, str]]:
+    """The current chain's levels, in order."""
+    return _levels_of(_row())
+
+
 def view() -> dict[str, Any]:
-    row = _row()
+    return _view(_row())
+
+
+def _view(row: ApprovalChain | None) -> dict[str, Any]:
     return {
-        "levels": levels(),
+        "levels": _levels_of(row),
         "is_default": row is None,
         "updated_at": row.updated_at if row else None,
         "updated_by": row.updated_by if row else None,
@@ -46,7 +52,7 @@ def view() -> dict[str, Any]:
 def replace(new_levels: list[dict[str, str]], actor: Principal) -> dict[str, Any]:
     """Replace the chain (owner, admin); audited. Posts already submitted keep their chain."""
     row = _row()
-    before = levels()
+    before = _levels_of(row)
     cleaned = [{"name": level["name"], "role": level["role"]} for level in new_levels]
     if row is None:
         row = ApprovalChain(levels=cleaned, updated_by=actor.member_id)
@@ -56,4 +62,4 @@ def replace(new_levels: list[dict[str, str]], actor: Principal) -> dict[str, Any
     db.session.flush()
     if before != cleaned:
         audit.record("governance.approval_chain_changed", "approval_chain", row.id, before={"levels": before}, after={"levels": cleaned})
-    return view()
+    return _view(row)

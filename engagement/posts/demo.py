@@ -31,8 +31,8 @@ def _principal(member: Member) -> Principal:
     return Principal(member.tenant_id, member.id, tuple(member.roles), scopes=scopes_for(member.roles))
 
 
-def _first(members: list[Member], role: str, *, exclude: tuple[Member, ...] = ()) -> Member:
-    return next(m for m in members if m.status == "active" and role in m.roles and m not in exclude)
+def _first(members: list[Member], role: str) -> Member:
+    return next(m for m in members if m.status == "active" and role in m.roles)
 
 
 def seed(tenant: Tenant, members: list[Member]) -> None:
@@ -60,5 +60,4 @@ def seed(tenant: Tenant, members: list[Member]) -> None:
     services.create({"platform": "linkedin", "text": DRAFT}, _principal(authors[3]))
 
 
-if seed not in demo.SEEDERS:
-    demo.SEEDERS.append(seed)
+demo.SEEDERS["posts"] = seed

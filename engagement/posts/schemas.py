@@ -8,7 +8,7 @@ from marshmallow import validate
 from app.schemas import HTTP_URL_PATTERN, NOT_BLANK_PATTERN, UTCDateTimeField, not_blank
 from engagement.compliance.schemas import FindingSchema
 from engagement.posts.chain import LEVEL_ROLES, MAX_LEVELS
-from engagement.posts.models import DECISIONS, POST_STATUSES
+from engagement.posts.models import APPROVAL_ROUTES, DECISIONS, POST_STATUSES
 from engagement.posts.platforms import MAX_TEXT_LENGTH, TEXT_LIMITS
 from tenants.policy import PLATFORMS
 from tenants.schemas import LOCALES
@@ -92,7 +92,10 @@ class PostSchema(ma.Schema):
     levels = ma.fields.List(ma.fields.Nested(LevelSchema), allow_none=True, metadata={"description": "The approval chain of the current round."})
     current_level = ma.fields.Integer(allow_none=True, metadata={"description": "The level (1-based) waiting for a decision."})
     awaiting_role = ma.fields.String(allow_none=True, metadata={"description": "The role that decides the current level."})
-    approval_route = ma.fields.String(allow_none=True, metadata={"description": "`chain` (every level approved) or `automatic` (no approval needed)."})
+    approval_route = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "How it was approved, one of " + ", ".join(APPROVAL_ROUTES) + ": every level of the chain, no approval needed, or an unchanged library caption."},
+    )
     submitted_at = UTCDateTimeField(allow_none=True, metadata={"description": "Last submission."})
     approved_at = UTCDateTimeField(allow_none=True, metadata={"description": "When it was approved."})
     rejected_at = UTCDateTimeField(allow_none=True, metadata={"description": "When it was last rejected."})

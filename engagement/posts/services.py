@@ -116,10 +116,6 @@ def _findings(post: Post) -> list[dict[str, Any]]:
     return found + sameness.findings(post)
 
 
-def blocking(findings: list[dict[str, Any]]) -> bool:
-    return any(f["severity"] == "block" for f in findings)
-
-
 def _event_payload(post: Post, **extra: Any) -> dict[str, Any]:
     return {
         "post_id": str(post.id),
@@ -194,10 +190,10 @@ def submit(post: Post, principal: Principal) -> Post:
     now = clock.now()
     post.round += 1
     post.submitted_at, post.rejected_at = now, None
-    needs_approval = policy["approval_required"] or (policy["approval_on_blocking_findings"] and blocking(post.findings))
+    needs_approval = policy["approval_required"] or (policy["approval_on_blocking_findings"] and compliance.blocks(post.findings))
     _archive("post.submitted", post, principal.member_id, version=post.version, round=post.round, findings=post.findings)
     events.emit("engagement.post_submitted", _event_payload(post, round=post.round, needs_approval=needs_approval))
-    if needs_approval and _unchanged_caption(post) and not blocking(post.findings):
+    if needs_approval and _unchanged_caption(post) and not compliance.blocks(post.findings):
         _approve(post, "library", principal.member_id)  # centrally approved content, shared as written
     elif needs_approval:
         _enter_chain(post, chain.levels(), now)
@@ -278,7 +274,7 @@ def decide(post: Post, decision: str, comment: str | None, principal: Principal)
         _conflict(post, "decided")
     if refusal:
         abort(403, message=refusal)
-    if decision == "approve" and blocking(post.findings) and not comment:
+    if decision == "approve" and compliance.blocks(post.findings) and not comment:
         abort(422, errors={"json": {"comment": ["Approving a text with blocking findings needs a comment saying why."]}})
     level_number = post.current_level
     level = post.levels[level_number - 1]

@@ -22,7 +22,6 @@ import re
 import secrets
 import string
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import quote, unquote_plus, urlencode, urlsplit, urlunsplit
@@ -30,10 +29,9 @@ from urllib.parse import quote, unquote_plus, urlencode, urlsplit, urlunsplit
 from flask import current_app
 from flask_smorest import abort
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock, events, tenancy
-from app.db import db
+from app.db import db, upsert_insert
 from app.schemas import HTTP_URL_PATTERN
 from engagement.posts.models import Post
 from engagement.tracking.models import CODE_LENGTH, TARGET_URL_MAX, TrackingClickDay, TrackingLink, TrackingVisitor
@@ -97,7 +95,7 @@ def ensure_link(post_id: uuid.UUID, target_url: str) -> TrackingLink:
         # ON CONFLICT DO NOTHING on every unique key: a concurrent approval may have created the
         # post's link first (then it is returned), or, once in ~10^14, the random code is taken
         # (then another is drawn). No savepoint, no failed transaction.
-        statement = _dialect_insert(TrackingLink).values(
+        statement = upsert_insert(TrackingLink).values(
             id=uuid.uuid4(),
             tenant_id=tenancy.require(),
             post_id=post_id,
@@ -200,27 +198,14 @@ def visitor_hash(link_id: uuid.UUID, ip: str | None, user_agent: str | None, day
     return hmac.new(_day_key(day), message, hashlib.sha256).hexdigest()
 
 
-def _dialect_insert(model):
-    """INSERT with ON CONFLICT for the database in use (Core, on the model's table)."""
-    table = model.__table__
-    name = db.session.get_bind().dialect.name
-    return postgresql.insert(table) if name == "postgresql" else sqlite.insert(table)
-
-
-@dataclass(frozen=True)
-class Click:
-    counted: bool
-    unique: bool = False
-
-
-def record_click(link: TrackingLink, ip: str | None, user_agent: str | None) -> Click:
+def record_click(link: TrackingLink, ip: str | None, user_agent: str | None) -> None:
     """Count a click (the caller decided it counts): the day's aggregate, the visitor for unique
     counting and the ``engagement.link_clicked`` event, in the current transaction.
 
     Concurrent clicks are safe: both writes are single atomic upserts, no read-modify-write.
     """
     day = clock.now().date()
-    seen = _dialect_insert(TrackingVisitor).values(
+    seen = upsert_insert(TrackingVisitor).values(
         id=uuid.uuid4(),
         tenant_id=link.tenant_id,
         link_id=link.id,
@@ -229,7 +214,7 @@ def record_click(link: TrackingLink, ip: str | None, user_agent: str | None) -> 
     )
     seen = seen.on_conflict_do_nothing(index_elements=["tenant_id", "link_id", "day", "visitor_hash"])
     unique = db.session.execute(seen.returning(TrackingVisitor.__table__.c.id)).scalar_one_or_none() is not None
-    count = _dialect_insert(TrackingClickDay).values(
+    count = upsert_insert(TrackingClickDay).values(
         id=uuid.uuid4(), tenant_id=link.tenant_id, link_id=link.id, day=day, clicks=1, unique_clicks=int(unique)
     )
     count = count.on_conflict_do_update(
@@ -252,7 +237,6 @@ def record_click(link: TrackingLink, ip: str | None, user_agent: str | None) -> 
             "unique": unique,
         },
     )
-    return Click(counted=True, unique=unique)
 
 
 def purge_visitors(before: date | None = None) -> int:
