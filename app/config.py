@@ -65,13 +65,22 @@ def _local_secret_key() -> str:
     jobs and local workers agree across restarts (invitation codes are derived from it)."""
     path = INSTANCE_DIR / "secret_key"
     INSTANCE_DIR.mkdir(exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    key = secrets.token_hex(32)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(key)
+    if not path.exists():
+        # Write a private temporary file, then link it into place: a process starting at the
+        # same moment sees either no file or the whole key, never an empty one.
+        candidate = path.with_name(f"secret_key.{os.getpid()}")
+        descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass  # another process won; use its key
+        finally:
+            candidate.unlink()
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty; delete it or set SECRET_KEY")
     return key
 
 

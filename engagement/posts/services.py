@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app import clock, events
 from app.auth import Principal
+from app.schemas import HTTP_URL_PATTERN
 from app.db import db
 from engagement.archive import services as archive
 from engagement.compliance import services as compliance
@@ -217,6 +218,7 @@ def _leave_chain(post: Post) -> None:
     post.current_level = post.awaiting_role = post.awaiting_since = None
 
 
+HTTP_URL = re.compile(HTTP_URL_PATTERN)
 _FIRST_URL = re.compile(r"https?://[^\s<>\"')\]]+")
 
 
@@ -227,7 +229,8 @@ def link_target(post: Post) -> str | None:
         if url:
             return url
     found = _FIRST_URL.search(post.text)
-    return found.group(0).rstrip(".,;:!?") if found and len(found.group(0)) <= 2000 else None
+    url = found.group(0).rstrip(".,;:!?") if found else None
+    return url if url and len(url) <= 2000 and HTTP_URL.fullmatch(url) else None  # what tracking links accept
 
 
 def with_tracking_urls(posts: list[Post]) -> list[Post]:

@@ -129,6 +129,8 @@ def test_empowerment_publishes_an_ordinary_post_straight_away(app, world):
     redirect = author.get(linked["tracking_url"][linked["tracking_url"].index("/r/"):], headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"})
     assert redirect.status_code == 302 and redirect.headers["Location"].startswith("https://agentur-sued.example/sommerfest?id=7&utm_source=linkedin")
     assert [p["tracking_url"] for p in author.get("/posts").get_json() if p["id"] == linked["id"]] == [linked["tracking_url"]]
+    intranet = author.post(f"/posts/{_draft(author, ORDINARY + ' Mehr im Intranet: http://intranet/fest')['id']}/submit")
+    assert intranet.status_code == 200 and intranet.get_json()["tracking_url"] is None  # no public target to track
 
 
 def test_empowerment_sends_only_blocking_findings_to_approval(app, world):
