@@ -29,6 +29,7 @@ ROUTE_MODULES = (
     "engagement.content.routes",
     "engagement.tracking.routes",
     "engagement.metrics.routes",
+    "gamification.routes",
 )
 
 

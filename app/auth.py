@@ -58,6 +58,9 @@ SCOPE_ROLES: dict[str, frozenset[str]] = {
     "content:manage": _STAFF,  # the content library
     "engagement:ingest": _STAFF,  # metric observations (staff or an integration token limited to it)
     "engagement:report": _STAFF,  # shares, reach, earned media value of the tenant
+    "gamification:read": _ALL,  # point rules, levels, badges, leaderboards, challenges
+    "gamification:manage": _STAFF,  # point rules, levels, badges, challenges
+    "gamification:ledger": _PEOPLE_ADMINS,  # every member's ledger, reversals and adjustments
 }
 
 

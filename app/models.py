@@ -25,5 +25,6 @@ import engagement.content.models  # noqa: E402,F401
 import engagement.metrics.models  # noqa: E402,F401
 import engagement.posts.models  # noqa: E402,F401
 import engagement.tracking.models  # noqa: E402,F401
+import gamification.models  # noqa: E402,F401
 
 metadata = Base.metadata

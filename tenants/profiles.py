@@ -8,11 +8,18 @@ from typing import Any
 from flask_smorest import abort
 from sqlalchemy import select
 
+from app import events
 from app.db import db
 from tenants.models import Member, SocialAccount
 
-#: What a complete profile has; drives the "profile completed" milestone later.
+#: What a complete profile has; drives the "profile completed" milestone.
 COMPLETENESS_PARTS = ("headline", "bio", "photo", "social_account")
+#: Emitted when a member's profile or social accounts change (milestones listen).
+PROFILE_CHANGED = "tenants.profile_changed"
+
+
+def _changed(member_id: uuid.UUID) -> None:
+    events.emit(PROFILE_CHANGED, {"member_id": str(member_id)})
 
 
 def update_me(member: Member, changes: dict[str, Any]) -> Member:
@@ -21,6 +28,8 @@ def update_me(member: Member, changes: dict[str, Any]) -> Member:
             setattr(member, field, changes[field])
     for field, value in (changes.get("profile") or {}).items():
         setattr(member, field, value)
+    if changes.get("profile"):
+        _changed(member.id)
     return member
 
 
@@ -50,17 +59,20 @@ def add_account(member: Member, data: dict[str, Any]) -> SocialAccount:
     account = SocialAccount(member_id=member.id, **data)
     db.session.add(account)
     db.session.flush()
+    _changed(member.id)
     return account
 
 
 def update_account(account: SocialAccount, changes: dict[str, Any]) -> SocialAccount:
     for field, value in changes.items():
         setattr(account, field, value)
+    _changed(account.member_id)
     return account
 
 
 def remove_account(account: SocialAccount) -> None:
     db.session.delete(account)
+    _changed(account.member_id)
 
 
 def completeness(member: Member, member_accounts: list[SocialAccount]) -> dict[str, Any]:

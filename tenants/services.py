@@ -72,6 +72,12 @@ def current_tenant() -> Tenant:
     return tenant
 
 
+def setting(name: str) -> Any:
+    """One of the current tenant's settings, or its default (``tenants.schemas.DEFAULT_SETTINGS``)."""
+    settings = current_tenant().settings or {}
+    return settings[name] if name in settings else DEFAULT_SETTINGS[name]
+
+
 def tenant_view(tenant: Tenant) -> dict[str, Any]:
     """The tenant as the API shows it, with effective policy and seat usage."""
     return {

@@ -24,6 +24,7 @@ NON_ID_PARAMETERS = {
     "code": "tracking-link short code (public redirect)",
     "key": "training template key (a platform-wide catalogue, not tenant data)",
     "name": "compliance preset name (a platform-wide catalogue, not tenant data)",
+    "period": "leaderboard period name (week, month, quarter, all)",
 }
 SKIPPED_BLUEPRINTS = {"api-docs", "swagger_assets", "health"}
 
@@ -36,7 +37,7 @@ def _snapshot(owner_engine, tenant_id: uuid.UUID) -> dict:
     rows = {}
     with owner_engine.connect() as connection:
         for table in _tenant_owned_tables():
-            result = connection.execute(select(table).where(table.c.tenant_id == tenant_id).order_by(table.c.id))
+            result = connection.execute(select(table).where(table.c.tenant_id == tenant_id).order_by(*table.primary_key.columns))
             rows[table.name] = [tuple(map(str, row)) for row in result]
         rows["tenants"] = [
             tuple(map(str, row))
@@ -96,7 +97,21 @@ def _populate(app, tenant_id: uuid.UUID) -> None:
             posts.decide(post, "approve", "ok", approver)
         tracking.record_click(tracking.link_for_post(post.id), "192.0.2.1", "Mozilla/5.0 Firefox/120.0")
         posts.create({"platform": "linkedin", "text": "A draft"}, author)
+        _populate_gamification(influencer_id, approver)
         transactions.commit()
+
+
+def _populate_gamification(member_id: uuid.UUID, staff) -> None:
+    from datetime import timedelta
+
+    from app import clock
+    from gamification import badges, challenges, config, ledger
+
+    config.update_rules({"click": 2}, staff)
+    config.replace_levels([{"name": "Starter", "min_points": 0}, {"name": "Profi", "min_points": 50}], staff)
+    badges.create({"name": "Isolation", "criteria": {"metric": "posts_published", "threshold": 1}}, staff)
+    challenges.create({"title": "Isolation", "metric": "posts_published", "target": 1, "ends_at": clock.now() + timedelta(days=7)}, staff)
+    ledger.adjust(member_id, 5, "Isolation walk", staff)
 
 
 def _correct_answers(module_id: uuid.UUID) -> list[dict]:

@@ -207,11 +207,22 @@ def reopen_expired(now: datetime | None = None) -> int:
 
 def missing_required(member_id: uuid.UUID, now: datetime | None = None) -> list[Module]:
     """Required published modules the member has not passed (or whose pass expired)."""
-    now = now or clock.now()
+    passed, required = _required_and_passed(member_id, now or clock.now())
+    return [m for m in required if m.lineage_id not in passed]
+
+
+def required_progress(member_id: uuid.UUID, now: datetime | None = None) -> tuple[int, int]:
+    """How many required published modules the member has passed (and not let expire), of how many."""
+    passed, required = _required_and_passed(member_id, now or clock.now())
+    lineages = {m.lineage_id for m in required}
+    return len(lineages & passed), len(lineages)
+
+
+def _required_and_passed(member_id: uuid.UUID, now: datetime) -> tuple[set[uuid.UUID], list[Module]]:
     passed = {
         a.lineage_id
         for a in db.session.scalars(select(Assignment).where(Assignment.member_id == member_id, Assignment.completed_at.is_not(None)))
         if a.expires_at is None or a.expires_at > now
     }
     required = db.session.scalars(select(Module).where(Module.status == "published", Module.required.is_(True)).order_by(Module.title))
-    return [m for m in required if m.lineage_id not in passed]
+    return passed, list(required)

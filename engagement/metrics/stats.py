@@ -17,8 +17,7 @@ from app.db import db
 from engagement.metrics.models import METRICS, PostMetric
 from engagement.posts.models import Post
 from tenants.models import Member, SocialAccount
-from tenants.schemas import DEFAULT_SETTINGS
-from tenants.services import current_tenant
+from tenants.services import setting
 
 #: Tenant settings of this package (defaults in ``tenants.schemas.DEFAULT_SETTINGS``; money in
 #: minor units of ``currency``).
@@ -26,8 +25,7 @@ VALUE_SETTINGS = ("corporate_followers", "cpm", "cpc", "currency")
 
 
 def value_settings() -> dict[str, Any]:
-    settings = {**DEFAULT_SETTINGS, **(current_tenant().settings or {})}
-    return {key: settings[key] for key in VALUE_SETTINGS}
+    return {key: setting(key) for key in VALUE_SETTINGS}
 
 
 def earned_media_value(impressions: int, clicks: int, cpm: int, cpc: int) -> int:

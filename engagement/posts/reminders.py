@@ -17,8 +17,7 @@ from app.db import db
 from engagement.posts.models import Post, PostDecision
 from tenants import members
 from tenants.models import Member
-from tenants.schemas import DEFAULT_SETTINGS
-from tenants.services import current_tenant
+from tenants.services import setting
 
 TEXTS = {
     "de": {
@@ -37,8 +36,7 @@ TEXTS = {
 def run(now: datetime | None = None) -> int:
     """Queue the current tenant's approver reminders; returns how many approvers were emailed."""
     now = now or clock.now()
-    tenant = current_tenant()
-    hours = int(tenant.settings.get("approval_reminder_hours", DEFAULT_SETTINGS["approval_reminder_hours"]))
+    hours = int(setting("approval_reminder_hours"))
     interval = timedelta(hours=hours)
     waiting = list(
         db.session.scalars(

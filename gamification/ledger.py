@@ -1,0 +1,143 @@
+"""The append-only points ledger and the per-period totals written in the same transaction.
+
+Every entry is inserted once per ``(source_key, rule)`` (``ON CONFLICT DO NOTHING``); only an
+entry that was actually inserted moves the member's totals, so retries and replays never count
+twice. Corrections are new entries (:func:`reverse`, :func:`adjust`), never updates.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from flask_smorest import abort
+from sqlalchemy import select
+
+from app import clock, tenancy
+from app.auth import Principal
+from app.db import db, upsert_insert
+from app.pagination import cursor_page
+from gamification import periods
+from gamification.models import ALL_TIME_START, MemberPoints, PointCap, PointEntry
+from gamification.standings import Standing
+from tenants import audit, members
+from tenants.models import Member
+
+MAX_ADJUSTMENT = 10_000
+
+_ENTRIES = PointEntry.__table__
+_TOTALS = MemberPoints.__table__
+_CAPS = PointCap.__table__
+
+
+def award(
+    member: Member,
+    rule: str,
+    points: int,
+    source_key: str,
+    occurred_at: datetime,
+    *,
+    subject_id: uuid.UUID | None = None,
+    reason: str | None = None,
+    rule_version: int | None = None,
+    reverses_id: uuid.UUID | None = None,
+    actor_member_id: uuid.UUID | None = None,
+) -> uuid.UUID | None:
+    """Append an entry and move the totals; None when it was there already (or is worth 0)."""
+    if points == 0:
+        return None
+    entry_id = uuid.uuid4()
+    inserted = db.session.execute(
+        upsert_insert(_ENTRIES)
+        .values(
+            id=entry_id, tenant_id=tenancy.require(), member_id=member.id, rule=rule, points=points,
+            source_key=source_key, subject_id=subject_id, reason=reason, rule_version=rule_version,
+            reverses_id=reverses_id, actor_member_id=actor_member_id, occurred_at=occurred_at, created_at=clock.now(),
+        )
+        .on_conflict_do_nothing(index_elements=["tenant_id", "source_key", "rule"])
+        .returning(_ENTRIES.c.id)
+    ).scalar()
+    if inserted is None:
+        return None
+    add_to_totals(member.id, Standing.of(member), points, occurred_at)
+    return entry_id
+
+
+def add_to_totals(member_id: uuid.UUID, standing: Standing, points: int, occurred_at: datetime) -> None:
+    """Add ``points`` to the member's week, month, quarter and all-time rows (one statement)."""
+    tenant_id = tenancy.require()
+    starts = periods.starts_for(occurred_at, periods.tenant_zone())
+    rows = [
+        {"tenant_id": tenant_id, "member_id": member_id, "period": period, "period_start": start, "points": points, **standing.columns()}
+        for period, start in starts.items()
+    ]
+    statement = upsert_insert(_TOTALS).values(rows)
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["tenant_id", "member_id", "period", "period_start"],
+            set_={"points": _TOTALS.c.points + statement.excluded.points, **{name: statement.excluded[name] for name in standing.columns()}},
+        )
+    )
+
+
+def take_from_cap(cap_key: str, cap: int) -> bool:
+    """Use one unit under ``cap_key`` if fewer than ``cap`` were used (atomic under concurrency)."""
+    if cap <= 0:
+        return False
+    statement = upsert_insert(_CAPS).values(tenant_id=tenancy.require(), cap_key=cap_key, used=1, created_at=clock.now())
+    used = db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["tenant_id", "cap_key"], set_={"used": _CAPS.c.used + 1}, where=_CAPS.c.used < cap
+        ).returning(_CAPS.c.used)
+    ).scalar()
+    return used is not None
+
+
+def total(member_id: uuid.UUID) -> int:
+    value = db.session.scalar(
+        select(MemberPoints.points).where(
+            MemberPoints.member_id == member_id, MemberPoints.period == "all", MemberPoints.period_start == ALL_TIME_START
+        )
+    )
+    return int(value or 0)
+
+
+def entries(member_id: uuid.UUID | None, cursor: str | None, limit: int) -> dict[str, Any]:
+    """Newest first; one member's entries, or (``None``) the tenant's."""
+    statement = select(PointEntry)
+    if member_id is not None:
+        statement = statement.where(PointEntry.member_id == member_id)
+    return cursor_page(statement, PointEntry, cursor, limit)
+
+
+def reverse(entry_id: uuid.UUID, reason: str, principal: Principal) -> PointEntry:
+    """Cancel an entry with one of the opposite points, in the periods of the original."""
+    original = db.session.scalar(select(PointEntry).where(PointEntry.id == entry_id))
+    if original is None:
+        abort(404, message="No such ledger entry.")
+    if original.reverses_id is not None:
+        abort(409, message="A reversal cannot be reversed; make an adjustment instead.")
+    member = members.get(original.member_id)
+    created = award(
+        member, "reversal", -original.points, f"reversal:{original.id}", original.occurred_at,
+        subject_id=original.subject_id, reason=reason, reverses_id=original.id, actor_member_id=principal.member_id,
+    )
+    if created is None:
+        abort(409, message="This entry has been reversed already.")
+    audit.record(
+        "gamification.entry_reversed", "point_entry", original.id,
+        before={"points": original.points}, after={"reversal_id": str(created), "reason": reason}, actor_member_id=principal.member_id,
+    )
+    return db.session.get(PointEntry, created)
+
+
+def adjust(member_id: uuid.UUID, points: int, reason: str, principal: Principal) -> PointEntry:
+    """A manual correction (positive or negative), written as its own entry now."""
+    member = members.get(member_id)
+    created = award(member, "adjustment", points, f"adjustment:{uuid.uuid4()}", clock.now(), reason=reason, actor_member_id=principal.member_id)
+    audit.record(
+        "gamification.points_adjusted", "member", member.id, after={"points": points, "reason": reason, "entry_id": str(created)},
+        actor_member_id=principal.member_id,
+    )
+    return db.session.get(PointEntry, created)

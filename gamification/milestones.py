@@ -1,0 +1,145 @@
+"""Personal-branding milestones: fixed steps of a member's growth, each with progress.
+
+A milestone is recorded once, with the time it was reached, when the event that moves it
+arrives (:func:`evaluate`); progress is computed when read.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from app import tenancy
+from app.db import db, upsert_insert
+from gamification import activities, periods
+from gamification.badges import progress
+from gamification.models import MilestoneAchievement
+from tenants import profiles
+from tenants.models import Member
+from training import assignments
+
+STREAK_WEEKS = 4
+#: A guideline counts as acknowledged "within a week" of its publication or of joining, whichever is later.
+GUIDELINE_DAYS = 7
+
+
+def _profile(member: Member) -> int:
+    return 4 - len(profiles.completeness(member, profiles.accounts(member.id))["missing"])
+
+
+def _accounts(member: Member) -> int:
+    return len(profiles.accounts(member.id))
+
+
+def _reach(member: Member) -> int:
+    return profiles.potential_reach(profiles.accounts(member.id))
+
+
+def _required_training(member: Member) -> tuple[int, int]:
+    return assignments.required_progress(member.id)
+
+
+def streak_weeks(member_id: uuid.UUID, now: datetime) -> int:
+    """Consecutive weeks (tenant time zone) with a published post, up to this week or the last."""
+    zone = periods.tenant_zone()
+    this_week = periods.start_of("week", periods.local_day(now, zone))
+    since = now - timedelta(weeks=STREAK_WEEKS + 2)
+    weeks = {periods.start_of("week", periods.local_day(at, zone)) for at in activities.occurrences(member_id, "posts_published", since)}
+    week = this_week if this_week in weeks else this_week - timedelta(weeks=1)
+    count = 0
+    while week in weeks:
+        count += 1
+        week -= timedelta(weeks=1)
+    return count
+
+
+@dataclass(frozen=True)
+class Milestone:
+    key: str
+    name: dict[str, str]
+    target: int | None  # None: the target comes with the current value
+    current: Callable[[Member, datetime], int | tuple[int, int]] | None  # None: reached only by an event
+
+    def measure(self, member: Member, now: datetime, reached: bool) -> tuple[int, int]:
+        if self.current is None:
+            return (1 if reached else 0), 1
+        value = self.current(member, now)
+        return value if isinstance(value, tuple) else (value, self.target)
+
+
+def _counter(metric: str) -> Callable[[Member, datetime], int]:
+    return lambda member, now: activities.counter(member.id, metric)
+
+
+MILESTONES: tuple[Milestone, ...] = (
+    Milestone("profile_completed", {"de": "Profil vollständig", "en": "Profile completed"}, 4, lambda m, now: _profile(m)),
+    Milestone("first_social_account", {"de": "Erstes Social-Media-Konto", "en": "First social account"}, 1, lambda m, now: _accounts(m)),
+    Milestone("first_post", {"de": "Erster Beitrag", "en": "First post"}, 1, _counter("posts_published")),
+    Milestone("ten_posts", {"de": "10 Beiträge", "en": "10 posts"}, 10, _counter("posts_published")),
+    Milestone("hundred_clicks", {"de": "100 Klicks", "en": "100 clicks"}, 100, _counter("clicks")),
+    Milestone("reach_1000", {"de": "1.000 potenzielle Reichweite", "en": "1,000 potential reach"}, 1000, lambda m, now: _reach(m)),
+    Milestone("reach_10000", {"de": "10.000 potenzielle Reichweite", "en": "10,000 potential reach"}, 10000, lambda m, now: _reach(m)),
+    Milestone("required_training_passed", {"de": "Pflichttrainings bestanden", "en": "All required training passed"}, None, lambda m, now: _required_training(m)),
+    Milestone("guideline_within_week", {"de": "Leitlinie innerhalb einer Woche bestätigt", "en": "Guideline acknowledged within a week"}, 1, None),
+    Milestone("posting_streak_4_weeks", {"de": "4 Wochen in Folge gepostet", "en": "Posted 4 weeks in a row"}, STREAK_WEEKS, lambda m, now: streak_weeks(m.id, now)),
+)
+BY_KEY = {milestone.key: milestone for milestone in MILESTONES}
+#: What moves each milestone, so an event checks only its own.
+AFFECTED_BY: dict[str, tuple[str, ...]] = {
+    "profile": ("profile_completed", "first_social_account", "reach_1000", "reach_10000"),
+    "posts_published": ("first_post", "ten_posts", "posting_streak_4_weeks"),
+    "clicks": ("hundred_clicks",),
+    "modules_passed": ("required_training_passed",),
+}
+
+
+def achieved(member_id: uuid.UUID) -> dict[str, datetime]:
+    return dict(
+        db.session.execute(
+            select(MilestoneAchievement.milestone, MilestoneAchievement.achieved_at).where(MilestoneAchievement.member_id == member_id)
+        ).all()
+    )
+
+
+def achieve(member_id: uuid.UUID, key: str, at: datetime) -> None:
+    db.session.execute(
+        upsert_insert(MilestoneAchievement.__table__)
+        .values(tenant_id=tenancy.require(), member_id=member_id, milestone=key, achieved_at=at)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "member_id", "milestone"])
+    )
+
+
+def evaluate(member: Member, keys: tuple[str, ...], now: datetime) -> list[str]:
+    """Record the milestones among ``keys`` the member has now reached; the keys newly reached."""
+    have = achieved(member.id)
+    new = []
+    for key in keys:
+        if key in have:
+            continue
+        current, target = BY_KEY[key].measure(member, now, False)
+        if target > 0 and current >= target:
+            achieve(member.id, key, now)
+            new.append(key)
+    return new
+
+
+def for_member(member: Member, now: datetime) -> list[dict[str, Any]]:
+    have = achieved(member.id)
+    items = []
+    for milestone in MILESTONES:
+        reached_at = have.get(milestone.key)
+        current, target = milestone.measure(member, now, reached_at is not None)
+        items.append(
+            {
+                "key": milestone.key,
+                "name": milestone.name.get(member.locale) or milestone.name["en"],
+                "achieved_at": reached_at,
+                "progress": progress(current, target),
+            }
+        )
+    return items

@@ -1,0 +1,105 @@
+"""Recompute the maintained aggregates from the append-only sources and report differences.
+
+Points per member and period come from the ledger (in the tenant's current time zone), the
+counters from the activities. Members are checked in chunks, so memory stays flat whatever
+the size of the ledger. Without ``apply`` nothing is written: a report only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import delete, func, select
+
+from app import tenancy
+from app.db import db, upsert_insert
+from gamification import periods
+from gamification.models import Activity, MemberCounter, MemberPoints, PointEntry
+from gamification.standings import Standing
+from tenants.models import Member
+
+CHUNK = 500
+EXAMPLES = 10
+
+Key = tuple[uuid.UUID, str, Any]
+
+
+def rebuild(apply: bool) -> dict[str, Any]:
+    zone = periods.tenant_zone()
+    member_ids = list(db.session.scalars(select(Member.id).order_by(Member.id)))
+    report: dict[str, Any] = {"members": len(member_ids), "entries": 0, "differences": 0, "examples": [], "fixed": False}
+    for start in range(0, len(member_ids), CHUNK):
+        chunk = member_ids[start : start + CHUNK]
+        points_diff = _compare(_expected_points(chunk, zone, report), _stored_points(chunk), "points", report)
+        counter_diff = _compare(_expected_counters(chunk), _stored_counters(chunk), "counter", report)
+        if apply and (points_diff or counter_diff):
+            _rewrite(points_diff, counter_diff, zone)
+            report["fixed"] = True
+    return report
+
+
+def _expected_points(chunk: list[uuid.UUID], zone, report: dict[str, Any]) -> dict[Key, int]:
+    expected: dict[Key, int] = defaultdict(int)
+    rows = db.session.execute(select(PointEntry.member_id, PointEntry.points, PointEntry.occurred_at).where(PointEntry.member_id.in_(chunk)))
+    for member_id, points, occurred_at in rows:
+        report["entries"] += 1
+        for period, start in periods.starts_for(occurred_at, zone).items():
+            expected[(member_id, period, start)] += points
+    return expected
+
+
+def _stored_points(chunk: list[uuid.UUID]) -> dict[Key, int]:
+    rows = db.session.execute(
+        select(MemberPoints.member_id, MemberPoints.period, MemberPoints.period_start, MemberPoints.points).where(MemberPoints.member_id.in_(chunk))
+    )
+    return {(member_id, period, start): int(points) for member_id, period, start, points in rows}
+
+
+def _expected_counters(chunk: list[uuid.UUID]) -> dict[Key, int]:
+    rows = db.session.execute(
+        select(Activity.member_id, Activity.metric, func.count()).where(Activity.member_id.in_(chunk)).group_by(Activity.member_id, Activity.metric)
+    )
+    return {(member_id, metric, None): int(count) for member_id, metric, count in rows}
+
+
+def _stored_counters(chunk: list[uuid.UUID]) -> dict[Key, int]:
+    rows = db.session.execute(select(MemberCounter.member_id, MemberCounter.metric, MemberCounter.value).where(MemberCounter.member_id.in_(chunk)))
+    return {(member_id, metric, None): int(value) for member_id, metric, value in rows}
+
+
+def _compare(expected: dict[Key, int], stored: dict[Key, int], kind: str, report: dict[str, Any]) -> set[uuid.UUID]:
+    """Members whose stored rows differ; a zero row and a missing row are the same."""
+    differing = set()
+    for row_key in expected.keys() | stored.keys():
+        want, have = expected.get(row_key, 0), stored.get(row_key, 0)
+        if want != have:
+            differing.add(row_key[0])
+            report["differences"] += 1
+            if len(report["examples"]) < EXAMPLES:
+                member_id, name, start = row_key
+                report["examples"].append(
+                    {"kind": kind, "member_id": str(member_id), "what": name, "period_start": start and start.isoformat(), "expected": want, "stored": have}
+                )
+    return differing
+
+
+def _rewrite(points_members: set[uuid.UUID], counter_members: set[uuid.UUID], zone) -> None:
+    tenant_id = tenancy.require()
+    if points_members:
+        expected = _expected_points(sorted(points_members), zone, {"entries": 0})
+        members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(points_members)))}
+        db.session.execute(delete(MemberPoints).where(MemberPoints.member_id.in_(points_members)).execution_options(synchronize_session=False))
+        rows = [
+            {"tenant_id": tenant_id, "member_id": m, "period": period, "period_start": start, "points": points, **Standing.of(members[m]).columns()}
+            for (m, period, start), points in expected.items()
+        ]
+        if rows:
+            db.session.execute(MemberPoints.__table__.insert(), rows)
+    if counter_members:
+        expected = _expected_counters(sorted(counter_members))
+        db.session.execute(delete(MemberCounter).where(MemberCounter.member_id.in_(counter_members)).execution_options(synchronize_session=False))
+        rows = [{"tenant_id": tenant_id, "member_id": m, "metric": metric, "value": value} for (m, metric, _), value in expected.items()]
+        if rows:
+            db.session.execute(upsert_insert(MemberCounter.__table__).values(rows).on_conflict_do_nothing())
