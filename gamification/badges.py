@@ -65,6 +65,20 @@ def catalogue() -> list[Criterion]:
     return [*BUILTIN, *(criterion_of(badge) for badge in own)]
 
 
+def _retired_but_earned(have: dict[str, datetime]) -> list[Criterion]:
+    """Retired tenant badges stay on the profiles of those who earned them."""
+    ids = []
+    for badge_key in have:
+        try:
+            ids.append(uuid.UUID(badge_key))
+        except ValueError:
+            continue  # a built-in key
+    if not ids:
+        return []
+    retired = db.session.scalars(select(Badge).where(Badge.id.in_(ids), Badge.retired_at.is_not(None)).order_by(Badge.created_at, Badge.id))
+    return [criterion_of(badge) for badge in retired]
+
+
 def value(member_id: uuid.UUID, metric: str, window_days: int | None, now: datetime | None = None) -> int:
     """The member's value of ``metric``: all time, or over the last ``window_days`` days."""
     if window_days is None:
@@ -110,7 +124,7 @@ def for_member(member_id: uuid.UUID, locale: str) -> list[dict[str, Any]]:
     have = awarded(member_id)
     now = clock.now()
     items = []
-    for criterion in catalogue():
+    for criterion in catalogue() + _retired_but_earned(have):
         current = value(member_id, criterion.metric, criterion.window_days, now)
         items.append({**view(criterion, locale), "awarded_at": have.get(criterion.key), "progress": progress(current, criterion.threshold)})
     return items

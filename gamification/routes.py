@@ -11,7 +11,7 @@ from flask_smorest import abort
 from app import clock
 from app.api import cross_field_rules, make_blueprint
 from app.auth import current_principal, require_scope
-from gamification import badges, challenges, config, leaderboards, ledger, listeners, milestones
+from gamification import badges, challenges, config, demo, leaderboards, ledger, listeners, milestones, privacy
 from gamification.models import PERIODS
 from gamification.schemas import (
     AdjustmentSchema,
@@ -274,8 +274,9 @@ class ChallengeItem(MethodView):
 
 
 BLUEPRINTS = (gamification_blp,)
-#: Importing the listeners subscribes gamification to training, engagement and people events.
-EVENT_HANDLERS = listeners
+#: Importing these registers gamification with other domains: event handlers, the member's
+#: data export and erasure, and the demo seeder.
+REGISTERED = (listeners, privacy, demo)
 
 
 def init_app(app) -> None:

@@ -9,6 +9,7 @@ hold names or emails in the first place (see :mod:`tenants.members`).
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -27,6 +28,43 @@ EXPORTERS: dict[str, Any] = {}
 #: (name -> function(member, pseudonym)); called before the member's own fields are replaced,
 #: so an eraser still sees the name and email it must find.
 ERASERS: dict[str, Any] = {}
+
+
+#: Names shorter than this are replaced only where a whole string equals them.
+MIN_SUBSTRING = 3
+
+
+def identifying_replacements(member, label: str, handles: list[str]) -> list[tuple[re.Pattern, str, str]]:
+    """(pattern, replacement, needle) for the member's identifying strings, longest first."""
+    pairs = []
+    if member.email:
+        pairs.append((member.email, f"{label}@erased.invalid"))
+    if member.name:
+        pairs.append((member.name, label))
+    pairs += [(h, label) for h in handles if h]
+    result = []
+    for needle, replacement in sorted(pairs, key=lambda p: -len(p[0])):
+        needle = needle.strip()
+        if not needle:
+            continue
+        if len(needle) >= MIN_SUBSTRING:
+            pattern = re.compile(re.escape(needle), re.IGNORECASE)
+        else:
+            pattern = re.compile(rf"^{re.escape(needle)}$", re.IGNORECASE)
+        result.append((pattern, replacement, needle))
+    return result
+
+
+def scrub(value: Any, replacements) -> Any:
+    if isinstance(value, str):
+        for pattern, replacement, _ in replacements:
+            value = pattern.sub(replacement, value)
+        return value
+    if isinstance(value, dict):
+        return {k: scrub(v, replacements) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v, replacements) for v in value]
+    return value
 
 
 def pseudonym(member: Member) -> str:

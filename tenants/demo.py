@@ -14,6 +14,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from app import clock
+from app.auth import Principal, scopes_for
 from app.db import db
 from tenants import audit, consent, invitations, services, tokens
 from tenants.models import Member, Tenant
@@ -97,6 +98,11 @@ MEMBERS: tuple[tuple[str, str, str, str, str, str, str, str], ...] = (
 _TRANSLITERATION = str.maketrans(
     {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ı": "i", "ł": "l", "ø": "o", "æ": "ae"}
 )
+
+
+def principal(member: Member) -> Principal:
+    """Act as a demo member in a seeder (their roles, no token)."""
+    return Principal(member.tenant_id, member.id, tuple(member.roles), scopes=scopes_for(member.roles))
 
 
 def ascii_slug(text: str) -> str:

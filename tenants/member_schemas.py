@@ -162,6 +162,8 @@ class ImportAcceptedSchema(ma.Schema):
 
 
 class ExportSchema(ma.Schema):
+    """The export: the fields below, plus one key per later domain (``data_rights.EXPORTERS``)."""
+
     class Meta:
         unknown = ma.INCLUDE
 
@@ -172,3 +174,10 @@ class ExportSchema(ma.Schema):
     consent_history = ma.fields.List(ma.fields.Dict(), metadata={"description": "Every consent change."})
     api_tokens = ma.fields.List(ma.fields.Dict(), metadata={"description": "Live tokens (no secrets)."})
     actions = ma.fields.List(ma.fields.Dict(), metadata={"description": "Actions the member took (audit log)."})
+
+    @ma.post_dump(pass_original=True)
+    def _add_domain_parts(self, data, original, **kwargs):
+        from tenants.data_rights import EXPORTERS
+
+        data.update({name: original[name] for name in EXPORTERS if name in original})
+        return data

@@ -372,43 +372,6 @@ def prune(now: datetime | None = None) -> dict[str, Any]:
 
 # --- Erasure ---------------------------------------------------------------------------------
 
-#: Names shorter than this are replaced only where a whole string equals them.
-_MIN_SUBSTRING = 3
-
-
-def _replacements(member, label: str, handles: list[str]) -> list[tuple[re.Pattern, str, str]]:
-    """(pattern, replacement, needle) for the member's identifying strings, longest first."""
-    pairs = []
-    if member.email:
-        pairs.append((member.email, f"{label}@erased.invalid"))
-    if member.name:
-        pairs.append((member.name, label))
-    pairs += [(h, label) for h in handles if h]
-    result = []
-    for needle, replacement in sorted(pairs, key=lambda p: -len(p[0])):
-        needle = needle.strip()
-        if not needle:
-            continue
-        if len(needle) >= _MIN_SUBSTRING:
-            pattern = re.compile(re.escape(needle), re.IGNORECASE)
-        else:
-            pattern = re.compile(rf"^{re.escape(needle)}$", re.IGNORECASE)
-        result.append((pattern, replacement, needle))
-    return result
-
-
-def _scrub(value: Any, replacements) -> Any:
-    if isinstance(value, str):
-        for pattern, replacement, _ in replacements:
-            value = pattern.sub(replacement, value)
-        return value
-    if isinstance(value, dict):
-        return {k: _scrub(v, replacements) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v, replacements) for v in value]
-    return value
-
-
 def erase_member(member, label: str) -> int:
     """Eraser for :data:`tenants.data_rights.ERASERS`: pseudonymise the member in payloads.
 
@@ -419,10 +382,10 @@ def erase_member(member, label: str) -> int:
     keep their original ``payload_hash``, so the chain verifies; an ``archive.redacted`` entry
     records which entries were changed. Returns the number of entries redacted.
     """
-    from tenants import profiles
+    from tenants import data_rights, profiles
 
     handles = [account.handle for account in profiles.accounts(member.id)]
-    replacements = _replacements(member, label, handles)
+    replacements = data_rights.identifying_replacements(member, label, handles)
     if not replacements or _head() is None:
         return 0
     needles = set()
@@ -444,7 +407,7 @@ def erase_member(member, label: str) -> int:
             )
         )
         for entry in batch:
-            scrubbed = _scrub(entry.payload, replacements)
+            scrubbed = data_rights.scrub(entry.payload, replacements)
             if scrubbed != entry.payload:
                 entry.payload = scrubbed
                 entry.redacted_at = now

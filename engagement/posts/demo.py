@@ -7,7 +7,6 @@ for a promise of cure (HWG), and a draft.
 
 from __future__ import annotations
 
-from app.auth import Principal, scopes_for
 from engagement.compliance import services as compliance
 from engagement.posts import chain, services
 from tenants import demo
@@ -27,37 +26,33 @@ REJECTED = "Unser neues Kniegelenk: nie wieder Schmerzen, ganz ohne Nebenwirkung
 DRAFT = "Wir suchen Verstärkung im Service-Team in Hamburg. Meldet euch bei mir! #Mitarbeiter #Karriere"
 
 
-def _principal(member: Member) -> Principal:
-    return Principal(member.tenant_id, member.id, tuple(member.roles), scopes=scopes_for(member.roles))
-
-
 def _first(members: list[Member], role: str) -> Member:
     return next(m for m in members if m.status == "active" and role in m.roles)
 
 
 def seed(tenant: Tenant, members: list[Member]) -> None:
-    owner = _principal(members[0])
+    owner = demo.principal(members[0])
     lead = _first(members, "program_lead")
     approver = _first(members, "approver")
     authors = [m for m in members if m.status == "active" and m.roles == ["influencer"]][:4]
     chain.replace(DEMO_CHAIN, owner)
     compliance.apply_preset("healthcare_de", owner)
 
-    published = services.create({"platform": "linkedin", "text": PUBLISHED}, _principal(authors[0]))
-    services.submit(published, _principal(authors[0]))
-    services.decide(published, "approve", "Passt.", _principal(lead))
-    services.decide(published, "approve", None, _principal(approver))
-    services.publish(published, "https://www.linkedin.com/feed/update/urn:li:activity:7000000000000000001", _principal(authors[0]))
+    published = services.create({"platform": "linkedin", "text": PUBLISHED}, demo.principal(authors[0]))
+    services.submit(published, demo.principal(authors[0]))
+    services.decide(published, "approve", "Passt.", demo.principal(lead))
+    services.decide(published, "approve", None, demo.principal(approver))
+    services.publish(published, "https://www.linkedin.com/feed/update/urn:li:activity:7000000000000000001", demo.principal(authors[0]))
 
-    waiting = services.create({"platform": "xing", "text": WAITING}, _principal(authors[1]))
-    services.submit(waiting, _principal(authors[1]))
-    services.decide(waiting, "approve", "Fachlich korrekt.", _principal(lead))
+    waiting = services.create({"platform": "xing", "text": WAITING}, demo.principal(authors[1]))
+    services.submit(waiting, demo.principal(authors[1]))
+    services.decide(waiting, "approve", "Fachlich korrekt.", demo.principal(lead))
 
-    rejected = services.create({"platform": "linkedin", "text": REJECTED}, _principal(authors[2]))
-    services.submit(rejected, _principal(authors[2]))
-    services.decide(rejected, "reject", "Heilversprechen sind nach dem Heilmittelwerbegesetz unzulässig.", _principal(lead))
+    rejected = services.create({"platform": "linkedin", "text": REJECTED}, demo.principal(authors[2]))
+    services.submit(rejected, demo.principal(authors[2]))
+    services.decide(rejected, "reject", "Heilversprechen sind nach dem Heilmittelwerbegesetz unzulässig.", demo.principal(lead))
 
-    services.create({"platform": "linkedin", "text": DRAFT}, _principal(authors[3]))
+    services.create({"platform": "linkedin", "text": DRAFT}, demo.principal(authors[3]))
 
 
 demo.SEEDERS["posts"] = seed

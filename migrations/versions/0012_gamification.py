@@ -7,7 +7,8 @@ Create Date: 2026-11-23
 Point rules and levels, the append-only points ledger, activities, the aggregates maintained
 with them (points per member and period, counters, challenge progress, caps), badges,
 milestones and challenges; all under forced RLS. On PostgreSQL the application role may not
-UPDATE or DELETE ledger entries or activities (append-only by grant, not only by convention).
+UPDATE or DELETE ledger entries or activities (append-only by grant, not only by convention),
+except a ledger entry's ``reason``, which erasure pseudonymises.
 """
 
 from alembic import op
@@ -203,6 +204,8 @@ def upgrade() -> None:
     if rls.is_postgresql():
         for table in APPEND_ONLY:
             op.execute(f'REVOKE UPDATE, DELETE ON {table} FROM "{rls.app_role()}"')
+        # Erasure pseudonymises names in correction reasons; nothing else of an entry changes.
+        op.execute(f'GRANT UPDATE (reason) ON point_entries TO "{rls.app_role()}"')
 
 
 def downgrade() -> None:

@@ -37,3 +37,20 @@ def test_points_badges_milestones_and_boards_follow_training_posts_and_clicks(ap
     assert board["me"] == {"rank": 2, "points": 40, "listed": False}  # Ben did not opt in: not listed, still ranked
     assert anna.get("/leaderboards/all?department=vertrieb").get_json()["me"]["rank"] == 1
     assert anna.get("/leaderboards/month?department=Einkauf").get_json() == {**anna.get("/leaderboards/month?department=Einkauf").get_json(), "items": [], "me": None}
+
+
+def test_export_holds_the_members_points_and_erasure_scrubs_their_name_from_reasons(app, world):
+    b = world.b
+    carla = influencer(app, b, name="Carla Fleischmann")
+    entry = b.api.post(
+        "/gamification/adjustments", json={"member_id": str(carla.member_id), "points": 12, "reason": "Messestand betreut: danke, Carla Fleischmann!"}
+    )
+    assert entry.status_code == 201 and entry.get_json()["points"] == 12
+    export = carla.get("/me/export").get_json()["gamification"]
+    assert export["points_total"] == 12 and export["ledger"][0]["reason"].startswith("Messestand")
+
+    assert b.api.post(f"/members/{carla.member_id}/erase").status_code == 200
+    ledger = b.api.get("/gamification/ledger", query_string={"member_id": str(carla.member_id)}).get_json()["items"]
+    assert len(ledger) == 1 and "Fleischmann" not in ledger[0]["reason"] and ledger[0]["reason"].startswith("Messestand betreut: danke, member-")
+    assert ledger[0]["points"] == 12  # the entry itself stays: the totals rest on it
+    assert b.api.get("/leaderboards/all").get_json()["items"] == []  # an erased member is not active

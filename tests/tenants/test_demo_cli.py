@@ -96,6 +96,15 @@ def test_seed_builds_the_medtech_demo_tenant_and_prints_a_working_token(cli, cli
     assert any(f["severity"] == "block" for f in posts["rejected"]["findings"])
     assert api.get("/archive/verify").get_json()["ok"] is True
 
+    # Gamification demo data: a running challenge, a tenant badge, a populated board.
+    assert [c["status"] for c in api.get("/challenges").get_json()["items"]] == ["running"]
+    assert any(not b["builtin"] for b in api.get("/badges").get_json()["items"])
+    board = api.get("/leaderboards/all").get_json()
+    assert len(board["items"]) >= 3 and board["items"][0]["rank"] == 1
+    assert [i["rank"] for i in board["items"]] == sorted(i["rank"] for i in board["items"])
+    teams = api.get("/leaderboards/all/teams").get_json()
+    assert teams["items"] and all(t["active_members"] >= teams["min_group_size"] for t in teams["items"])
+
 
 def test_seed_if_empty_twice_adds_nothing_and_prints_a_fresh_token(cli, client, owner_engine, monkeypatch):
     monkeypatch.setenv("PORT", "8080")  # `make run PORT=8080`: the hint points at that port
