@@ -66,7 +66,7 @@ def levels() -> list[dict[str, Any]]:
 def rules_view() -> dict[str, Any]:
     rules, version = current_rules()
     row = _row()
-    return {"rules": rules, "version": version, "updated_at": row.updated_at if row else None}
+    return {"rules": rules, "version": version, "updated_at": row.rules_updated_at if row else None}
 
 
 def _settings_row(principal: Principal) -> GamificationSettings:
@@ -85,7 +85,8 @@ def update_rules(changes: dict[str, int], principal: Principal) -> dict[str, Any
     if after != before:
         row.rules = {key: after[key] for key in DEFAULT_RULES}
         row.rules_version = (row.rules_version or 1) + 1
-        row.updated_at, row.updated_by = clock.now(), principal.member_id
+        row.rules_updated_at = row.updated_at = clock.now()
+        row.updated_by = principal.member_id
         db.session.flush()
         audit.record(
             "gamification.rules_changed", "gamification_settings", row.id,

@@ -43,6 +43,7 @@ class GamificationSettings(IdMixin, TenantOwned, Base):
 
     rules: Mapped[dict[str, Any]] = mapped_column(default=dict)
     rules_version: Mapped[int] = mapped_column(default=1)
+    rules_updated_at: Mapped[datetime | None]
     levels: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_by: Mapped[uuid.UUID | None]

@@ -153,6 +153,7 @@ class Levels(MethodView):
         return {"levels": config.levels()}
 
     @require_scope("gamification:manage")
+    @gamification_blp.doc(**cross_field_rules("The first level starts at 0 points; `min_points` strictly increase; names are unique."))
     @gamification_blp.arguments(PointLevelsSchema)
     @gamification_blp.response(200, PointLevelsSchema)
     def put(self, data):
@@ -187,6 +188,7 @@ class Reversal(MethodView):
 @gamification_blp.route("/gamification/adjustments")
 class Adjustments(MethodView):
     @require_scope("gamification:ledger")
+    @gamification_blp.doc(**cross_field_rules("`points` must not be 0."))
     @gamification_blp.arguments(AdjustmentSchema)
     @gamification_blp.response(201, PointEntrySchema)
     @gamification_blp.alt_response(404, description="No such member in this tenant.")
@@ -245,6 +247,12 @@ class Challenges(MethodView):
         return {"items": challenges.views(found, member, principal.is_staff)}
 
     @require_scope("gamification:manage")
+    @gamification_blp.doc(
+        **cross_field_rules(
+            "`ends_at` after `starts_at` and in the future, at most 366 days after the start; "
+            "`topic` only for metrics that carry one, `platform` only for posts and clicks."
+        )
+    )
     @gamification_blp.arguments(ChallengeCreateSchema)
     @gamification_blp.response(201, ChallengeSchema)
     def post(self, data):

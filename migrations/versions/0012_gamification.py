@@ -64,6 +64,7 @@ def upgrade() -> None:
         *_id(),
         sa.Column("rules", sa.JSON(), nullable=False),
         sa.Column("rules_version", sa.Integer(), nullable=False),
+        sa.Column("rules_updated_at", UTCDateTime(), nullable=True),
         sa.Column("levels", sa.JSON(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.Column("updated_by", sa.Uuid(), nullable=True),
