@@ -2,7 +2,7 @@
 
 Progress moves with each matching fact (:func:`on_activity`) in the fact's transaction. A
 challenge that starts in the past counts the facts already in its window when it is created.
-Completing awards the bonus once (ledger source ``challenge:<id>``) and counts as a
+Completing awards the bonus once per member (ledger source ``challenge:<id>:<member id>``) and counts as a
 ``challenges_completed`` fact.
 """
 
@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from app import clock, tenancy
 from app.auth import Principal
 from app.db import db, upsert_insert
-from gamification import activities, config, ledger
+from gamification import activities, badges, config, ledger
 from gamification.badges import progress
 from gamification.models import Activity, Challenge, ChallengeProgress
 from gamification.standings import key
@@ -87,10 +87,11 @@ def _complete(challenge: Challenge, member: Member, at: datetime) -> None:
     )
     if done.rowcount != 1:
         return
-    source = f"challenge:{challenge.id}"
+    source = f"challenge:{challenge.id}:{member.id}"
     _, version = config.current_rules()
     ledger.award(member, "challenge_completed", challenge.bonus_points, source, at, subject_id=challenge.id, rule_version=version)
     activities.record(member.id, "challenges_completed", source, at, subject_id=challenge.id)
+    badges.evaluate(member.id, {"challenges_completed", "points"}, at)
 
 
 def create(data: dict[str, Any], principal: Principal) -> Challenge:

@@ -2,8 +2,9 @@
 
 Each handler runs in the event's delivery transaction (``app.events``), so a fact, its ledger
 entries and every aggregate they move commit together with the delivery record, or not at all.
-Facts and entries are keyed by what happened (the post, the module version, the click event),
-so a replayed or duplicated event changes nothing.
+Facts and entries are keyed by what happened (the post, the click event, the member's pass of
+a module version), so a replayed or duplicated event changes nothing. A key names the member
+unless its subject belongs to one member only (a post, a click on a post).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def on_module_passed(event: events.OutboxEvent) -> None:
     if member is None:
         return
     module_id = uuid.UUID(payload["module_id"])
-    source = f"module:{module_id}"  # each module version once, however often it is passed
+    source = f"module:{module_id}:{member.id}"  # each module version once per member, however often passed
     if activities.record(member.id, "modules_passed", source, at, subject_id=module_id) is None:
         return
     rules, version = config.current_rules()
@@ -77,7 +78,7 @@ def on_guideline_acknowledged(event: events.OutboxEvent) -> None:
     if member is None:
         return
     guideline_id = uuid.UUID(payload["guideline_id"])
-    source = f"guideline:{guideline_id}"
+    source = f"guideline:{guideline_id}:{member.id}"
     if activities.record(member.id, "guidelines_acknowledged", source, at, subject_id=guideline_id) is None:
         return
     rules, version = config.current_rules()
