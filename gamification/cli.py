@@ -36,3 +36,24 @@ def rebuild(check: bool) -> None:
     click.echo(f"{total} difference(s) in all")
     if check and total:
         sys.exit(1)
+
+
+@gamification_cli.command("purge-caps")
+@click.option("--days", default=2, show_default=True, help="Keep counters younger than this many days.")
+def purge_caps(days: int) -> None:
+    """Delete the counters behind daily point caps once their day is over (cron it daily)."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from app import clock
+    from app.cli import each_tenant
+    from app.db import db
+    from gamification.models import PointCap
+
+    removed = 0
+    cutoff = clock.now() - timedelta(days=days)
+    for _ in each_tenant():
+        removed += db.session.execute(delete(PointCap).where(PointCap.created_at < cutoff)).rowcount or 0
+        transactions.commit()
+    click.echo(f"deleted {removed} cap counter(s)")

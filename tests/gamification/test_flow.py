@@ -54,3 +54,26 @@ def test_export_holds_the_members_points_and_erasure_scrubs_their_name_from_reas
     assert len(ledger) == 1 and "Fleischmann" not in ledger[0]["reason"] and ledger[0]["reason"].startswith("Messestand betreut: danke, member-")
     assert ledger[0]["points"] == 12  # the entry itself stays: the totals rest on it
     assert b.api.get("/leaderboards/all").get_json()["items"] == []  # an erased member is not active
+
+
+def test_purge_caps_drops_past_days_counters_and_keeps_todays(app, world, client, owner_engine):
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    from app import clock
+
+    def caps() -> int:
+        with owner_engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM point_caps")).scalar_one()
+
+    anna = influencer(app, world.b, name="Anna")
+    start = clock.now()
+    with clock.frozen(start):
+        click(client, publish_post(anna), 1)
+    with clock.frozen(start + timedelta(days=3)):
+        click(client, publish_post(anna, text="Noch ein Beitrag https://example.com/zwei #Mitarbeiter"), 2)
+        assert caps() == 2
+        result = app.test_cli_runner().invoke(args=["gamification", "purge-caps"])
+    assert result.exit_code == 0 and "deleted 1 cap counter(s)" in result.output
+    assert caps() == 1
