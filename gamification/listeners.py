@@ -9,7 +9,9 @@ unless its subject belongs to one member only (a post, a click on a post).
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +20,7 @@ from sqlalchemy import select
 from app import events
 from app.db import db
 from gamification import activities, badges, challenges, config, ledger, milestones
+from tenants import profiles
 from tenants.models import Member
 
 #: Content topics (case-folded) travel with post and click facts, for topic challenges.
@@ -49,40 +52,58 @@ def _after(member: Member, changed: set[str], at: datetime, details: dict[str, A
     badges.evaluate(member.id, changed | {"points"}, at)
 
 
-@events.handler("training.module_passed")
-def on_module_passed(event: events.OutboxEvent) -> None:
+def _pay(member: Member, rule: str, source: str, at: datetime, subject_id: uuid.UUID | None = None) -> None:
+    """Append the rule's points as the rules stand now (never rescored later)."""
+    rules, version = config.current_rules()
+    ledger.award(member, rule, rules[rule], source, at, subject_id=subject_id, rule_version=version)
+
+
+def _credit(member: Member, metric: str, rule: str | None, source: str, at: datetime, *, subject_id=None, details=None) -> int | None:
+    """Count a fact and pay its rule; the member's new count, or None when it was counted before."""
+    count = activities.record(member.id, metric, source, at, subject_id=subject_id, details=details)
+    if count is not None and rule is not None:
+        _pay(member, rule, source, at, subject_id)
+    return count
+
+
+def _for_member(event_name: str) -> Callable[[Callable[[events.OutboxEvent, Member], None]], events.Handler]:
+    """Subscribe a handler that needs the event's member (events for unknown members are skipped)."""
+
+    def register(fn: Callable[[events.OutboxEvent, Member], None]) -> events.Handler:
+        @functools.wraps(fn)
+        def handle(event: events.OutboxEvent) -> None:
+            member = _member(event.payload)
+            if member is not None:
+                fn(event, member)
+
+        return events.handler(event_name)(handle)
+
+    return register
+
+
+@_for_member("training.module_passed")
+def on_module_passed(event: events.OutboxEvent, member: Member) -> None:
     payload, at = event.payload, event.created_at
-    member = _member(payload)
-    if member is None:
-        return
     module_id = uuid.UUID(payload["module_id"])
     source = f"module:{module_id}:{member.id}"  # each module version once per member, however often passed
-    if activities.record(member.id, "modules_passed", source, at, subject_id=module_id) is None:
+    if _credit(member, "modules_passed", "module_passed", source, at, subject_id=module_id) is None:
         return
-    rules, version = config.current_rules()
-    ledger.award(member, "module_passed", rules["module_passed"], source, at, subject_id=module_id, rule_version=version)
     changed = {"modules_passed"}
     if payload.get("score", 0) >= 100:
-        activities.record(member.id, "perfect_scores", source, at, subject_id=module_id)
-        ledger.award(member, "perfect_score", rules["perfect_score"], source, at, subject_id=module_id, rule_version=version)
+        _credit(member, "perfect_scores", "perfect_score", source, at, subject_id=module_id)
         changed.add("perfect_scores")
     _after(member, changed, at, {})
 
 
-@events.handler("training.guideline_acknowledged")
-def on_guideline_acknowledged(event: events.OutboxEvent) -> None:
+@_for_member("training.guideline_acknowledged")
+def on_guideline_acknowledged(event: events.OutboxEvent, member: Member) -> None:
     from training.models import Guideline
 
-    payload, at = event.payload, event.created_at
-    member = _member(payload)
-    if member is None:
-        return
-    guideline_id = uuid.UUID(payload["guideline_id"])
+    at = event.created_at
+    guideline_id = uuid.UUID(event.payload["guideline_id"])
     source = f"guideline:{guideline_id}:{member.id}"
-    if activities.record(member.id, "guidelines_acknowledged", source, at, subject_id=guideline_id) is None:
+    if _credit(member, "guidelines_acknowledged", "guideline_acknowledged", source, at, subject_id=guideline_id) is None:
         return
-    rules, version = config.current_rules()
-    ledger.award(member, "guideline_acknowledged", rules["guideline_acknowledged"], source, at, subject_id=guideline_id, rule_version=version)
     guideline = db.session.get(Guideline, guideline_id)
     if guideline is not None:
         since = max(guideline.created_at, member.activated_at or guideline.created_at)
@@ -91,59 +112,45 @@ def on_guideline_acknowledged(event: events.OutboxEvent) -> None:
     _after(member, {"guidelines_acknowledged"}, at, {})
 
 
-@events.handler("engagement.post_published")
-def on_post_published(event: events.OutboxEvent) -> None:
+@_for_member("engagement.post_published")
+def on_post_published(event: events.OutboxEvent, member: Member) -> None:
     payload, at = event.payload, event.created_at
-    member = _member(payload)
-    if member is None:
-        return
     post_id = uuid.UUID(payload["post_id"])
     source = f"post:{post_id}"
     content_id = payload.get("content_id")
     details = {"platform": payload.get("platform"), "content_id": content_id, "topics": _topics(content_id)}
-    published = activities.record(member.id, "posts_published", source, at, subject_id=post_id, details=details)
+    published = _credit(member, "posts_published", None, source, at, subject_id=post_id, details=details)
     if published is None:
         return
-    kind = "library_shares" if content_id else "own_posts"
-    activities.record(member.id, kind, source, at, subject_id=post_id, details=details)
-    rules, version = config.current_rules()
-    rule = "library_share_published" if content_id else "own_post_published"
-    ledger.award(member, rule, rules[rule], source, at, subject_id=post_id, rule_version=version)
+    kind, rule = ("library_shares", "library_share_published") if content_id else ("own_posts", "own_post_published")
+    _credit(member, kind, rule, source, at, subject_id=post_id, details=details)
     if published == 1:
-        ledger.award(member, "first_post", rules["first_post"], f"first_post:{member.id}", at, subject_id=post_id, rule_version=version)
+        _pay(member, "first_post", f"first_post:{member.id}", at, post_id)
     _after(member, {"posts_published", kind}, at, details)
 
 
-@events.handler("engagement.link_clicked")
-def on_link_clicked(event: events.OutboxEvent) -> None:
+@_for_member("engagement.link_clicked")
+def on_link_clicked(event: events.OutboxEvent, member: Member) -> None:
     """A unique visitor's click: a fact, and points up to the daily cap of the post."""
     payload, at = event.payload, event.created_at
     if not payload.get("unique"):
-        return
-    member = _member(payload)
-    if member is None:
         return
     post_id = uuid.UUID(payload["post_id"])
     source = f"click:{event.id}"
     content_id = payload.get("content_id")
     details = {"platform": payload.get("platform"), "content_id": content_id, "topics": _topics(content_id), "post_id": str(post_id)}
-    if activities.record(member.id, "clicks", source, at, subject_id=post_id, details=details) is None:
+    if _credit(member, "clicks", None, source, at, subject_id=post_id, details=details) is None:
         return
-    rules, version = config.current_rules()
+    rules, _ = config.current_rules()
     if rules["click"] and ledger.take_from_cap(f"click:{post_id}:{payload.get('day')}", rules["click_daily_cap_per_post"]):
-        ledger.award(member, "click", rules["click"], source, at, subject_id=post_id, rule_version=version)
+        _pay(member, "click", source, at, post_id)
     _after(member, {"clicks"}, at, details)
 
 
-@events.handler("tenants.profile_changed")
-def on_profile_changed(event: events.OutboxEvent) -> None:
+@_for_member(profiles.PROFILE_CHANGED)
+def on_profile_changed(event: events.OutboxEvent, member: Member) -> None:
     """Profile milestones (completeness, accounts, potential reach) and the one-time profile bonus."""
     at = event.created_at
-    member = _member(event.payload)
-    if member is None:
-        return
-    new = milestones.evaluate(member, milestones.AFFECTED_BY["profile"], at)
-    if "profile_completed" in new:
-        rules, version = config.current_rules()
-        ledger.award(member, "profile_completed", rules["profile_completed"], f"profile:{member.id}", at, rule_version=version)
+    if "profile_completed" in milestones.evaluate(member, milestones.AFFECTED_BY["profile"], at):
+        _pay(member, "profile_completed", f"profile:{member.id}", at)
         badges.evaluate(member.id, {"points"}, at)
