@@ -17,24 +17,29 @@ gamification_cli = AppGroup("gamification", help="Points, badges, leaderboards."
 def rebuild(check: bool) -> None:
     """Recompute points per member and period from the ledger, and counters from the activities.
 
-    Prints every tenant's differences; without --check the aggregates are then corrected.
+    Prints every tenant's differences; without --check the aggregates are then corrected. The
+    points histogram (behind each caller's rank) is compared with the points as stored, and
+    rebuilt from them once they are corrected.
     """
     from app.cli import each_tenant
     from gamification.rebuild import rebuild as run
 
-    total = 0
+    total = histogram_total = 0
     for tenant_id in each_tenant():
         report = run(apply=not check)
         transactions.commit()
         total += report["differences"]
+        histogram_total += report["histogram_differences"]
         click.echo(
             f"tenant {tenant_id}: {report['members']} members, {report['entries']} ledger entries, "
             f"{report['differences']} difference(s){' corrected' if report['fixed'] else ''}"
         )
+        if report["histogram_differences"]:
+            click.echo(f"  points histogram: {report['histogram_differences']} row(s) out of step with the points{', rebuilt' if not check else ''}")
         for example in report["examples"]:
             click.echo(f"  {example}")
-    click.echo(f"{total} difference(s) in all")
-    if check and total:
+    click.echo(f"{total} difference(s) in all; {histogram_total} histogram row(s)")
+    if check and (total or histogram_total):
         sys.exit(1)
 
 

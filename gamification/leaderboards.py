@@ -1,9 +1,9 @@
 """Leaderboards: top members of a period and the caller's rank, and the fair team board.
 
-Both read the maintained ``member_points`` rows: the top of a board is one range of the
-partial index on listed rows (``ix_member_points_board``), the caller's rank one count over
-the same range, so their cost depends on the members ranked above the caller, never on the
-size of the ledger. Ties share a rank (1, 2, 2, 4). Only members who are active and opted in
+Both read maintained aggregates: the top of a board is one range of the partial index on
+listed ``member_points`` rows (``ix_member_points_board``), the caller's rank a sum over the
+distinct point values above theirs in the points histogram. Neither depends on the size of
+the ledger, nor on how far down the caller ranks. Ties share a rank (1, 2, 2, 4). Only members who are active and opted in
 appear; everybody else still learns their own rank, the one they would have among them.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.db import db
-from gamification import periods
+from gamification import histogram, periods
 from gamification.models import MemberPoints
 from gamification.standings import Standing, key
 from tenants.models import Member
@@ -47,7 +47,7 @@ def board(period: str, me: Member, *, department: str | None = None, location: s
     clauses = [
         MemberPoints.period == window.period,
         MemberPoints.period_start == window.start,
-        MemberPoints.listed.is_(True),
+        MemberPoints.listed,  # bare, so PostgreSQL matches the partial indexes (`IS true` does not)
         *_filters(department, location),
     ]
     top = db.session.execute(
@@ -74,8 +74,12 @@ def _my_rank(me: Member, window: periods.Window, clauses: list, department: str 
         )
     )
     points = int(points or 0)
-    above = db.session.scalar(select(func.count()).select_from(MemberPoints).where(*clauses, MemberPoints.points > max(points, 0)))
-    return {"rank": int(above or 0) + 1, "points": points, "listed": standing.listed}
+    scope = histogram.scope_for(key(department) if department is not None else None, key(location) if location is not None else None)
+    if scope is not None:
+        above = histogram.above(window.period, window.start, scope, max(points, 0))
+    else:  # both filters: count the members above in the (small) department range
+        above = int(db.session.scalar(select(func.count()).select_from(MemberPoints).where(*clauses, MemberPoints.points > max(points, 0))) or 0)
+    return {"rank": above + 1, "points": points, "listed": standing.listed}
 
 
 def teams(period: str, day: date | None = None) -> dict[str, Any]:
@@ -89,7 +93,7 @@ def teams(period: str, day: date | None = None) -> dict[str, Any]:
     sums = dict(
         db.session.execute(
             select(MemberPoints.department_key, func.sum(MemberPoints.points))
-            .where(MemberPoints.period == window.period, MemberPoints.period_start == window.start, MemberPoints.active.is_(True))
+            .where(MemberPoints.period == window.period, MemberPoints.period_start == window.start, MemberPoints.active)
             .where(MemberPoints.department_key.is_not(None))
             .group_by(MemberPoints.department_key)
         ).all()

@@ -18,7 +18,7 @@ from app import clock, tenancy
 from app.auth import Principal
 from app.db import db, upsert_insert
 from app.pagination import cursor_page
-from gamification import periods
+from gamification import histogram, periods
 from gamification.models import ALL_TIME_START, MemberPoints, PointCap, PointEntry
 from gamification.standings import Standing
 from tenants import audit, members
@@ -65,7 +65,8 @@ def award(
 
 
 def add_to_totals(member_id: uuid.UUID, standing: Standing, points: int, occurred_at: datetime) -> None:
-    """Add ``points`` to the member's week, month, quarter and all-time rows (one statement)."""
+    """Add ``points`` to the member's week, month, quarter and all-time rows (one statement),
+    and move the member to their new value in the points histogram (one more)."""
     tenant_id = tenancy.require()
     starts = periods.starts_for(occurred_at, periods.tenant_zone())
     rows = [
@@ -73,12 +74,14 @@ def add_to_totals(member_id: uuid.UUID, standing: Standing, points: int, occurre
         for period, start in starts.items()
     ]
     statement = upsert_insert(_TOTALS).values(rows)
-    db.session.execute(
+    totals = db.session.execute(
         statement.on_conflict_do_update(
             index_elements=["tenant_id", "member_id", "period", "period_start"],
             set_={"points": _TOTALS.c.points + statement.excluded.points, **{name: statement.excluded[name] for name in standing.columns()}},
-        )
-    )
+        ).returning(_TOTALS.c.period, _TOTALS.c.period_start, _TOTALS.c.points)
+    ).all()
+    listed_on = histogram.scopes(standing)
+    histogram.move(((period, start, total - points, total) for period, start, total in totals), listed_on, listed_on)
 
 
 def take_from_cap(cap_key: str, cap: int) -> bool:

@@ -113,6 +113,24 @@ class MemberPoints(TenantKeyed, Base):
     listed: Mapped[bool] = mapped_column(default=False)
 
 
+class PointsHistogram(TenantKeyed, Base):
+    """How many listed members of a board have exactly ``points`` in a period.
+
+    A caller's rank is 1 + the members above them: the sum over the distinct point values
+    above theirs (hundreds of rows) rather than a count over every member above (up to all of
+    them). ``scope`` is the whole board (``""``), one department (``d:<key>``) or one location
+    (``l:<key>``). Kept in step with ``member_points`` (:mod:`gamification.histogram`).
+    """
+
+    __tablename__ = "points_histogram"
+
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(310), primary_key=True)
+    points: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    members: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class Activity(TenantKeyed, Base):
     """A fact that counts: a post published, a module passed, a unique click, ...
 

@@ -1,7 +1,7 @@
 """Recompute the maintained aggregates from the append-only sources and report differences.
 
 Points per member and period come from the ledger (in the tenant's current time zone), the
-counters from the activities. Members are checked in chunks, so memory stays flat whatever
+counters from the activities, the points histogram from the corrected points. Members are checked in chunks, so memory stays flat whatever
 the size of the ledger. Without ``apply`` nothing is written: a report only.
 """
 
@@ -15,8 +15,8 @@ from sqlalchemy import delete, func, select
 
 from app import tenancy
 from app.db import db, upsert_insert
-from gamification import periods
-from gamification.models import Activity, MemberCounter, MemberPoints, PointEntry
+from gamification import histogram, periods
+from gamification.models import Activity, MemberCounter, MemberPoints, PointEntry, PointsHistogram
 from gamification.standings import Standing
 from tenants.models import Member
 
@@ -29,7 +29,7 @@ Key = tuple[uuid.UUID, str, Any]
 def rebuild(apply: bool) -> dict[str, Any]:
     zone = periods.tenant_zone()
     member_ids = list(db.session.scalars(select(Member.id).order_by(Member.id)))
-    report: dict[str, Any] = {"members": len(member_ids), "entries": 0, "differences": 0, "examples": [], "fixed": False}
+    report: dict[str, Any] = {"members": len(member_ids), "entries": 0, "differences": 0, "histogram_differences": 0, "examples": [], "fixed": False}
     for start in range(0, len(member_ids), CHUNK):
         chunk = member_ids[start : start + CHUNK]
         points_diff = _compare(_expected_points(chunk, zone, report), _stored_points(chunk), "points", report)
@@ -37,7 +37,45 @@ def rebuild(apply: bool) -> dict[str, Any]:
         if apply and (points_diff or counter_diff):
             _rewrite(points_diff, counter_diff, zone)
             report["fixed"] = True
+    _rebuild_histogram(apply, report)
     return report
+
+
+def _rebuild_histogram(apply: bool, report: dict[str, Any]) -> None:
+    """The histogram follows from ``member_points`` (as corrected above): compare, then replace."""
+    expected: dict[tuple, int] = {}
+    for scope_column, prefix in ((None, histogram.WHOLE_BOARD), (MemberPoints.department_key, "d:"), (MemberPoints.location_key, "l:")):
+        columns = [MemberPoints.period, MemberPoints.period_start, MemberPoints.points]
+        query = select(*columns, *([scope_column] if scope_column is not None else []), func.count()).where(
+            MemberPoints.listed, MemberPoints.points > 0
+        )
+        if scope_column is not None:
+            query = query.where(scope_column.is_not(None))
+        for row in db.session.execute(query.group_by(*columns, *([scope_column] if scope_column is not None else []))):
+            period, start, points = row[0], row[1], row[2]
+            scope = prefix + row[3] if scope_column is not None else prefix
+            expected[(period, start, scope, int(points))] = int(row[-1])
+    stored = {
+        (row.period, row.period_start, row.scope, int(row.points)): int(row.members)
+        for row in db.session.scalars(select(PointsHistogram).where(PointsHistogram.members != 0))
+    }
+    differing = [k for k in expected.keys() | stored.keys() if expected.get(k, 0) != stored.get(k, 0)]
+    report["histogram_differences"] = len(differing)
+    for period, start, scope, points in sorted(differing)[: max(0, EXAMPLES - len(report["examples"]))]:
+        report["examples"].append(
+            {"kind": "histogram", "what": f"{period} {scope or 'board'} at {points} points", "period_start": start.isoformat(),
+             "expected": expected.get((period, start, scope, points), 0), "stored": stored.get((period, start, scope, points), 0)}
+        )
+    if apply and (differing or len(stored) != db.session.scalar(select(func.count()).select_from(PointsHistogram))):
+        tenant_id = tenancy.require()
+        db.session.execute(delete(PointsHistogram).execution_options(synchronize_session=False))
+        rows = [
+            {"tenant_id": tenant_id, "period": p, "period_start": s, "scope": scope, "points": points, "members": members}
+            for (p, s, scope, points), members in expected.items()
+        ]
+        for start in range(0, len(rows), 5000):
+            db.session.execute(PointsHistogram.__table__.insert(), rows[start : start + 5000])
+        report["histogram_fixed"] = bool(differing)
 
 
 def _expected_points(chunk: list[uuid.UUID], zone, report: dict[str, Any]) -> dict[Key, int]:

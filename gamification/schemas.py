@@ -198,8 +198,12 @@ class MilestoneListSchema(ma.Schema):
 
 
 class LeaderboardArgsSchema(ma.Schema):
-    department = ma.fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Only this department (case-insensitive)."})
-    location = ma.fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Only this location (case-insensitive)."})
+    department = ma.fields.String(
+        validate=[validate.Length(min=1, max=100), not_blank("department")], metadata={"description": "Only this department (case-insensitive)."}
+    )
+    location = ma.fields.String(
+        validate=[validate.Length(min=1, max=100), not_blank("location")], metadata={"description": "Only this location (case-insensitive)."}
+    )
     limit = ma.fields.Integer(load_default=10, validate=validate.Range(min=1, max=100), metadata={"description": "Places shown (1-100)."})
     date = ma.fields.Date(metadata={"description": "A day inside the period to show (default: today in the tenant's time zone)."})
 

@@ -14,6 +14,7 @@ from sqlalchemy import event, inspect, update
 from sqlalchemy.orm import Session
 
 from app.db import TenantSession
+from gamification import histogram
 from gamification.models import MemberPoints
 from tenants.models import Member
 
@@ -34,11 +35,20 @@ class Standing:
 
     @classmethod
     def of(cls, member: Member) -> Standing:
-        active = member.status == "active"
-        return cls(key(member.department), key(member.location), active, active and bool(member.leaderboard_visible))
+        return cls.from_values(member.department, member.location, member.status, member.leaderboard_visible)
+
+    @classmethod
+    def from_values(cls, department: str | None, location: str | None, status: str, visible: bool | None) -> Standing:
+        active = status == "active"
+        return cls(key(department), key(location), active, active and bool(visible))
 
     def columns(self) -> dict:
         return {"department_key": self.department_key, "location_key": self.location_key, "active": self.active, "listed": self.listed}
+
+
+def _before(state, name: str):
+    history = state.attrs[name].history
+    return history.deleted[0] if history.deleted else getattr(state.obj(), name)
 
 
 @event.listens_for(TenantSession, "before_flush")
@@ -47,10 +57,17 @@ def _copy_member_changes(session: Session, flush_context, instances) -> None:
         if not isinstance(obj, Member):
             continue
         state = inspect(obj)
-        if any(state.attrs[name].history.has_changes() for name in WATCHED):
-            session.execute(
-                update(MemberPoints)
-                .where(MemberPoints.tenant_id == obj.tenant_id, MemberPoints.member_id == obj.id)
-                .values(**Standing.of(obj).columns())
-                .execution_options(synchronize_session=False)
-            )
+        if not any(state.attrs[name].history.has_changes() for name in WATCHED):
+            continue
+        before = Standing.from_values(*(_before(state, name) for name in WATCHED))
+        after = Standing.of(obj)
+        if before == after:
+            continue
+        rows = session.execute(
+            update(MemberPoints)
+            .where(MemberPoints.tenant_id == obj.tenant_id, MemberPoints.member_id == obj.id)
+            .values(**after.columns())
+            .returning(MemberPoints.period, MemberPoints.period_start, MemberPoints.points)
+            .execution_options(synchronize_session=False)
+        ).all()
+        histogram.move(((p, start, points, points) for p, start, points in rows), histogram.scopes(before), histogram.scopes(after), obj.tenant_id)

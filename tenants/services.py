@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app
 from flask_smorest import abort
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from app import clock, events, tenancy
 from app.auth import Principal
@@ -66,10 +66,22 @@ def create_owner(tenant: Tenant, email: str, name: str) -> Member:
 
 
 def current_tenant() -> Tenant:
-    tenant = db.session.get(Tenant, tenancy.require())
+    """The current tenant's row, looked up once per transaction (settings are read on many paths)."""
+    tenant_id = tenancy.require()
+    transaction = db.session().get_transaction()
+    cached, cached_in = db.session.info.get(_TENANT_KEY, (None, None))
+    if cached is not None and cached_in is transaction and transaction is not None:
+        state = inspect(cached)
+        if state.persistent and state.identity == (tenant_id,):
+            return cached
+    tenant = db.session.get(Tenant, tenant_id)
     if tenant is None:
         abort(404)
+    db.session.info[_TENANT_KEY] = (tenant, db.session().get_transaction())
     return tenant
+
+
+_TENANT_KEY = "tenants.current_tenant"
 
 
 def setting(name: str) -> Any:

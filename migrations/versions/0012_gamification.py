@@ -21,6 +21,7 @@ NEW_TENANT_OWNED = (
     "gamification_settings",
     "point_entries",
     "member_points",
+    "points_histogram",
     "member_activities",
     "member_counters",
     "point_caps",
@@ -110,6 +111,16 @@ def upgrade() -> None:
     op.create_index(
         "ix_member_points_department", "member_points",
         ["tenant_id", "period", "period_start", "department_key", "points", "member_id"], **_where("listed"),
+    )
+    op.create_table(
+        "points_histogram",
+        _tenant(),
+        sa.Column("period", sa.String(8), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("scope", sa.String(310), nullable=False),
+        sa.Column("points", sa.BigInteger(), nullable=False),
+        sa.Column("members", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "period", "period_start", "scope", "points"),
     )
     op.create_table(
         "member_activities",

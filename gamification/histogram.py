@@ -1,0 +1,98 @@
+"""The points histogram: how many listed members hold each point value, per board.
+
+Every change of a member's points (:func:`gamification.ledger.add_to_totals`) or of what
+lists them (:mod:`gamification.standings`) moves one member from one value to another, in the
+same transaction. Only positive values of listed members are kept; a row whose count fell to
+zero stays until the next rebuild. Rows are written in one sorted statement, so concurrent
+writers lock them in the same order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import func, select
+
+from app import tenancy
+from app.db import db, upsert_insert
+from gamification.models import PointsHistogram
+
+_TABLE = PointsHistogram.__table__
+WHOLE_BOARD = ""
+
+#: (period, period_start, points before, points after) of one member's row.
+Move = tuple[str, date, int, int]
+
+
+def department_scope(department_key: str) -> str:
+    return f"d:{department_key}"
+
+
+def location_scope(location_key: str) -> str:
+    return f"l:{location_key}"
+
+
+def scopes(standing) -> list[str]:
+    """The boards a member with this standing is counted on (none unless listed)."""
+    if not standing.listed:
+        return []
+    found = [WHOLE_BOARD]
+    if standing.department_key:
+        found.append(department_scope(standing.department_key))
+    if standing.location_key:
+        found.append(location_scope(standing.location_key))
+    return found
+
+
+def scope_for(department_key: str | None, location_key: str | None) -> str | None:
+    """The histogram of a board filtered this way (None: both filters, no histogram)."""
+    if department_key is not None and location_key is not None:
+        return None
+    if department_key is not None:
+        return department_scope(department_key)
+    if location_key is not None:
+        return location_scope(location_key)
+    return WHOLE_BOARD
+
+
+def move(moves: Iterable[Move], old_scopes: list[str], new_scopes: list[str], tenant_id: uuid.UUID | None = None) -> None:
+    """Take each member out of their old value on ``old_scopes``, into the new one on ``new_scopes``."""
+    tenant_id = tenant_id or tenancy.require()
+    deltas: dict[tuple[str, date, str, int], int] = defaultdict(int)
+    for period, start, before, after in moves:
+        if before > 0:
+            for scope in old_scopes:
+                deltas[(period, start, scope, before)] -= 1
+        if after > 0:
+            for scope in new_scopes:
+                deltas[(period, start, scope, after)] += 1
+    rows = [
+        {"tenant_id": tenant_id, "period": p, "period_start": s, "scope": scope, "points": points, "members": delta}
+        for (p, s, scope, points), delta in sorted(deltas.items())
+        if delta
+    ]
+    if not rows:
+        return
+    statement = upsert_insert(_TABLE).values(rows)
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["tenant_id", "period", "period_start", "scope", "points"],
+            set_={"members": _TABLE.c.members + statement.excluded.members},
+        )
+    )
+
+
+def above(period: str, start: date, scope: str, points: int) -> int:
+    """Listed members of the board with more than ``points``."""
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(PointsHistogram.members), 0)).where(
+            PointsHistogram.period == period,
+            PointsHistogram.period_start == start,
+            PointsHistogram.scope == scope,
+            PointsHistogram.points > points,
+        )
+    )
+    return int(total or 0)
