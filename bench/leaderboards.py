@@ -181,7 +181,7 @@ def recompute_totals(engine, tenant_id: str, zone: str) -> int:
                     INSERT INTO points_histogram (tenant_id, period, period_start, scope, points, members)
                     SELECT tenant_id, period, period_start, {scope}, points, count(*) FROM member_points
                     WHERE tenant_id = :tenant AND listed AND points > 0 {f"AND {column} IS NOT NULL" if column else ""}
-                    GROUP BY tenant_id, period, period_start, {scope}, points
+                    GROUP BY 1, 2, 3, 4, 5
                     """
                 ),
                 {"tenant": tenant_id},
