@@ -66,7 +66,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from app import clock, events, tenancy, transactions  # noqa: E402
 from app.db import db  # noqa: E402
-from gamification import periods, rebuild  # noqa: E402
+from gamification import histogram, periods, rebuild  # noqa: E402
 from gamification.models import ALL_TIME_START, PERIODS, MemberPoints, PointEntry  # noqa: E402
 from gamification.standings import Standing, key  # noqa: E402
 from tenants import tokens  # noqa: E402
@@ -186,6 +186,16 @@ def recompute_totals(engine, tenant_id: str, zone: str) -> int:
                 ),
                 {"tenant": tenant_id},
             )
+        connection.execute(
+            text(
+                f"""
+                INSERT INTO points_histogram (tenant_id, period, period_start, scope, points, members)
+                SELECT tenant_id, period, period_start, '{histogram.COARSE}' || scope, points - points % {histogram.BUCKET}, sum(members)
+                FROM points_histogram WHERE tenant_id = :tenant GROUP BY 1, 2, 3, 4, 5
+                """
+            ),
+            {"tenant": tenant_id},
+        )
         return connection.scalar(text("SELECT count(*) FROM member_points WHERE tenant_id = :tenant"), {"tenant": tenant_id})
 
 
@@ -327,8 +337,10 @@ def reads_per_second(client, callers: list[dict], label: str, requests: int, bud
 PLAN_SQL = {
     "top 10": "SELECT member_id, points FROM member_points WHERE tenant_id = :tenant AND period = 'all' "
     "AND period_start = DATE '1970-01-01' AND listed AND points > 0 ORDER BY points DESC, member_id DESC LIMIT 10",
-    "rank from histogram": "SELECT coalesce(sum(members), 0) FROM points_histogram WHERE tenant_id = :tenant AND period = 'all' "
-    "AND period_start = DATE '1970-01-01' AND scope = '' AND points > :points",
+    "rank from histogram": "SELECT (SELECT coalesce(sum(members), 0) FROM points_histogram WHERE tenant_id = :tenant AND period = 'all' "
+    f"AND period_start = DATE '1970-01-01' AND scope = '{histogram.COARSE}' AND points > :points - :points % {histogram.BUCKET}) "
+    "+ (SELECT coalesce(sum(members), 0) FROM points_histogram WHERE tenant_id = :tenant AND period = 'all' "
+    f"AND period_start = DATE '1970-01-01' AND scope = '' AND points > :points AND points < :points - :points % {histogram.BUCKET} + {histogram.BUCKET})",
     "rank by counting members": "SELECT count(*) FROM member_points WHERE tenant_id = :tenant AND period = 'all' "
     "AND period_start = DATE '1970-01-01' AND listed AND points > :points",
 }

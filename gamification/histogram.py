@@ -22,6 +22,19 @@ from gamification.models import PointsHistogram
 
 _TABLE = PointsHistogram.__table__
 WHOLE_BOARD = ""
+#: A second, coarse level counts members per bucket of this many points (scope ``c|<scope>``),
+#: so a rank sums the buckets above and the values above within the caller's bucket: a few
+#: hundred rows at most, however spread the totals are.
+BUCKET = 100
+COARSE = "c|"
+
+
+def coarse(scope: str) -> str:
+    return COARSE + scope
+
+
+def bucket(points: int) -> int:
+    return points - points % BUCKET
 
 #: (period, period_start, points before, points after) of one member's row.
 Move = tuple[str, date, int, int]
@@ -66,9 +79,11 @@ def move(moves: Iterable[Move], old_scopes: list[str], new_scopes: list[str], te
         if before > 0:
             for scope in old_scopes:
                 deltas[(period, start, scope, before)] -= 1
+                deltas[(period, start, coarse(scope), bucket(before))] -= 1
         if after > 0:
             for scope in new_scopes:
                 deltas[(period, start, scope, after)] += 1
+                deltas[(period, start, coarse(scope), bucket(after))] += 1
     rows = [
         {"tenant_id": tenant_id, "period": p, "period_start": s, "scope": scope, "points": points, "members": delta}
         for (p, s, scope, points), delta in sorted(deltas.items())
@@ -86,13 +101,21 @@ def move(moves: Iterable[Move], old_scopes: list[str], new_scopes: list[str], te
 
 
 def above(period: str, start: date, scope: str, points: int) -> int:
-    """Listed members of the board with more than ``points``."""
+    """Listed members of the board with more than ``points``: whole buckets above the caller's,
+    plus the values above theirs inside it."""
+    own_bucket = bucket(points)
+
+    def members(*where):
+        return (
+            select(func.coalesce(func.sum(PointsHistogram.members), 0))
+            .where(PointsHistogram.period == period, PointsHistogram.period_start == start, *where)
+            .scalar_subquery()
+        )
+
     total = db.session.scalar(
-        select(func.coalesce(func.sum(PointsHistogram.members), 0)).where(
-            PointsHistogram.period == period,
-            PointsHistogram.period_start == start,
-            PointsHistogram.scope == scope,
-            PointsHistogram.points > points,
+        select(
+            members(PointsHistogram.scope == coarse(scope), PointsHistogram.points > own_bucket)
+            + members(PointsHistogram.scope == scope, PointsHistogram.points > points, PointsHistogram.points < own_bucket + BUCKET)
         )
     )
     return int(total or 0)

@@ -55,6 +55,9 @@ def _rebuild_histogram(apply: bool, report: dict[str, Any]) -> None:
             period, start, points = row[0], row[1], row[2]
             scope = prefix + row[3] if scope_column is not None else prefix
             expected[(period, start, scope, int(points))] = int(row[-1])
+    for (period, start, scope, points), members in list(expected.items()):
+        coarse_key = (period, start, histogram.coarse(scope), histogram.bucket(points))
+        expected[coarse_key] = expected.get(coarse_key, 0) + members
     stored = {
         (row.period, row.period_start, row.scope, int(row.points)): int(row.members)
         for row in db.session.scalars(select(PointsHistogram).where(PointsHistogram.members != 0))

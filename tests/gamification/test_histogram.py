@@ -32,7 +32,7 @@ def test_ranks_from_the_histogram_equal_ranks_counted_member_by_member(app, worl
     members = [influencer(app, b, name=f"M{i}", department=rng.choice(departments), visible=rng.random() < 0.7) for i in range(12)]
     for _ in range(40):
         member = rng.choice(members)
-        assert b.api.post("/gamification/adjustments", json={"member_id": str(member.member_id), "points": rng.choice([5, 10, 10, 20, -5]), "reason": "Test"}).status_code == 201
+        assert b.api.post("/gamification/adjustments", json={"member_id": str(member.member_id), "points": rng.choice([5, 10, 20, 95, 150, 320, -5, -120]), "reason": "Test"}).status_code == 201
     entry = b.api.get("/gamification/ledger").get_json()["items"][0]
     assert b.api.post(f"/gamification/ledger/{entry['id']}/reversal", json={"reason": "Versehen"}).status_code == 201
     members[0].put("/me/consent", json={"leaderboard_visible": not members[0].get("/me").get_json()["leaderboard_visible"]})
@@ -49,6 +49,11 @@ def test_ranks_from_the_histogram_equal_ranks_counted_member_by_member(app, worl
 
     result = app.test_cli_runner().invoke(args=["gamification", "rebuild", "--check"])
     assert result.exit_code == 0 and "0 difference(s) in all; 0 histogram row(s)" in result.output, result.output
+
+
+def test_buckets_and_coarse_scopes():
+    assert [histogram.bucket(p) for p in (1, 99, 100, 250)] == [0, 0, 100, 200]
+    assert histogram.coarse("") == "c|" and histogram.coarse("d:vertrieb") == "c|d:vertrieb"
 
 
 def test_scope_names_and_the_both_filters_fallback():
