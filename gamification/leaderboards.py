@@ -51,16 +51,16 @@ def board(period: str, me: Member, *, department: str | None = None, location: s
         *_filters(department, location),
     ]
     top = db.session.execute(
-        select(MemberPoints.member_id, MemberPoints.points)
+        select(MemberPoints.member_id, MemberPoints.points, Member.name)
+        .join(Member, (Member.tenant_id == MemberPoints.tenant_id) & (Member.id == MemberPoints.member_id))
         .where(*clauses, MemberPoints.points > 0)
         .order_by(MemberPoints.points.desc(), MemberPoints.member_id.desc())  # a backward scan of the index
         .limit(limit)
     ).all()
-    names = dict(db.session.execute(select(Member.id, Member.name).where(Member.id.in_([row.member_id for row in top]))).all()) if top else {}
     items = []
     for position, row in enumerate(top):
         rank = items[-1]["rank"] if items and items[-1]["points"] == row.points else position + 1
-        items.append({"rank": rank, "member": {"id": row.member_id, "name": names.get(row.member_id)}, "points": row.points})
+        items.append({"rank": rank, "member": {"id": row.member_id, "name": row.name}, "points": row.points})
     return {**_window_view(window), "items": items, "me": _my_rank(me, window, clauses, department, location)}
 
 
