@@ -241,6 +241,21 @@ def reusable_plans(session: Session) -> Iterator[None]:
     session.execute(text("SELECT set_config('plan_cache_mode', :mode, true)"), {"mode": previous})
 
 
+def transaction_cache() -> dict:
+    """A dict that lives as long as the session's current transaction.
+
+    For lookups repeated on hot paths (the tenant row, point rules): a new transaction, in a
+    request, a job or a CLI loop, starts empty, so nothing read here outlives what it was read in.
+    """
+    session = db.session()
+    transaction = session.get_transaction()
+    holder = session.info.get("transaction_cache")
+    if holder is None or holder[0] is not transaction:
+        holder = (transaction, {})
+        session.info["transaction_cache"] = holder
+    return holder[1]
+
+
 def upsert_insert(table):
     """The dialect's INSERT with ON CONFLICT support (PostgreSQL or SQLite) for the session's database."""
     from sqlalchemy.dialects import postgresql, sqlite

@@ -51,12 +51,17 @@ def _matches(challenge: Challenge, department_key: str | None, details: dict[str
     return not challenge.platform or details.get("platform") == challenge.platform
 
 
-def on_activity(member: Member, metric: str, occurred_at: datetime, details: dict[str, Any]) -> bool:
-    """Count a new fact towards the open challenges it matches; True if one was completed."""
+def on_activity(member: Member, metrics: set[str], occurred_at: datetime, details: dict[str, Any]) -> bool:
+    """Count new facts (one per metric) towards the open challenges they match; True if one was completed."""
+    counted = sorted(metrics & set(METRICS))
+    if not counted:
+        return False
     open_challenges = db.session.scalars(
-        select(Challenge).where(
-            Challenge.metric == metric, Challenge.cancelled_at.is_(None), Challenge.starts_at <= occurred_at, Challenge.ends_at > occurred_at
+        select(Challenge)
+        .where(
+            Challenge.metric.in_(counted), Challenge.cancelled_at.is_(None), Challenge.starts_at <= occurred_at, Challenge.ends_at > occurred_at
         )
+        .order_by(Challenge.id)
     )
     completed = False
     for challenge in open_challenges:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.auth import Principal
-from app.db import db
+from app.db import db, transaction_cache
 from gamification.models import GamificationSettings
 from tenants import audit
 
@@ -50,12 +50,20 @@ def _row(lock: bool = False) -> GamificationSettings | None:
     return db.session.scalar(statement.with_for_update() if lock else statement)
 
 
+_RULES_KEY = "gamification.rules"
+
+
 def current_rules() -> tuple[dict[str, int], int]:
-    """The rules in force (defaults for keys the tenant never set) and their version."""
-    row = _row()
-    if row is None:
-        return dict(DEFAULT_RULES), 1
-    return {**DEFAULT_RULES, **row.rules}, row.rules_version
+    """The rules in force (defaults for keys the tenant never set) and their version.
+
+    Read once per transaction: an event handler pays several rules.
+    """
+    cache = transaction_cache()
+    if _RULES_KEY not in cache:
+        row = _row()
+        cache[_RULES_KEY] = (dict(DEFAULT_RULES), 1) if row is None else ({**DEFAULT_RULES, **row.rules}, row.rules_version)
+    rules, version = cache[_RULES_KEY]
+    return dict(rules), version
 
 
 def levels() -> list[dict[str, Any]]:
@@ -80,6 +88,7 @@ def _settings_row(principal: Principal) -> GamificationSettings:
 def update_rules(changes: dict[str, int], principal: Principal) -> dict[str, Any]:
     """Set some rules; the rest keep their value. A real change starts a new version."""
     row = _settings_row(principal)
+    transaction_cache().pop(_RULES_KEY, None)
     before = {**DEFAULT_RULES, **row.rules}
     after = {**before, **changes}
     if after != before:

@@ -44,7 +44,7 @@ def _topics(content_id: str | None) -> list[str]:
 
 def _after(member: Member, changed: set[str], at: datetime, details: dict[str, Any]) -> None:
     """What new facts move besides points: challenges, then milestones, then badges."""
-    if any(challenges.on_activity(member, metric, at, details) for metric in sorted(changed & set(challenges.METRICS))):
+    if challenges.on_activity(member, changed, at, details):
         changed = changed | {"challenges_completed"}
     keys = tuple(key for metric in sorted(changed) for key in milestones.AFFECTED_BY.get(metric, ()))
     if keys:

@@ -10,7 +10,7 @@ from sqlalchemy import inspect, select
 
 from app import clock, events, tenancy
 from app.auth import Principal
-from app.db import db
+from app.db import db, transaction_cache
 from tenants import audit, consent, policy, tokens
 from tenants.models import Member, Tenant
 from tenants.policy import default_mode, effective_policy
@@ -68,16 +68,16 @@ def create_owner(tenant: Tenant, email: str, name: str) -> Member:
 def current_tenant() -> Tenant:
     """The current tenant's row, looked up once per transaction (settings are read on many paths)."""
     tenant_id = tenancy.require()
-    transaction = db.session().get_transaction()
-    cached, cached_in = db.session.info.get(_TENANT_KEY, (None, None))
-    if cached is not None and cached_in is transaction and transaction is not None:
+    cache = transaction_cache()
+    cached = cache.get(_TENANT_KEY)
+    if cached is not None:
         state = inspect(cached)
         if state.persistent and state.identity == (tenant_id,):
             return cached
     tenant = db.session.get(Tenant, tenant_id)
     if tenant is None:
         abort(404)
-    db.session.info[_TENANT_KEY] = (tenant, db.session().get_transaction())
+    cache[_TENANT_KEY] = tenant
     return tenant
 
 
