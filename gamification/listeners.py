@@ -19,9 +19,11 @@ from sqlalchemy import select
 
 from app import events
 from app.db import db
+from engagement.content.models import ContentTag
 from gamification import activities, badges, challenges, config, ledger, milestones
 from tenants import profiles
 from tenants.models import Member
+from training.models import Guideline
 
 #: Content topics (case-folded) travel with post and click facts, for topic challenges.
 _TOPIC_KIND = "topic"
@@ -37,8 +39,6 @@ def _member(payload: dict[str, Any]) -> Member | None:
 def _topics(content_id: str | None) -> list[str]:
     if not content_id:
         return []
-    from engagement.content.models import ContentTag
-
     return sorted(db.session.scalars(select(ContentTag.key).where(ContentTag.content_id == uuid.UUID(content_id), ContentTag.kind == _TOPIC_KIND)))
 
 
@@ -97,8 +97,6 @@ def on_module_passed(event: events.OutboxEvent, member: Member) -> None:
 
 @_for_member("training.guideline_acknowledged")
 def on_guideline_acknowledged(event: events.OutboxEvent, member: Member) -> None:
-    from training.models import Guideline
-
     at = event.created_at
     guideline_id = uuid.UUID(event.payload["guideline_id"])
     source = f"guideline:{guideline_id}:{member.id}"
