@@ -66,11 +66,6 @@ def record(
     ).scalar_one()
 
 
-def counter(member_id: uuid.UUID, metric: str) -> int:
-    value = db.session.scalar(select(MemberCounter.value).where(MemberCounter.member_id == member_id, MemberCounter.metric == metric))
-    return int(value or 0)
-
-
 def counters(member_id: uuid.UUID) -> dict[str, int]:
     rows = db.session.execute(select(MemberCounter.metric, MemberCounter.value).where(MemberCounter.member_id == member_id))
     return {metric: 0 for metric in COUNTED} | {metric: int(value) for metric, value in rows}

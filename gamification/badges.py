@@ -79,17 +79,22 @@ def _retired_but_earned(have: dict[str, datetime]) -> list[Criterion]:
     return [criterion_of(badge) for badge in retired]
 
 
-def value(member_id: uuid.UUID, metric: str, window_days: int | None, now: datetime | None = None) -> int:
-    """The member's value of ``metric``: all time, or over the last ``window_days`` days."""
-    if window_days is None:
-        return ledger.total(member_id) if metric == "points" else activities.counter(member_id, metric)
-    since = (now or clock.now()) - timedelta(days=window_days)
-    if metric == "points":
+def all_time(member_id: uuid.UUID) -> dict[str, int]:
+    """Every metric's all-time value of the member: the counters and the points, two reads."""
+    return {**activities.counters(member_id), "points": ledger.total(member_id)}
+
+
+def value(member_id: uuid.UUID, criterion: Criterion, totals: dict[str, int], now: datetime) -> int:
+    """The member's value of the criterion's metric: all time (from ``totals``), or over its window."""
+    if criterion.window_days is None:
+        return totals[criterion.metric]
+    since = now - timedelta(days=criterion.window_days)
+    if criterion.metric == "points":
         total = db.session.scalar(
             select(func.coalesce(func.sum(PointEntry.points), 0)).where(PointEntry.member_id == member_id, PointEntry.occurred_at >= since)
         )
         return int(total or 0)
-    return activities.count_since(member_id, metric, since)
+    return activities.count_since(member_id, criterion.metric, since)
 
 
 def awarded(member_id: uuid.UUID) -> dict[str, datetime]:
@@ -113,7 +118,9 @@ def evaluate(member_id: uuid.UUID, metrics: set[str], now: datetime) -> list[str
     if not candidates:
         return []
     have = awarded(member_id)
-    new = [c.key for c in candidates if c.key not in have and value(member_id, c.metric, c.window_days, now) >= c.threshold]
+    pending = [c for c in candidates if c.key not in have]
+    totals = all_time(member_id) if pending else {}
+    new = [c.key for c in pending if value(member_id, c, totals, now) >= c.threshold]
     for badge_key in new:
         _award([member_id], badge_key, now)
     return new
@@ -123,9 +130,10 @@ def for_member(member_id: uuid.UUID, locale: str) -> list[dict[str, Any]]:
     """Every badge with the member's progress and, once earned, when."""
     have = awarded(member_id)
     now = clock.now()
+    totals = all_time(member_id)
     items = []
     for criterion in catalogue() + _retired_but_earned(have):
-        current = value(member_id, criterion.metric, criterion.window_days, now)
+        current = value(member_id, criterion, totals, now)
         items.append({**view(criterion, locale), "awarded_at": have.get(criterion.key), "progress": progress(current, criterion.threshold)})
     return items
 

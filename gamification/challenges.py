@@ -43,8 +43,12 @@ def status(challenge: Challenge, now: datetime) -> str:
     return "running" if now < challenge.ends_at else "ended"
 
 
+def _takes_part(challenge: Challenge, department_key: str | None) -> bool:
+    return not challenge.departments or department_key in {key(d) for d in challenge.departments}
+
+
 def _matches(challenge: Challenge, department_key: str | None, details: dict[str, Any]) -> bool:
-    if challenge.departments and department_key not in {key(d) for d in challenge.departments}:
+    if not _takes_part(challenge, department_key):
         return False
     if challenge.topic and key(challenge.topic) not in (details.get("topics") or ()):
         return False
@@ -96,7 +100,6 @@ def _complete(challenge: Challenge, member: Member, at: datetime) -> None:
     _, version = config.current_rules()
     ledger.award(member, "challenge_completed", challenge.bonus_points, source, at, subject_id=challenge.id, rule_version=version)
     activities.record(member.id, "challenges_completed", source, at, subject_id=challenge.id)
-    badges.evaluate(member.id, {"challenges_completed", "points"}, at)
 
 
 def create(data: dict[str, Any], principal: Principal) -> Challenge:
@@ -136,7 +139,8 @@ def _count_past_facts(challenge: Challenge, now: datetime) -> None:
     for member_id, moments in by_member.items():
         moments.sort()
         reached = moments[min(challenge.target, len(moments)) - 1]
-        _advance(challenge, members[member_id], len(moments), reached)
+        if _advance(challenge, members[member_id], len(moments), reached):
+            badges.evaluate(member_id, {"challenges_completed", "points"}, reached)  # events do this in listeners._after
 
 
 def get(challenge_id: uuid.UUID) -> Challenge:
@@ -147,7 +151,7 @@ def get(challenge_id: uuid.UUID) -> Challenge:
 
 
 def visible_to(challenge: Challenge, member: Member, staff: bool) -> bool:
-    return staff or not challenge.departments or key(member.department) in {key(d) for d in challenge.departments}
+    return staff or _takes_part(challenge, key(member.department))
 
 
 def listing(member: Member, staff: bool, wanted_status: str | None) -> list[Challenge]:

@@ -6,6 +6,7 @@ arrives (:func:`evaluate`); progress is computed when read.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,20 +29,25 @@ STREAK_WEEKS = 4
 GUIDELINE_DAYS = 7
 
 
-def _profile(member: Member) -> int:
-    return 4 - len(profiles.completeness(member, profiles.accounts(member.id))["missing"])
+class MemberFacts:
+    """What milestones measure, each read once however many milestones need it."""
 
+    def __init__(self, member: Member, now: datetime):
+        self.member, self.now = member, now
 
-def _accounts(member: Member) -> int:
-    return len(profiles.accounts(member.id))
+    @functools.cached_property
+    def accounts(self) -> list:
+        return profiles.accounts(self.member.id)
 
+    @functools.cached_property
+    def counters(self) -> dict[str, int]:
+        return activities.counters(self.member.id)
 
-def _reach(member: Member) -> int:
-    return profiles.potential_reach(profiles.accounts(member.id))
+    def profile_parts(self) -> int:
+        return len(profiles.COMPLETENESS_PARTS) - len(profiles.completeness(self.member, self.accounts)["missing"])
 
-
-def _required_training(member: Member) -> tuple[int, int]:
-    return assignments.required_progress(member.id)
+    def reach(self) -> int:
+        return profiles.potential_reach(self.accounts)
 
 
 def streak_weeks(member_id: uuid.UUID, now: datetime) -> int:
@@ -58,35 +64,44 @@ def streak_weeks(member_id: uuid.UUID, now: datetime) -> int:
     return count
 
 
+Measure = Callable[[MemberFacts], int | tuple[int, int]]
+
+
 @dataclass(frozen=True)
 class Milestone:
     key: str
     name: dict[str, str]
     target: int | None  # None: the target comes with the current value
-    current: Callable[[Member, datetime], int | tuple[int, int]] | None  # None: reached only by an event
+    current: Measure | None  # None: reached only by an event
 
-    def measure(self, member: Member, now: datetime, reached: bool) -> tuple[int, int]:
+    def measure(self, facts: MemberFacts, reached: bool) -> tuple[int, int]:
         if self.current is None:
             return (1 if reached else 0), 1
-        value = self.current(member, now)
+        value = self.current(facts)
         return value if isinstance(value, tuple) else (value, self.target)
 
 
-def _counter(metric: str) -> Callable[[Member, datetime], int]:
-    return lambda member, now: activities.counter(member.id, metric)
+def _counter(metric: str) -> Measure:
+    return lambda facts: facts.counters[metric]
 
 
 MILESTONES: tuple[Milestone, ...] = (
-    Milestone("profile_completed", {"de": "Profil vollständig", "en": "Profile completed"}, 4, lambda m, now: _profile(m)),
-    Milestone("first_social_account", {"de": "Erstes Social-Media-Konto", "en": "First social account"}, 1, lambda m, now: _accounts(m)),
+    Milestone("profile_completed", {"de": "Profil vollständig", "en": "Profile completed"}, len(profiles.COMPLETENESS_PARTS), MemberFacts.profile_parts),
+    Milestone("first_social_account", {"de": "Erstes Social-Media-Konto", "en": "First social account"}, 1, lambda facts: len(facts.accounts)),
     Milestone("first_post", {"de": "Erster Beitrag", "en": "First post"}, 1, _counter("posts_published")),
     Milestone("ten_posts", {"de": "10 Beiträge", "en": "10 posts"}, 10, _counter("posts_published")),
     Milestone("hundred_clicks", {"de": "100 Klicks", "en": "100 clicks"}, 100, _counter("clicks")),
-    Milestone("reach_1000", {"de": "1.000 potenzielle Reichweite", "en": "1,000 potential reach"}, 1000, lambda m, now: _reach(m)),
-    Milestone("reach_10000", {"de": "10.000 potenzielle Reichweite", "en": "10,000 potential reach"}, 10000, lambda m, now: _reach(m)),
-    Milestone("required_training_passed", {"de": "Pflichttrainings bestanden", "en": "All required training passed"}, None, lambda m, now: _required_training(m)),
+    Milestone("reach_1000", {"de": "1.000 potenzielle Reichweite", "en": "1,000 potential reach"}, 1000, MemberFacts.reach),
+    Milestone("reach_10000", {"de": "10.000 potenzielle Reichweite", "en": "10,000 potential reach"}, 10000, MemberFacts.reach),
+    Milestone(
+        "required_training_passed", {"de": "Pflichttrainings bestanden", "en": "All required training passed"}, None,
+        lambda facts: assignments.required_progress(facts.member.id),
+    ),
     Milestone("guideline_within_week", {"de": "Leitlinie innerhalb einer Woche bestätigt", "en": "Guideline acknowledged within a week"}, 1, None),
-    Milestone("posting_streak_4_weeks", {"de": "4 Wochen in Folge gepostet", "en": "Posted 4 weeks in a row"}, STREAK_WEEKS, lambda m, now: streak_weeks(m.id, now)),
+    Milestone(
+        "posting_streak_4_weeks", {"de": "4 Wochen in Folge gepostet", "en": "Posted 4 weeks in a row"}, STREAK_WEEKS,
+        lambda facts: streak_weeks(facts.member.id, facts.now),
+    ),
 )
 BY_KEY = {milestone.key: milestone for milestone in MILESTONES}
 #: What moves each milestone, so an event checks only its own.
@@ -117,11 +132,12 @@ def achieve(member_id: uuid.UUID, key: str, at: datetime) -> None:
 def evaluate(member: Member, keys: tuple[str, ...], now: datetime) -> list[str]:
     """Record the milestones among ``keys`` the member has now reached; the keys newly reached."""
     have = achieved(member.id)
+    facts = MemberFacts(member, now)
     new = []
     for key in keys:
         if key in have:
             continue
-        current, target = BY_KEY[key].measure(member, now, False)
+        current, target = BY_KEY[key].measure(facts, False)
         if target > 0 and current >= target:
             achieve(member.id, key, now)
             new.append(key)
@@ -130,10 +146,11 @@ def evaluate(member: Member, keys: tuple[str, ...], now: datetime) -> list[str]:
 
 def for_member(member: Member, now: datetime) -> list[dict[str, Any]]:
     have = achieved(member.id)
+    facts = MemberFacts(member, now)
     items = []
     for milestone in MILESTONES:
         reached_at = have.get(milestone.key)
-        current, target = milestone.measure(member, now, reached_at is not None)
+        current, target = milestone.measure(facts, reached_at is not None)
         items.append(
             {
                 "key": milestone.key,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.db import db
 from gamification import badges, ledger, milestones
 from gamification.models import PointEntry
-from tenants import data_rights, profiles
+from tenants import data_rights
 from tenants.models import Member
 
 
@@ -29,9 +29,8 @@ def export_member(member: Member) -> dict[str, Any]:
     }
 
 
-def erase_member(member: Member, label: str) -> int:
+def erase_member(member: Member, label: str, replacements) -> int:
     """Replace the member's identifying strings in the reasons of their entries; returns how many changed."""
-    replacements = data_rights.identifying_replacements(member, label, [a.handle for a in profiles.accounts(member.id)])
     changed = 0
     for entry in db.session.scalars(select(PointEntry).where(PointEntry.member_id == member.id, PointEntry.reason.is_not(None))):
         scrubbed = data_rights.scrub(entry.reason, replacements)

@@ -15,15 +15,16 @@ from sqlalchemy.orm import Session
 
 from app.db import TenantSession
 from gamification import histogram
+from engagement.content.services import optional_tag_key
 from gamification.models import MemberPoints
 from tenants.models import Member
 
 WATCHED = ("department", "location", "status", "leaderboard_visible")
 
 
-def key(value: str | None) -> str | None:
-    """The case-folded form filters compare (``Vertrieb`` and ``vertrieb`` are one department)."""
-    return value.strip().casefold() if value and value.strip() else None
+#: The case-folded form filters compare (``Vertrieb`` and ``vertrieb`` are one department), the
+#: same the content library gives topics: topic challenges compare the two.
+key = optional_tag_key
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ from tenants.services import current_tenant
 #: Later domains add their part of a member's export here (name -> function(member) -> data).
 EXPORTERS: dict[str, Any] = {}
 #: Later domains pseudonymise what they keep about an erased member here
-#: (name -> function(member, pseudonym)); called before the member's own fields are replaced,
-#: so an eraser still sees the name and email it must find.
+#: (name -> function(member, pseudonym, replacements)): ``replacements`` are the member's identifying
+#: strings with their pseudonyms (:func:`identifying_replacements`), built once for all
+#: erasers before the member's own fields and accounts are replaced.
 ERASERS: dict[str, Any] = {}
 
 
@@ -114,8 +115,9 @@ def erase(member: Member) -> Member:
     if member.status != "offboarded":
         offboard(member)
     label = pseudonym(member)
+    replacements = identifying_replacements(member, label, [account.handle for account in profiles.accounts(member.id)])
     for eraser in ERASERS.values():
-        eraser(member, label)
+        eraser(member, label, replacements)
     member.name = label
     member.email = f"{label}@erased.invalid"
     for field in ("department", "location", "title", "headline", "bio", "photo_url"):

@@ -52,10 +52,6 @@ _TIGHTEN_ONLY_TRUE = (
 )
 
 
-#: Keys a tenant may override, each only in the safe direction (see :func:`effective_policy`).
-OVERRIDABLE = (*_TIGHTEN_ONLY_TRUE, "own_posts_allowed", "allowed_platforms")
-
-
 def loosening(mode: str, overrides: dict[str, Any]) -> dict[str, str]:
     """Overrides that would loosen the mode's policy, with the reason each is refused."""
     base = MODE_POLICIES[mode]

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from tenants.eligibility import Missing, requirement
 from tenants.models import Member
-from tenants.policy import effective_policy
-from tenants.services import current_tenant
+from tenants.services import current_policy
 from training.assignments import missing_required
 
 
 @requirement
 def required_training(member: Member) -> list[Missing]:
-    tenant = current_tenant()
-    if not effective_policy(tenant.governance_mode, tenant.policy_overrides)["training_required_before_posting"]:
+    if not current_policy()["training_required_before_posting"]:
         return []
     return [Missing(f"training:{m.lineage_id}", f"Pass the required module '{m.title}'.") for m in missing_required(member.id)]

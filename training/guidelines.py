@@ -21,8 +21,7 @@ from app.db import db, upsert_insert
 from tenants import audit
 from tenants.eligibility import Missing, requirement
 from tenants.models import Member
-from tenants.policy import effective_policy
-from tenants.services import current_tenant
+from tenants.services import current_policy
 from training import templates
 from training.models import Guideline, GuidelineAcknowledgement
 
@@ -291,8 +290,7 @@ def _acknowledged(member: Member) -> list[Missing]:
     guideline = current()
     if guideline is None:
         return []
-    tenant = current_tenant()
-    if not effective_policy(tenant.governance_mode, tenant.policy_overrides)["guideline_acknowledgement_required"]:
+    if not current_policy()["guideline_acknowledgement_required"]:
         return []
     if find_acknowledgement(guideline.id, member.id) is not None:
         return []

@@ -372,7 +372,7 @@ def prune(now: datetime | None = None) -> dict[str, Any]:
 
 # --- Erasure ---------------------------------------------------------------------------------
 
-def erase_member(member, label: str) -> int:
+def erase_member(member, label: str, replacements) -> int:
     """Eraser for :data:`tenants.data_rights.ERASERS`: pseudonymise the member in payloads.
 
     The member's name, email and social handles are replaced by the pseudonym wherever they
@@ -382,10 +382,8 @@ def erase_member(member, label: str) -> int:
     keep their original ``payload_hash``, so the chain verifies; an ``archive.redacted`` entry
     records which entries were changed. Returns the number of entries redacted.
     """
-    from tenants import data_rights, profiles
+    from tenants import data_rights
 
-    handles = [account.handle for account in profiles.accounts(member.id)]
-    replacements = data_rights.identifying_replacements(member, label, handles)
     if not replacements or _head() is None:
         return 0
     needles = set()

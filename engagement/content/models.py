@@ -13,8 +13,6 @@ from app.db import Base, IdMixin, TenantOwned, TimestampMixin, tenant_fk
 KINDS = ("article", "image", "video", "statement")
 #: Only official statements (the company's position, e.g. in a crisis) may be pinned.
 PINNABLE_KINDS = ("statement",)
-#: What a tag says about its item: a topic, or a department / location it is targeted to.
-TAG_KINDS = ("topic", "department", "location")
 
 
 class ContentItem(IdMixin, TenantOwned, TimestampMixin, Base):

@@ -30,7 +30,7 @@ from engagement.posts import services as posts
 from engagement.posts.models import Post
 from tenants import audit, members
 from tenants.models import Member
-from tenants.services import current_tenant
+from tenants.services import setting
 
 TAG_FIELDS = {"topics": "topic", "departments": "department", "locations": "location"}
 SCALAR_FIELDS = ("title", "kind", "url", "body", "starts_at", "ends_at", "pinned")
@@ -39,6 +39,11 @@ SCALAR_FIELDS = ("title", "kind", "url", "body", "starts_at", "ends_at", "pinned
 def tag_key(value: str) -> str:
     """How tags and member attributes are compared: trimmed and case-folded."""
     return value.strip().casefold()
+
+
+def optional_tag_key(value: str | None) -> str | None:
+    """:func:`tag_key` of a member attribute that may be unset or blank (None then)."""
+    return tag_key(value) if value and value.strip() else None
 
 
 # --- Conditions ----------------------------------------------------------------------------
@@ -65,7 +70,7 @@ def targeted_condition(member: Member):
     """SQL condition: the item is for everyone or for the member's department and location."""
     parts = []
     for kind, attribute in (("department", member.department), ("location", member.location)):
-        key = tag_key(attribute) if attribute and attribute.strip() else None
+        key = optional_tag_key(attribute)
         parts.append(or_(~_tag_exists(kind), _tag_exists(kind, key)) if key else ~_tag_exists(kind))
     return and_(*parts)
 
@@ -181,7 +186,7 @@ def views(items: list[ContentItem], principal: Principal) -> list[dict[str, Any]
         return []
     captions, tags = _captions_of(ids), _tags_of(ids)
     member = members.get(principal.member_id)
-    locales = [member.locale, current_tenant().settings.get("default_locale", "de")]
+    locales = [member.locale, setting("default_locale")]
     shared = set(
         db.session.scalars(
             select(Post.content_id).where(Post.content_id.in_(ids), Post.member_id == member.id, Post.status != "withdrawn").distinct()
@@ -350,7 +355,7 @@ def share(item_id: uuid.UUID, data: dict[str, Any], principal: Principal) -> Pos
         if locale:
             caption = pick_caption(captions, [locale], data["platform"], any_locale=False)
         else:
-            caption = pick_caption(captions, [member.locale, current_tenant().settings.get("default_locale", "de")], data["platform"])
+            caption = pick_caption(captions, [member.locale, setting("default_locale")], data["platform"])
         if caption is None:
             abort(422, errors={"json": {"locale": ["The item has no caption in this language; give your own text."]}})
         text, locale = caption.text, caption.locale
@@ -404,14 +409,16 @@ class LibrarySource:
     """The library as ``engagement.posts.services`` sees it (its ``ContentSource``)."""
 
     def is_live(self, content_id: uuid.UUID) -> bool:
-        return bool(db.session.scalar(select(exists().where(ContentItem.id == content_id, live_condition()))))
+        item = db.session.get(ContentItem, content_id)  # a share has loaded it already: no query
+        return item is not None and is_live(item)
 
     def caption_matches(self, content_id: uuid.UUID, text: str) -> bool:
         wanted = text.strip()
         return any(c.text.strip() == wanted for c in _captions_of([content_id])[content_id])
 
     def url(self, content_id: uuid.UUID) -> str | None:
-        return db.session.scalar(select(ContentItem.url).where(ContentItem.id == content_id))
+        item = db.session.get(ContentItem, content_id)
+        return item.url if item is not None else None
 
 
 SOURCE = LibrarySource()
