@@ -105,7 +105,6 @@ class ChainChecker:
         self.prev_hash = start_hash
         self.entries = 0
         self.first_bad: dict[str, Any] | None = None
-        self.first_seq: int | None = None
         self.redacted: set[int] = set()
         self.redactions_recorded: set[int] = set()
         self.last_prune: dict[str, Any] | None = None
@@ -121,8 +120,6 @@ class ChainChecker:
 
     def feed(self, record: dict[str, Any]) -> None:
         self.entries += 1
-        if self.first_seq is None:
-            self.first_seq = int(record["seq"])
         if self.first_bad is not None:
             return  # keep counting; the first bad entry is what matters
         seq = int(record["seq"])

@@ -25,7 +25,7 @@ from engagement.archive import chain
 from engagement.archive.models import ArchiveEntry, ArchiveHead
 from tenants import audit
 from tenants.schemas import DEFAULT_SETTINGS
-from tenants.services import current_policy, current_tenant
+from tenants.services import current_policy, setting
 
 #: Days entries are kept unless the tenant sets ``archive_retention_days`` (German commercial
 #: and tax law, HGB section 257 and AO section 147, ask for six to ten years).
@@ -325,7 +325,7 @@ def iter_export(since: datetime | None = None, until: datetime | None = None) ->
 
 
 def retention_days() -> int:
-    value = (current_tenant().settings or {}).get("archive_retention_days", DEFAULT_RETENTION_DAYS)
+    value = setting("archive_retention_days")
     return int(value) if isinstance(value, int) and value > 0 else DEFAULT_RETENTION_DAYS
 
 

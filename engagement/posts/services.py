@@ -8,6 +8,7 @@ events go to the outbox in the same transaction.
 
 from __future__ import annotations
 
+import copy
 import re
 import uuid
 from typing import Any, Protocol
@@ -15,10 +16,9 @@ from typing import Any, Protocol
 from flask_smorest import abort
 from sqlalchemy import select
 
-from app import clock, events
+from app import clock, events, tenancy
 from app.auth import Principal
-from app.schemas import HTTP_URL_PATTERN
-from app.db import db
+from app.db import db, transaction_cache
 from engagement.archive import services as archive
 from engagement.compliance import services as compliance
 from engagement.posts import chain, platforms, sameness
@@ -113,8 +113,13 @@ def _add_version(post: Post, editor: uuid.UUID) -> None:
 
 
 def _findings(post: Post) -> list[dict[str, Any]]:
-    found = compliance.check(post.text, platform=post.platform, locale=post.locale)
-    return found + sameness.findings(post)
+    """Compliance and sameness findings of the post's text, computed once per transaction for the
+    same inputs (a share or an edit is created and submitted in one request)."""
+    inputs = ("posts.findings", tenancy.require(), post.member_id, post.content_id, post.platform, post.locale, post.text)
+    cache = transaction_cache()
+    if inputs not in cache:
+        cache[inputs] = compliance.check(post.text, platform=post.platform, locale=post.locale) + sameness.findings(post)
+    return copy.deepcopy(cache[inputs])
 
 
 def _event_payload(post: Post, **extra: Any) -> dict[str, Any]:
@@ -191,10 +196,11 @@ def submit(post: Post, principal: Principal) -> Post:
     now = clock.now()
     post.round += 1
     post.submitted_at, post.rejected_at = now, None
-    needs_approval = policy["approval_required"] or (policy["approval_on_blocking_findings"] and compliance.blocks(post.findings))
+    blocked = compliance.blocks(post.findings)
+    needs_approval = policy["approval_required"] or (policy["approval_on_blocking_findings"] and blocked)
     _archive("post.submitted", post, principal.member_id, version=post.version, round=post.round, findings=post.findings)
     events.emit("engagement.post_submitted", _event_payload(post, round=post.round, needs_approval=needs_approval))
-    if needs_approval and _unchanged_caption(post) and not compliance.blocks(post.findings):
+    if needs_approval and _unchanged_caption(post) and not blocked:
         _approve(post, "library", principal.member_id)  # centrally approved content, shared as written
     elif needs_approval:
         _enter_chain(post, chain.levels(), now)
@@ -218,7 +224,6 @@ def _leave_chain(post: Post) -> None:
     post.current_level = post.awaiting_role = post.awaiting_since = None
 
 
-HTTP_URL = re.compile(HTTP_URL_PATTERN)
 _FIRST_URL = re.compile(r"https?://[^\s<>\"')\]]+")
 
 
@@ -230,7 +235,7 @@ def link_target(post: Post) -> str | None:
             return url
     found = _FIRST_URL.search(post.text)
     url = found.group(0).rstrip(".,;:!?") if found else None
-    return url if url and len(url) <= 2000 and HTTP_URL.fullmatch(url) else None  # what tracking links accept
+    return url if url and tracking.valid_target(url) else None
 
 
 def with_tracking_urls(posts: list[Post]) -> list[Post]:

@@ -66,8 +66,13 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def valid_target(url) -> bool:
+    """Whether a tracking link may lead to ``url``: an http(s) URL of at most TARGET_URL_MAX characters."""
+    return isinstance(url, str) and len(url) <= TARGET_URL_MAX and _TARGET_URL.match(url) is not None
+
+
 def _check_target(target_url: str) -> None:
-    if not isinstance(target_url, str) or len(target_url) > TARGET_URL_MAX or not _TARGET_URL.match(target_url):
+    if not valid_target(target_url):
         abort(422, errors={"json": {"target_url": [f"Not an http(s) URL of at most {TARGET_URL_MAX} characters."]}})
 
 
