@@ -335,8 +335,9 @@ def reads_per_second(client, callers: list[dict], label: str, requests: int, bud
 
 
 PLAN_SQL = {
-    "top 10": "SELECT member_id, points FROM member_points WHERE tenant_id = :tenant AND period = 'all' "
-    "AND period_start = DATE '1970-01-01' AND listed AND points > 0 ORDER BY points DESC, member_id DESC LIMIT 10",
+    "top 10": "SELECT mp.member_id, mp.points, m.name FROM member_points mp JOIN members m ON m.tenant_id = mp.tenant_id AND m.id = mp.member_id "
+    "WHERE mp.tenant_id = :tenant AND mp.period = 'all' AND mp.period_start = DATE '1970-01-01' AND mp.listed AND mp.points > 0 "
+    "ORDER BY mp.points DESC, mp.member_id DESC LIMIT 10",
     "rank from histogram": "SELECT (SELECT coalesce(sum(members), 0) FROM points_histogram WHERE tenant_id = :tenant AND period = 'all' "
     f"AND period_start = DATE '1970-01-01' AND scope = '{histogram.COARSE}' AND points > :points - :points % {histogram.BUCKET}) "
     "+ (SELECT coalesce(sum(members), 0) FROM points_histogram WHERE tenant_id = :tenant AND period = 'all' "

@@ -23,32 +23,32 @@ from tenants.models import Member
 from tenants.services import setting
 
 
-def _filters(department: str | None, location: str | None) -> list:
+def _filters(department_key: str | None, location_key: str | None) -> list:
     clauses = []
-    if department is not None:
-        clauses.append(MemberPoints.department_key == key(department))
-    if location is not None:
-        clauses.append(MemberPoints.location_key == key(location))
+    if department_key is not None:
+        clauses.append(MemberPoints.department_key == department_key)
+    if location_key is not None:
+        clauses.append(MemberPoints.location_key == location_key)
     return clauses
 
 
 def _window_view(window: periods.Window) -> dict[str, Any]:
-    end = periods.next_start(window.period, window.start)
     return {
         "period": window.period,
         "starts_on": None if window.period == "all" else window.start,
-        "ends_on": None if end is None else end - timedelta(days=1),
+        "ends_on": None if window.end is None else window.end - timedelta(days=1),
         "timezone": setting("timezone"),
     }
 
 
 def board(period: str, me: Member, *, department: str | None = None, location: str | None = None, limit: int = 10, day: date | None = None) -> dict[str, Any]:
     window = periods.window(period, day)
+    department_key, location_key = key(department), key(location)  # the schema refuses blank filters
     clauses = [
         MemberPoints.period == window.period,
         MemberPoints.period_start == window.start,
         MemberPoints.listed,  # bare, so PostgreSQL matches the partial indexes (`IS true` does not)
-        *_filters(department, location),
+        *_filters(department_key, location_key),
     ]
     top = db.session.execute(
         select(MemberPoints.member_id, MemberPoints.points, Member.name)
@@ -61,12 +61,12 @@ def board(period: str, me: Member, *, department: str | None = None, location: s
     for position, row in enumerate(top):
         rank = items[-1]["rank"] if items and items[-1]["points"] == row.points else position + 1
         items.append({"rank": rank, "member": {"id": row.member_id, "name": row.name}, "points": row.points})
-    return {**_window_view(window), "items": items, "me": _my_rank(me, window, clauses, department, location)}
+    return {**_window_view(window), "items": items, "me": _my_rank(me, window, clauses, department_key, location_key)}
 
 
-def _my_rank(me: Member, window: periods.Window, clauses: list, department: str | None, location: str | None) -> dict[str, Any] | None:
+def _my_rank(me: Member, window: periods.Window, clauses: list, department_key: str | None, location_key: str | None) -> dict[str, Any] | None:
     standing = Standing.of(me)
-    if (department is not None and standing.department_key != key(department)) or (location is not None and standing.location_key != key(location)):
+    if (department_key is not None and standing.department_key != department_key) or (location_key is not None and standing.location_key != location_key):
         return None  # the caller is not part of this board
     points = db.session.scalar(
         select(MemberPoints.points).where(
@@ -74,7 +74,7 @@ def _my_rank(me: Member, window: periods.Window, clauses: list, department: str 
         )
     )
     points = int(points or 0)
-    scope = histogram.scope_for(key(department) if department is not None else None, key(location) if location is not None else None)
+    scope = histogram.scope_for(department_key, location_key)
     if scope is not None:
         above = histogram.above(window.period, window.start, scope, max(points, 0))
     else:  # both filters: count the members above in the (small) department range

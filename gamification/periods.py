@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from app import clock
 from gamification.models import ALL_TIME_START, PERIODS
@@ -50,18 +50,10 @@ def starts_for(moment: datetime, zone: zoneinfo.ZoneInfo) -> dict[str, date]:
 class Window:
     period: str
     start: date
-    #: First instant of the period and of the next one (None: open-ended), in UTC.
-    starts_at: datetime | None
-    ends_at: datetime | None
+    end: date | None  # the first day of the next period (None: all time)
 
 
 def window(period: str, day: date | None = None) -> Window:
     """The ``period`` containing ``day`` (default: today in the tenant's time zone)."""
-    zone = tenant_zone()
-    start = start_of(period, day or local_day(clock.now(), zone))
-    end = next_start(period, start)
-
-    def instant(d: date | None) -> datetime | None:
-        return None if d is None else datetime.combine(d, time(), zone).astimezone(clock.now().tzinfo)
-
-    return Window(period, start, None if period == "all" else instant(start), instant(end))
+    start = start_of(period, day or local_day(clock.now(), tenant_zone()))
+    return Window(period, start, next_start(period, start))

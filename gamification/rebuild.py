@@ -32,10 +32,11 @@ def rebuild(apply: bool) -> dict[str, Any]:
     report: dict[str, Any] = {"members": len(member_ids), "entries": 0, "differences": 0, "histogram_differences": 0, "examples": [], "fixed": False}
     for start in range(0, len(member_ids), CHUNK):
         chunk = member_ids[start : start + CHUNK]
-        points_diff = _compare(_expected_points(chunk, zone, report), _stored_points(chunk), "points", report)
-        counter_diff = _compare(_expected_counters(chunk), _stored_counters(chunk), "counter", report)
+        expected_points, expected_counters = _expected_points(chunk, zone, report), _expected_counters(chunk)
+        points_diff = _compare(expected_points, _stored_points(chunk), "points", report)
+        counter_diff = _compare(expected_counters, _stored_counters(chunk), "counter", report)
         if apply and (points_diff or counter_diff):
-            _rewrite(points_diff, counter_diff, zone)
+            _rewrite(_of_members(expected_points, points_diff), points_diff, _of_members(expected_counters, counter_diff), counter_diff)
             report["fixed"] = True
     _rebuild_histogram(apply, report)
     return report
@@ -43,25 +44,17 @@ def rebuild(apply: bool) -> dict[str, Any]:
 
 def _rebuild_histogram(apply: bool, report: dict[str, Any]) -> None:
     """The histogram follows from ``member_points`` (as corrected above): compare, then replace."""
-    expected: dict[tuple, int] = {}
-    for scope_column, prefix in ((None, histogram.WHOLE_BOARD), (MemberPoints.department_key, "d:"), (MemberPoints.location_key, "l:")):
-        columns = [MemberPoints.period, MemberPoints.period_start, MemberPoints.points]
-        query = select(*columns, *([scope_column] if scope_column is not None else []), func.count()).where(
-            MemberPoints.listed, MemberPoints.points > 0
-        )
-        if scope_column is not None:
-            query = query.where(scope_column.is_not(None))
-        for row in db.session.execute(query.group_by(*columns, *([scope_column] if scope_column is not None else []))):
-            period, start, points = row[0], row[1], row[2]
-            scope = prefix + row[3] if scope_column is not None else prefix
-            expected[(period, start, scope, int(points))] = int(row[-1])
-    for (period, start, scope, points), members in list(expected.items()):
-        coarse_key = (period, start, histogram.coarse(scope), histogram.bucket(points))
-        expected[coarse_key] = expected.get(coarse_key, 0) + members
-    stored = {
-        (row.period, row.period_start, row.scope, int(row.points)): int(row.members)
-        for row in db.session.scalars(select(PointsHistogram).where(PointsHistogram.members != 0))
+    expected: dict[tuple, int] = defaultdict(int)
+    grouping = (MemberPoints.period, MemberPoints.period_start, MemberPoints.points, MemberPoints.department_key, MemberPoints.location_key)
+    rows = db.session.execute(select(*grouping, func.count()).where(MemberPoints.listed, MemberPoints.points > 0).group_by(*grouping))
+    for period, start, points, department_key, location_key, members in rows:
+        for scope in histogram.scopes(Standing(department_key, location_key, True, True)):
+            expected[(period, start, scope, int(points))] += int(members)
+            expected[(period, start, histogram.coarse(scope), histogram.bucket(int(points)))] += int(members)
+    every_stored = {
+        (row.period, row.period_start, row.scope, int(row.points)): int(row.members) for row in db.session.scalars(select(PointsHistogram))
     }
+    stored = {row_key: members for row_key, members in every_stored.items() if members}
     differing = [k for k in expected.keys() | stored.keys() if expected.get(k, 0) != stored.get(k, 0)]
     report["histogram_differences"] = len(differing)
     for period, start, scope, points in sorted(differing)[: max(0, EXAMPLES - len(report["examples"]))]:
@@ -69,7 +62,7 @@ def _rebuild_histogram(apply: bool, report: dict[str, Any]) -> None:
             {"kind": "histogram", "what": f"{period} {scope or 'board'} at {points} points", "period_start": start.isoformat(),
              "expected": expected.get((period, start, scope, points), 0), "stored": stored.get((period, start, scope, points), 0)}
         )
-    if apply and (differing or len(stored) != db.session.scalar(select(func.count()).select_from(PointsHistogram))):
+    if apply and (differing or len(stored) != len(every_stored)):  # also clears rows counted down to zero
         tenant_id = tenancy.require()
         db.session.execute(delete(PointsHistogram).execution_options(synchronize_session=False))
         rows = [
@@ -126,21 +119,24 @@ def _compare(expected: dict[Key, int], stored: dict[Key, int], kind: str, report
     return differing
 
 
-def _rewrite(points_members: set[uuid.UUID], counter_members: set[uuid.UUID], zone) -> None:
+def _of_members(expected: dict[Key, int], member_ids: set[uuid.UUID]) -> dict[Key, int]:
+    return {row_key: value for row_key, value in expected.items() if row_key[0] in member_ids}
+
+
+def _rewrite(points: dict[Key, int], points_members: set[uuid.UUID], counters: dict[Key, int], counter_members: set[uuid.UUID]) -> None:
+    """Replace the rows of the members that differ with what the ledger and activities say."""
     tenant_id = tenancy.require()
     if points_members:
-        expected = _expected_points(sorted(points_members), zone, {"entries": 0})
         members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(points_members)))}
         db.session.execute(delete(MemberPoints).where(MemberPoints.member_id.in_(points_members)).execution_options(synchronize_session=False))
         rows = [
-            {"tenant_id": tenant_id, "member_id": m, "period": period, "period_start": start, "points": points, **Standing.of(members[m]).columns()}
-            for (m, period, start), points in expected.items()
+            {"tenant_id": tenant_id, "member_id": m, "period": period, "period_start": start, "points": value, **Standing.of(members[m]).columns()}
+            for (m, period, start), value in points.items()
         ]
         if rows:
             db.session.execute(MemberPoints.__table__.insert(), rows)
     if counter_members:
-        expected = _expected_counters(sorted(counter_members))
         db.session.execute(delete(MemberCounter).where(MemberCounter.member_id.in_(counter_members)).execution_options(synchronize_session=False))
-        rows = [{"tenant_id": tenant_id, "member_id": m, "metric": metric, "value": value} for (m, metric, _), value in expected.items()]
+        rows = [{"tenant_id": tenant_id, "member_id": m, "metric": metric, "value": value} for (m, metric, _), value in counters.items()]
         if rows:
             db.session.execute(upsert_insert(MemberCounter.__table__).values(rows).on_conflict_do_nothing())

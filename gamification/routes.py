@@ -14,6 +14,7 @@ from app.auth import current_principal, require_scope
 from gamification import badges, challenges, config, demo, leaderboards, ledger, listeners, milestones, privacy
 from gamification.models import PERIODS
 from gamification.schemas import (
+    MAX_CHALLENGE_DAYS,
     AdjustmentSchema,
     BadgeCreateSchema,
     BadgeListSchema,
@@ -249,7 +250,7 @@ class Challenges(MethodView):
     @require_scope("gamification:manage")
     @gamification_blp.doc(
         **cross_field_rules(
-            "`ends_at` after `starts_at` and in the future, at most 366 days after the start; "
+            f"`ends_at` after `starts_at` and in the future, at most {MAX_CHALLENGE_DAYS} days after the start; "
             "`topic` only for metrics that carry one, `platform` only for posts and clicks."
         )
     )
