@@ -44,6 +44,7 @@ class Post(IdMixin, TenantOwned, TimestampMixin, Base):
         Index("ix_posts_tenant_member_created", "tenant_id", "member_id", "created_at"),
         Index("ix_posts_tenant_status_created", "tenant_id", "status", "created_at"),
         Index("ix_posts_tenant_awaiting", "tenant_id", "awaiting_role", "awaiting_since"),
+        Index("ix_posts_tenant_content_created", "tenant_id", "content_id", "created_at"),
     )
 
     member_id: Mapped[uuid.UUID]
