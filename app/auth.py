@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask_smorest import abort
 
 from app import tenancy
@@ -145,6 +145,12 @@ def body_limit(config_key: str) -> Callable[[Callable], Callable]:
         return view
 
     return decorate
+
+
+def calling_member_id() -> uuid.UUID | None:
+    """The member behind the current request, if any (None in jobs, the CLI, anonymous routes)."""
+    principal = g.get("principal") if has_request_context() else None
+    return principal.member_id if principal is not None else None
 
 
 def current_principal() -> Principal:

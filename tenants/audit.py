@@ -14,6 +14,7 @@ from sqlalchemy import Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock
+from app.auth import calling_member_id
 from app.db import Base, IdMixin, TenantOwned, db
 from app.pagination import cursor_page
 
@@ -55,12 +56,9 @@ def record(
     actor_member_id: uuid.UUID | None = None,
 ) -> AuditEvent:
     """Append an audit event to the current transaction."""
-    request_id = None
-    if has_request_context():
-        request_id = g.get("request_id")
-        principal = g.get("principal")
-        if actor_member_id is None and principal is not None:
-            actor_member_id = principal.member_id
+    request_id = g.get("request_id") if has_request_context() else None
+    if actor_member_id is None:
+        actor_member_id = calling_member_id()
     event = AuditEvent(
         actor_member_id=actor_member_id,
         action=action,

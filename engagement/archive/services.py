@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import g, has_request_context
 from sqlalchemy import Text, cast, delete, func, or_, select, text
 
 from app import clock, tenancy
+from app.auth import calling_member_id
 from app.db import db
 from engagement.archive import chain
 from engagement.archive.models import ArchiveEntry, ArchiveHead
@@ -96,7 +96,7 @@ def append(
         raise TypeError("archive payload must be a dict")
     tenant_id = tenancy.require()
     if actor_member_id is None:
-        actor_member_id = _calling_member()
+        actor_member_id = calling_member_id()
     data = chain.jsonable(payload)
     head = _lock_head(create=True)
     entry = ArchiveEntry(
@@ -119,14 +119,6 @@ def append(
     db.session.add(entry)
     db.session.flush()
     return entry
-
-
-def _calling_member() -> uuid.UUID | None:
-    if has_request_context():
-        principal = g.get("principal")
-        if principal is not None:
-            return principal.member_id
-    return None
 
 
 def _as_uuid(value: uuid.UUID | str | None) -> uuid.UUID | None:
