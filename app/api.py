@@ -30,7 +30,9 @@ class ErrorBodySchema(ma.Schema):
     errors = ma.fields.Dict(metadata={"description": "Field-by-field validation errors."})
     missing = ma.fields.List(
         ma.fields.String(),
-        metadata={"description": "Only on 403 when posting: the codes of what still blocks the member (as in `GET /me/eligibility`)."},
+        metadata={
+            "description": "Only on 403 when posting: the codes of what still blocks the member (as in `GET /me/eligibility`)."
+        },
     )
 
 
@@ -83,7 +85,11 @@ def _nul_paths(value, path: str = "") -> list[str]:
     if isinstance(value, str):
         return [path or "_schema"] if "\x00" in value else []
     if isinstance(value, dict):
-        return [p for key, item in value.items() for p in _nul_paths(key, path) + _nul_paths(item, f"{path}.{key}".lstrip("."))]
+        return [
+            p
+            for key, item in value.items()
+            for p in _nul_paths(key, path) + _nul_paths(item, f"{path}.{key}".lstrip("."))
+        ]
     if isinstance(value, list):
         return [p for index, item in enumerate(value) for p in _nul_paths(item, f"{path}.{index}".lstrip("."))]
     return []

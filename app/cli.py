@@ -87,5 +87,3 @@ def register_cli(app) -> None:
     from training.cli import training_cli
 
     app.cli.add_command(training_cli)
-
-

@@ -87,7 +87,7 @@ def _local_secret_key() -> str:
 def _normalise_db_url(url: str) -> str:
     """Accept the common ``postgres://`` and ``postgresql://`` spellings and use psycopg 3."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url

@@ -78,9 +78,7 @@ class TenantOwned:
     composite foreign keys ``(tenant_id, parent_id)``, so no row can point into another tenant.
     """
 
-    tenant_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False
-    )
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False)
 
 
 def tenant_fk(column: str, table: str) -> ForeignKeyConstraint:
@@ -146,10 +144,7 @@ def _set_rls_tenant(session: Session, transaction, connection) -> None:
 def _write_rls_settings(connection) -> None:
     tenant_id = tenancy.current()
     connection.execute(
-        text(
-            "SELECT set_config('app.tenant_id', :tenant, true),"
-            " set_config('app.credential_hash', :credential, true)"
-        ),
+        text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.credential_hash', :credential, true)"),
         {"tenant": str(tenant_id) if tenant_id else "", "credential": tenancy.credential_hash() or ""},
     )
 

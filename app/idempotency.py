@@ -76,9 +76,7 @@ def replay_if_seen() -> Response | None:
         return None
     if stored.request_hash != _request_hash():
         abort(422, message=f"This {HEADER} was already used with a different request.")
-    response = current_app.response_class(
-        stored.response_body, status=stored.status_code, mimetype="application/json"
-    )
+    response = current_app.response_class(stored.response_body, status=stored.status_code, mimetype="application/json")
     for name, value in stored.response_headers.items():
         response.headers[name] = value
     response.headers["Idempotent-Replayed"] = "true"

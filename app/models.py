@@ -1,5 +1,12 @@
 """Imports every model so that ``metadata`` is complete (Alembic, tests)."""
 
+import engagement.archive.models  # noqa: E402,F401
+import engagement.compliance.models  # noqa: E402,F401
+import engagement.content.models  # noqa: E402,F401
+import engagement.metrics.models  # noqa: E402,F401
+import engagement.posts.models  # noqa: E402,F401
+import engagement.tracking.models  # noqa: E402,F401
+import gamification.models  # noqa: E402,F401
 from app.db import Base
 from app.events import EventDelivery, OutboxEvent  # noqa: F401
 from app.idempotency import IdempotencyKey  # noqa: F401
@@ -18,13 +25,5 @@ from training.models import (  # noqa: F401
     Option,
     Question,
 )
-
-import engagement.archive.models  # noqa: E402,F401
-import engagement.compliance.models  # noqa: E402,F401
-import engagement.content.models  # noqa: E402,F401
-import engagement.metrics.models  # noqa: E402,F401
-import engagement.posts.models  # noqa: E402,F401
-import engagement.tracking.models  # noqa: E402,F401
-import gamification.models  # noqa: E402,F401
 
 metadata = Base.metadata

@@ -126,7 +126,13 @@ def send_outboxed(row: OutboxDelivery, render: Callable[[], Rendered | None], ke
 
 
 #: Where each kind of outbox row keeps its delivery state (logical name -> attribute).
-_MESSAGE_FIELDS = {"status": "status", "attempts": "attempts", "error": "last_error", "sent_at": "sent_at", "message_id": "message_id"}
+_MESSAGE_FIELDS = {
+    "status": "status",
+    "attempts": "attempts",
+    "error": "last_error",
+    "sent_at": "sent_at",
+    "message_id": "message_id",
+}
 _OUTBOX_FIELDS = {
     "status": "email_status",
     "attempts": "email_attempts",
@@ -159,7 +165,12 @@ def _attempt(row, fields: dict[str, str], build: Callable[[], MimeMessage], smtp
         setattr(row, fields["status"], "failed" if attempts >= jobs.max_attempts() else "pending")
         transactions.commit()
         raise
-    for name, value in (("status", "sent"), ("sent_at", clock.now()), ("message_id", mime["Message-ID"]), ("error", None)):
+    for name, value in (
+        ("status", "sent"),
+        ("sent_at", clock.now()),
+        ("message_id", mime["Message-ID"]),
+        ("error", None),
+    ):
         setattr(row, fields[name], value)
 
 
@@ -222,7 +233,13 @@ def send(message_id: str) -> None:
     if not smtp_url:
         log.info("email kept in outbox (no SMTP_URL)", extra={"email_id": message_id, "kind": message.kind})
         return
-    _attempt(message, _MESSAGE_FIELDS, lambda: _mime(message, current_app.config["MAIL_FROM"]), smtp_url, {"email_id": message_id, "kind": message.kind})
+    _attempt(
+        message,
+        _MESSAGE_FIELDS,
+        lambda: _mime(message, current_app.config["MAIL_FROM"]),
+        smtp_url,
+        {"email_id": message_id, "kind": message.kind},
+    )
 
 
 def _mime(message: EmailMessage, sender: str) -> MimeMessage:
@@ -279,7 +296,9 @@ def pending(*, include_failed: bool = False) -> list:
     )
     for outbox in _OUTBOXES:
         model = outbox.model
-        waiting += db.session.scalars(select(model).where(model.email_status.in_(statuses)).order_by(model.created_at, model.id))
+        waiting += db.session.scalars(
+            select(model).where(model.email_status.in_(statuses)).order_by(model.created_at, model.id)
+        )
     return waiting
 
 

@@ -90,9 +90,7 @@ def cursor_page(statement: Select, model, cursor: str | None, limit: int) -> dic
     """Newest-first page of ``statement`` (over ``model`` with created_at and id)."""
     if cursor:
         stamp, item_id = decode_cursor(cursor)
-        statement = statement.where(
-            or_(model.created_at < stamp, and_(model.created_at == stamp, model.id < item_id))
-        )
+        statement = statement.where(or_(model.created_at < stamp, and_(model.created_at == stamp, model.id < item_id)))
     rows = list(db.session.scalars(statement.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]

@@ -56,14 +56,11 @@ def enable(table: str, credential_column: str | None = None) -> None:
     predicate = TENANT_PREDICATE
     if credential_column:
         predicate = (
-            f"({TENANT_PREDICATE}) OR "
-            f"({credential_column} = NULLIF(current_setting('app.credential_hash', true), ''))"
+            f"({TENANT_PREDICATE}) OR ({credential_column} = NULLIF(current_setting('app.credential_hash', true), ''))"
         )
     op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON {table} USING ({predicate}) WITH CHECK ({TENANT_PREDICATE})"
-    )
+    op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({predicate}) WITH CHECK ({TENANT_PREDICATE})")
 
 
 def disable(table: str) -> None:

@@ -50,15 +50,20 @@ def payload(i: int, member_id: str) -> dict:
         "version": 1 + i % 3,
         "platform": "linkedin",
         "text": TEXT + f"(Beitrag {i})",
-        "findings": [] if i % 5 else [{"rule_id": str(uuid.UUID(int=7)), "severity": "warn", "message": "Hinweis", "start": 0, "end": 5}],
+        "findings": []
+        if i % 5
+        else [{"rule_id": str(uuid.UUID(int=7)), "severity": "warn", "message": "Hinweis", "start": 0, "end": 5}],
     }
 
 
 def record_through_service(app, tenant_id: uuid.UUID, member_id: str, count: int) -> float:
     with app.app_context(), tenancy.scope(tenant_id):
+
         def run():
             for i in range(count):
-                services.record(KINDS[i % 4], "post", uuid.UUID(int=i // 4 + 1), payload(i, member_id), uuid.UUID(member_id))
+                services.record(
+                    KINDS[i % 4], "post", uuid.UUID(int=i // 4 + 1), payload(i, member_id), uuid.UUID(member_id)
+                )
                 if (i + 1) % COMMIT_EVERY == 0:
                     transactions.commit()
             transactions.commit()
@@ -74,7 +79,9 @@ def bulk_load(url: str, tenant_id: uuid.UUID, member_id: str, start: int, count:
 
     def run():
         with engine.begin() as connection:
-            head = connection.execute(ArchiveHead.__table__.select().where(ArchiveHead.__table__.c.tenant_id == tenant_id)).one()
+            head = connection.execute(
+                ArchiveHead.__table__.select().where(ArchiveHead.__table__.c.tenant_id == tenant_id)
+            ).one()
             prev, seq = head.last_hash, head.last_seq
             base = clock.now()
             rows = []
@@ -104,7 +111,9 @@ def bulk_load(url: str, tenant_id: uuid.UUID, member_id: str, start: int, count:
             if rows:
                 connection.execute(insert(table), rows)
             connection.execute(
-                update(ArchiveHead.__table__).where(ArchiveHead.__table__.c.tenant_id == tenant_id).values(last_seq=seq, last_hash=prev)
+                update(ArchiveHead.__table__)
+                .where(ArchiveHead.__table__.c.tenant_id == tenant_id)
+                .values(last_seq=seq, last_hash=prev)
             )
 
     seconds, _ = timed(run)
@@ -115,6 +124,7 @@ def bulk_load(url: str, tenant_id: uuid.UUID, member_id: str, start: int, count:
 def baseline(app, tenant_id: uuid.UUID, hashing: bool) -> tuple[float, int]:
     """Verify's reads (same batches) with or without hashing, but no chain checks."""
     with app.app_context(), tenancy.scope(tenant_id):
+
         def run():
             count = 0
             for row in services._rows():
@@ -142,11 +152,18 @@ def main() -> None:
     load_seconds = bulk_load(url, tenant_id, member_id, recorded, ENTRIES - recorded)
     analyze(url)
     print(f"database: {url.split('@')[-1]}")
-    print(f"appended {recorded:,} entries through services.record: {recorded / append_seconds:,.0f} entries/s "
-          f"(commit every {COMMIT_EVERY})")
+    print(
+        f"appended {recorded:,} entries through services.record: {recorded / append_seconds:,.0f} entries/s "
+        f"(commit every {COMMIT_EVERY})"
+    )
     print(f"bulk-loaded {ENTRIES - recorded:,} entries with the same chain functions in {load_seconds:.1f} s")
 
-    figures: dict[str, list[float]] = {"read": [], "read + hash": [], "GET /archive/verify": [], "GET /archive/export": []}
+    figures: dict[str, list[float]] = {
+        "read": [],
+        "read + hash": [],
+        "GET /archive/verify": [],
+        "GET /archive/export": [],
+    }
     for _ in range(ROUNDS):
         seconds, count = baseline(app, tenant_id, hashing=False)
         assert count == ENTRIES
@@ -167,7 +184,10 @@ def main() -> None:
     for label, samples in figures.items():
         median = statistics.median(samples)
         print(f"{label:<22} {median:>8.2f} {ENTRIES / median:>11,.0f} {median / base:>8.1f}")
-    print("\nverify / (read + hash):", f"{statistics.median(figures['GET /archive/verify']) / statistics.median(figures['read + hash']):.2f}")
+    print(
+        "\nverify / (read + hash):",
+        f"{statistics.median(figures['GET /archive/verify']) / statistics.median(figures['read + hash']):.2f}",
+    )
 
 
 if __name__ == "__main__":

@@ -43,7 +43,9 @@ def fresh_database() -> str:
 
 
 def make_app(url: str):
-    return create_app({"DATABASE_URL": url, "SIGNUP_ENABLED": True, "LOG_LEVEL": "ERROR", "REDIS_URL": None, "SMTP_URL": None})
+    return create_app(
+        {"DATABASE_URL": url, "SIGNUP_ENABLED": True, "LOG_LEVEL": "ERROR", "REDIS_URL": None, "SMTP_URL": None}
+    )
 
 
 def fresh_app():
@@ -56,7 +58,10 @@ def fresh_app():
 def signup(client, slug: str) -> dict:
     response = client.post(
         "/api/v1/signup",
-        json={"organization": {"name": slug.title(), "slug": slug, "industry": "medtech"}, "owner": {"email": f"owner@{slug}.example", "name": "Owner"}},
+        json={
+            "organization": {"name": slug.title(), "slug": slug, "industry": "medtech"},
+            "owner": {"email": f"owner@{slug}.example", "name": "Owner"},
+        },
     )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()

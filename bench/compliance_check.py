@@ -71,8 +71,14 @@ def generated_rules(count: int, rng: random.Random) -> list[dict]:
 def engine_alone(rule_dicts: list[dict], text: str, runs: int) -> None:
     specs = [
         engine.RuleSpec(
-            id=str(i), kind=r["kind"], severity=r["severity"], message=r.get("message"), terms=tuple(r.get("terms", ())),
-            pattern=r.get("pattern"), max_links=r.get("max_links"), locales=tuple(r.get("locales", ())),
+            id=str(i),
+            kind=r["kind"],
+            severity=r["severity"],
+            message=r.get("message"),
+            terms=tuple(r.get("terms", ())),
+            pattern=r.get("pattern"),
+            max_links=r.get("max_links"),
+            locales=tuple(r.get("locales", ())),
             platforms=tuple(r.get("platforms", ())),
         )
         for i, r in enumerate(rule_dicts)
@@ -96,8 +102,10 @@ def engine_alone(rule_dicts: list[dict], text: str, runs: int) -> None:
     kinds = {}
     for spec in specs:
         kinds[spec.kind] = kinds.get(spec.kind, 0) + 1
-    print(f"engine alone: {len(specs)} rules ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}), "
-          f"{len(text)} characters, {len(findings)} findings")
+    print(
+        f"engine alone: {len(specs)} rules ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}), "
+        f"{len(text)} characters, {len(findings)} findings"
+    )
     rows = (("compile (cold)", cold_ms), ("compile (terms parsed)", compile_ms), ("check (compiled)", check_ms))
     for label, samples in rows:
         p50, p95 = percentiles(samples)
@@ -125,8 +133,10 @@ def main(requests: int) -> None:
     health = sample(client, "/healthz", {}, requests)
     authenticated = sample(client, "/api/v1/compliance/presets", headers, requests)
     checks = sample(client, "/api/v1/compliance/check", headers, requests, method="POST", json=body)
-    print(f"database: {url.split('@')[-1]}; {requests} requests each; {len(preset_rules) + len(extra)} rules, "
-          f"{len(text)} characters, {len(first['findings'])} findings")
+    print(
+        f"database: {url.split('@')[-1]}; {requests} requests each; {len(preset_rules) + len(extra)} rules, "
+        f"{len(text)} characters, {len(first['findings'])} findings"
+    )
     latency_table(
         [
             ("GET /healthz", health),

@@ -73,9 +73,26 @@ from tenants import tokens  # noqa: E402
 from tenants.models import Member  # noqa: E402
 
 DEPARTMENTS = (
-    "Vertrieb", "Marketing", "Forschung & Entwicklung", "Qualitätsmanagement", "Service", "Produktion", "Einkauf",
-    "Logistik", "Personal", "Finanzen", "Recht", "IT", "Kommunikation", "Medizinische Beratung", "Regulatory Affairs",
-    "Klinische Studien", "Kundenservice", "Controlling", "Technik", "Geschäftsführung",
+    "Vertrieb",
+    "Marketing",
+    "Forschung & Entwicklung",
+    "Qualitätsmanagement",
+    "Service",
+    "Produktion",
+    "Einkauf",
+    "Logistik",
+    "Personal",
+    "Finanzen",
+    "Recht",
+    "IT",
+    "Kommunikation",
+    "Medizinische Beratung",
+    "Regulatory Affairs",
+    "Klinische Studien",
+    "Kundenservice",
+    "Controlling",
+    "Technik",
+    "Geschäftsführung",
 )
 LOCATIONS = ("Hamburg", "Tuttlingen", "München", "Berlin", "Wien", "Zürich", "Kiel")
 RULES = ("own_post_published", "library_share_published", "click", "module_passed", "guideline_acknowledged")
@@ -112,7 +129,14 @@ def load_members(engine, tenant_id: str, members: int) -> None:
                 FROM generate_series(0, :members - 1) AS n
                 """
             ),
-            {"tenant": tenant_id, "departments": list(DEPARTMENTS), "nd": len(DEPARTMENTS), "locations": list(LOCATIONS), "nl": len(LOCATIONS), "members": members},
+            {
+                "tenant": tenant_id,
+                "departments": list(DEPARTMENTS),
+                "nd": len(DEPARTMENTS),
+                "locations": list(LOCATIONS),
+                "nl": len(LOCATIONS),
+                "members": members,
+            },
         )
 
 
@@ -131,7 +155,14 @@ def load_entries(engine, tenant_id: str, start: int, stop: int, ranked: int) -> 
                     FROM (SELECT g, now() - random() * interval '365 days' AS at FROM generate_series(:start, :stop - 1) AS g) AS s
                     """
                 ),
-                {"tenant": tenant_id, "ranked": ranked, "rules": list(RULES), "nr": len(RULES), "start": chunk, "stop": min(stop, chunk + LOAD_CHUNK)},
+                {
+                    "tenant": tenant_id,
+                    "ranked": ranked,
+                    "rules": list(RULES),
+                    "nr": len(RULES),
+                    "start": chunk,
+                    "stop": min(stop, chunk + LOAD_CHUNK),
+                },
             )
 
 
@@ -142,9 +173,16 @@ def recompute_totals(engine, tenant_id: str, zone: str) -> int:
     with engine.begin() as connection:
         connection.execute(text("SET LOCAL work_mem = '256MB'"))
         departments, locations = zip(
-            *connection.execute(text("SELECT DISTINCT department, location FROM members WHERE tenant_id = :tenant"), {"tenant": tenant_id}).all()
+            *connection.execute(
+                text("SELECT DISTINCT department, location FROM members WHERE tenant_id = :tenant"),
+                {"tenant": tenant_id},
+            ).all(),
+            strict=False,
         )
-        departments, locations = sorted(set(d for d in departments if d is not None)), sorted(set(x for x in locations if x is not None))
+        departments, locations = (
+            sorted(set(d for d in departments if d is not None)),
+            sorted(set(x for x in locations if x is not None)),
+        )
         connection.execute(text("TRUNCATE member_points"))  # the database holds this one tenant
         connection.execute(
             text(
@@ -168,13 +206,20 @@ def recompute_totals(engine, tenant_id: str, zone: str) -> int:
                 """
             ),
             {
-                "tenant": tenant_id, "zone": zone,
-                "dnames": departments, "dkeys": [key(d) for d in departments],
-                "lnames": locations, "lkeys": [key(x) for x in locations],
+                "tenant": tenant_id,
+                "zone": zone,
+                "dnames": departments,
+                "dkeys": [key(d) for d in departments],
+                "lnames": locations,
+                "lkeys": [key(x) for x in locations],
             },
         )
         connection.execute(text("TRUNCATE points_histogram"))
-        for scope, column in (("''", None), ("'d:' || department_key", "department_key"), ("'l:' || location_key", "location_key")):
+        for scope, column in (
+            ("''", None),
+            ("'d:' || department_key", "department_key"),
+            ("'l:' || location_key", "location_key"),
+        ):
             connection.execute(
                 text(
                     f"""
@@ -196,12 +241,16 @@ def recompute_totals(engine, tenant_id: str, zone: str) -> int:
             ),
             {"tenant": tenant_id},
         )
-        return connection.scalar(text("SELECT count(*) FROM member_points WHERE tenant_id = :tenant"), {"tenant": tenant_id})
+        return connection.scalar(
+            text("SELECT count(*) FROM member_points WHERE tenant_id = :tenant"), {"tenant": tenant_id}
+        )
 
 
 def count_entries(engine, tenant_id: str) -> int:
     with engine.connect() as connection:
-        return connection.scalar(text("SELECT count(*) FROM point_entries WHERE tenant_id = :tenant"), {"tenant": tenant_id})
+        return connection.scalar(
+            text("SELECT count(*) FROM point_entries WHERE tenant_id = :tenant"), {"tenant": tenant_id}
+        )
 
 
 # -- checks through the app's own code ---------------------------------------------------------
@@ -212,10 +261,14 @@ def check_totals(app, tenant_id: str, member_ids: list[uuid.UUID]) -> dict:
     report = {"members": len(member_ids), "entries": 0, "differences": 0, "examples": []}
     with app.app_context(), tenancy.scope(uuid.UUID(tenant_id)):
         zone = periods.tenant_zone()
-        rebuild._compare(rebuild._expected_points(member_ids, zone, report), rebuild._stored_points(member_ids), "points", report)
+        rebuild._compare(
+            rebuild._expected_points(member_ids, zone, report), rebuild._stored_points(member_ids), "points", report
+        )
         members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(member_ids)))}
         for row in db.session.scalars(select(MemberPoints).where(MemberPoints.member_id.in_(member_ids))):
-            if Standing(row.department_key, row.location_key, row.active, row.listed) != Standing.of(members[row.member_id]):
+            if Standing(row.department_key, row.location_key, row.active, row.listed) != Standing.of(
+                members[row.member_id]
+            ):
                 report["differences"] += 1
                 report["examples"].append({"kind": "standing", "member_id": str(row.member_id), "period": row.period})
         transactions.rollback()
@@ -241,7 +294,9 @@ def pick_callers(engine, tenant_id: str, members: int, ranked: int) -> list[dict
             {"tenant": tenant_id},
         ).all()
         departments = dict(
-            connection.execute(text("SELECT id, department FROM members WHERE tenant_id = :tenant"), {"tenant": tenant_id}).all()
+            connection.execute(
+                text("SELECT id, department FROM members WHERE tenant_id = :tenant"), {"tenant": tenant_id}
+            ).all()
         )
     listed_points = sorted((int(r.points) for r in ranking if r.listed), reverse=True)
 
@@ -261,12 +316,28 @@ def pick_callers(engine, tenant_id: str, members: int, ranked: int) -> list[dict
             row = ranking[min(len(ranking) - 1, round(fraction * (len(ranking) - 1)))]
             if row.member_id not in seen:
                 seen.add(row.member_id)
-                callers.append({"group": group, "id": row.member_id, "points": int(row.points), "rank": rank(int(row.points)), "department": departments[row.member_id]})
+                callers.append(
+                    {
+                        "group": group,
+                        "id": row.member_id,
+                        "points": int(row.points),
+                        "rank": rank(int(row.points)),
+                        "department": departments[row.member_id],
+                    }
+                )
     have_points = {r.member_id for r in ranking}
     for n in range(members - 1, ranked - 1, -max(1, (members - ranked) // NO_POINTS_CALLERS)):
         member_id = member_uuid(n)
         if member_id not in have_points and len([c for c in callers if c["group"] == "no points"]) < NO_POINTS_CALLERS:
-            callers.append({"group": "no points", "id": member_id, "points": 0, "rank": rank(0), "department": departments[member_id]})
+            callers.append(
+                {
+                    "group": "no points",
+                    "id": member_id,
+                    "points": 0,
+                    "rank": rank(0),
+                    "department": departments[member_id],
+                }
+            )
     return callers
 
 
@@ -284,7 +355,10 @@ ENDPOINTS = (
     ("GET /me", lambda c: "/api/v1/me"),
     ("GET /leaderboards/week?limit=10", lambda c: "/api/v1/leaderboards/week?limit=10"),
     ("GET /leaderboards/all?limit=10", lambda c: "/api/v1/leaderboards/all?limit=10"),
-    ("GET /leaderboards/month?department=own&limit=10", lambda c: f"/api/v1/leaderboards/month?department={quote(c['department'])}&limit=10"),
+    (
+        "GET /leaderboards/month?department=own&limit=10",
+        lambda c: f"/api/v1/leaderboards/month?department={quote(c['department'])}&limit=10",
+    ),
 )
 
 
@@ -296,11 +370,15 @@ def check_ranks(client, callers: list[dict]) -> int:
         assert len(body["items"]) == 10, body
         if (body["me"]["rank"], body["me"]["points"]) != (caller["rank"], caller["points"]):
             wrong += 1
-            print(f"  rank mismatch for {caller['group']} caller: API {body['me']}, SQL rank {caller['rank']} points {caller['points']}")
+            print(
+                f"  rank mismatch for {caller['group']} caller: API {body['me']}, SQL rank {caller['rank']} points {caller['points']}"
+            )
     return wrong
 
 
-def measure(client, callers: list[dict], requests: int, budget: float) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+def measure(
+    client, callers: list[dict], requests: int, budget: float
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Up to ``requests`` timings per endpoint (ms), round-robin over the callers, endpoint order
     rotating; whole rounds over the callers, at least two, until ``budget`` seconds have passed."""
     timings: dict[str, list[float]] = {label: [] for label, _ in ENDPOINTS}
@@ -361,7 +439,9 @@ def plans(app, tenant_id: str, points: int) -> list[tuple[str, str, float]]:
             while stack:
                 current = stack.pop()
                 if "Scan" in current["Node Type"]:
-                    scans.append(current["Node Type"] + (f" {current['Index Name']}" if "Index Name" in current else ""))
+                    scans.append(
+                        current["Node Type"] + (f" {current['Index Name']}" if "Index Name" in current else "")
+                    )
                 stack.extend(current.get("Plans", []))
             rows.append((query, ", ".join(scans), plan["Execution Time"]))
         transactions.rollback()
@@ -375,7 +455,9 @@ def print_reads(timings: dict[str, list[float]], by_group: dict[str, list[float]
     for label, _ in ENDPOINTS:
         p50, p95 = percentiles(timings[label])
         print(f"{label:<{width}} {p50:>8.2f} {p95:>8.2f} {p50 / base50:>9.2f} {p95 / base95:>9.2f}")
-    groups = ", ".join(f"{group} {percentiles(samples)[0]:.2f}/{percentiles(samples)[1]:.2f}" for group, samples in by_group.items())
+    groups = ", ".join(
+        f"{group} {percentiles(samples)[0]:.2f}/{percentiles(samples)[1]:.2f}" for group, samples in by_group.items()
+    )
     print(f"GET /leaderboards/all p50/p95 ms by caller: {groups}")
 
 
@@ -409,8 +491,16 @@ def raw_ledger_insert(engine, tenant_id: str, member_ids: list[uuid.UUID], rows:
     now = clock.now()
     values = [
         {
-            "id": uuid.uuid4(), "tenant_id": uuid.UUID(tenant_id), "member_id": member_ids[i % len(member_ids)], "rule": "own_post_published",
-            "points": 15, "source_key": f"raw:{uuid.uuid4()}", "subject_id": uuid.uuid4(), "rule_version": 1, "occurred_at": now, "created_at": now,
+            "id": uuid.uuid4(),
+            "tenant_id": uuid.UUID(tenant_id),
+            "member_id": member_ids[i % len(member_ids)],
+            "rule": "own_post_published",
+            "points": 15,
+            "source_key": f"raw:{uuid.uuid4()}",
+            "subject_id": uuid.uuid4(),
+            "rule_version": 1,
+            "occurred_at": now,
+            "created_at": now,
         }
         for i in range(rows)
     ]
@@ -429,7 +519,9 @@ def raw_ledger_insert(engine, tenant_id: str, member_ids: list[uuid.UUID], rows:
 def undelivered(engine, tenant_id: str) -> int:
     with engine.connect() as connection:
         return connection.scalar(
-            text("SELECT count(*) FROM outbox_events WHERE tenant_id = :tenant AND (dispatched_at IS NULL OR last_error IS NOT NULL)"),
+            text(
+                "SELECT count(*) FROM outbox_events WHERE tenant_id = :tenant AND (dispatched_at IS NULL OR last_error IS NOT NULL)"
+            ),
             {"tenant": tenant_id},
         )
 
@@ -441,7 +533,13 @@ def skewed_member(rng: random.Random, ranked: int) -> int:
 def writes(app, engine, tenant_id: str, ranked: int, count: int, budget: float) -> list[tuple[str, int, int, float]]:
     rng = random.Random(11)
     posted = [
-        {"post_id": str(uuid.uuid4()), "member_id": str(member_uuid(skewed_member(rng, ranked))), "platform": "linkedin", "content_id": None, "version": 1}
+        {
+            "post_id": str(uuid.uuid4()),
+            "member_id": str(member_uuid(skewed_member(rng, ranked))),
+            "platform": "linkedin",
+            "content_id": None,
+            "version": 1,
+        }
         for _ in range(count)
     ]
     pool = [(str(uuid.uuid4()), str(member_uuid(skewed_member(rng, ranked)))) for _ in range(max(1, count // 10))]
@@ -449,7 +547,17 @@ def writes(app, engine, tenant_id: str, ranked: int, count: int, budget: float) 
     clicks = []
     for _ in range(count):
         post_id, member_id = rng.choice(pool)
-        clicks.append({"post_id": post_id, "member_id": member_id, "link_id": str(uuid.uuid4()), "platform": "linkedin", "content_id": None, "day": day, "unique": True})
+        clicks.append(
+            {
+                "post_id": post_id,
+                "member_id": member_id,
+                "link_id": str(uuid.uuid4()),
+                "platform": "linkedin",
+                "content_id": None,
+                "day": day,
+                "unique": True,
+            }
+        )
     results = []
     for name, payloads in (("engagement.post_published", posted), ("engagement.link_clicked", clicks)):
         before = count_entries(engine, tenant_id)
@@ -457,7 +565,9 @@ def writes(app, engine, tenant_id: str, ranked: int, count: int, budget: float) 
         results.append((name, sent, count_entries(engine, tenant_id) - before, seconds))
     raw_rows = results[0][2]
     touched = sorted({uuid.UUID(p["member_id"]) for p in posted[:10] + clicks[:10]})
-    raw_seconds = raw_ledger_insert(engine, tenant_id, [member_uuid(skewed_member(rng, ranked)) for _ in range(1000)], raw_rows)
+    raw_seconds = raw_ledger_insert(
+        engine, tenant_id, [member_uuid(skewed_member(rng, ranked)) for _ in range(1000)], raw_rows
+    )
     results.insert(0, ("raw executemany INSERT (baseline)", 0, raw_rows, raw_seconds))
     failed = undelivered(engine, tenant_id)
     report = check_totals(app, tenant_id, touched)
@@ -468,7 +578,9 @@ def writes(app, engine, tenant_id: str, ranked: int, count: int, budget: float) 
 # -- main --------------------------------------------------------------------------------------
 
 
-def main(members: int, entries: int, requests: int, event_count: int, keep: bool, budget: float, event_budget: float) -> None:
+def main(
+    members: int, entries: int, requests: int, event_count: int, keep: bool, budget: float, event_budget: float
+) -> None:
     url, app, client = fresh_app()
     if not url.startswith("postgresql"):
         print("leaderboards bench needs PostgreSQL (bulk load in SQL); skipped")
@@ -483,7 +595,9 @@ def main(members: int, entries: int, requests: int, event_count: int, keep: bool
     ranked = int(members * RANKED_SHARE)
     member_seconds, _ = timed(lambda: load_members(engine, tenant_id, members))
     with engine.connect() as connection:
-        listed_share = connection.scalar(text("SELECT avg(leaderboard_visible::int) FROM members WHERE tenant_id = :t"), {"t": tenant_id})
+        listed_share = connection.scalar(
+            text("SELECT avg(leaderboard_visible::int) FROM members WHERE tenant_id = :t"), {"t": tenant_id}
+        )
     print(
         f"database: {url.split('@')[-1]}; {members:,} members ({float(listed_share):.0%} opted in, {len(DEPARTMENTS)} departments, "
         f"{ranked:,} earn points), loaded in {member_seconds:.1f} s; time zone {zone}; up to {requests} requests per endpoint per size ({budget:.0f} s budget)"
@@ -505,17 +619,25 @@ def main(members: int, entries: int, requests: int, event_count: int, keep: bool
         )
         print(f"totals vs ledger (app's rebuild comparison) of {describe_check(report)}")
         wrong = check_ranks(client, callers)
-        groups = ", ".join(f"{g} {sum(1 for c in callers if c['group'] == g)}" for g in dict.fromkeys(c["group"] for c in callers))
-        print(f"callers: {len(callers)} ({groups}); all-time me.rank as computed in SQL: {len(callers) - wrong}/{len(callers)}")
+        groups = ", ".join(
+            f"{g} {sum(1 for c in callers if c['group'] == g)}" for g in dict.fromkeys(c["group"] for c in callers)
+        )
+        print(
+            f"callers: {len(callers)} ({groups}); all-time me.rank as computed in SQL: {len(callers) - wrong}/{len(callers)}"
+        )
         timings, by_group = measure(client, callers, requests, budget)
         results[size] = timings
         print(f"{len(timings['GET /me'])} requests per endpoint")
         print_reads(timings, by_group)
         board_rate, board_n = reads_per_second(client, callers, "GET /leaderboards/all?limit=10", requests, budget / 3)
         me_rate, me_n = reads_per_second(client, callers, "GET /me", requests, budget / 3)
-        print(f"all-time board: {board_rate:,.0f} reads/s serial over {board_n} requests (GET /me: {me_rate:,.0f} reads/s over {me_n}; ratio {board_rate / me_rate:.2f})")
+        print(
+            f"all-time board: {board_rate:,.0f} reads/s serial over {board_n} requests (GET /me: {me_rate:,.0f} reads/s over {me_n}; ratio {board_rate / me_rate:.2f})"
+        )
         bottom = min(c["points"] for c in callers if c["points"] > 0)
-        print(f"all-time board queries for the lowest-ranked caller ({bottom} points), EXPLAIN ANALYZE as the app role:")
+        print(
+            f"all-time board queries for the lowest-ranked caller ({bottom} points), EXPLAIN ANALYZE as the app role:"
+        )
         for query, scans, ms in plans(app, tenant_id, bottom):
             print(f"  {query:<26} {ms:>9.2f} ms  {scans}")
 
@@ -527,13 +649,17 @@ def main(members: int, entries: int, requests: int, event_count: int, keep: bool
         a, b = percentiles(results[small][label])[0], percentiles(results[large][label])[0]
         print(f"{label:<{width}} {a:>15.2f} {b:>15.2f} {b / a:>6.2f}")
 
-    print(f"\n== ledger writes through the event path (up to {event_count:,} events of each kind or {event_budget:.0f} s, {EVENT_BATCH} per commit, dispatched inline)")
+    print(
+        f"\n== ledger writes through the event path (up to {event_count:,} events of each kind or {event_budget:.0f} s, {EVENT_BATCH} per commit, dispatched inline)"
+    )
     rows = writes(app, engine, tenant_id, ranked, event_count, event_budget)
     raw_rate = rows[0][2] / rows[0][3]
     print(f"{'path':<36} {'events':>7} {'entries':>8} {'seconds':>8} {'events/s':>9} {'entries/s':>10} {'ratio':>6}")
     for label, count, written, seconds in rows:
         events_rate = f"{count / seconds:>9,.0f}" if count else f"{'-':>9}"
-        print(f"{label:<36} {count or '-':>7} {written:>8,} {seconds:>8.2f} {events_rate} {written / seconds:>10,.0f} {written / seconds / raw_rate:>6.3f}")
+        print(
+            f"{label:<36} {count or '-':>7} {written:>8,} {seconds:>8.2f} {events_rate} {written / seconds:>10,.0f} {written / seconds / raw_rate:>6.3f}"
+        )
 
     engine.dispose()
     db.engine.dispose()
@@ -548,11 +674,23 @@ def main(members: int, entries: int, requests: int, event_count: int, keep: bool
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=100_000)
-    parser.add_argument("--entries", type=int, default=5_000_000, help="ledger size of the second measurement (the first is a tenth)")
+    parser.add_argument(
+        "--entries", type=int, default=5_000_000, help="ledger size of the second measurement (the first is a tenth)"
+    )
     parser.add_argument("--requests", type=int, default=200, help="requests per endpoint and ledger size (at most)")
     parser.add_argument("--events", type=int, default=5_000, help="events of each kind through the event path")
-    parser.add_argument("--budget", type=float, default=30.0, help="seconds per ledger size for the latency rounds (at least two rounds run)")
-    parser.add_argument("--event-budget", type=float, default=20.0, help="seconds per event kind at most (whole batches; fewer events if it runs out)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=30.0,
+        help="seconds per ledger size for the latency rounds (at least two rounds run)",
+    )
+    parser.add_argument(
+        "--event-budget",
+        type=float,
+        default=20.0,
+        help="seconds per event kind at most (whole batches; fewer events if it runs out)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
     started = time.perf_counter()

@@ -40,7 +40,9 @@ def rows(n: int, domain: str) -> list[dict]:
 
 def as_csv(data: list[dict]) -> bytes:
     lines = ["email;name;department;location;locale;title;roles"]
-    lines += [";".join(r[c] for c in ("email", "name", "department", "location", "locale", "title", "roles")) for r in data]
+    lines += [
+        ";".join(r[c] for c in ("email", "name", "department", "location", "locale", "title", "roles")) for r in data
+    ]
     return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -50,9 +52,19 @@ def raw_insert(url: str, tenant_id: str, data: list[dict]) -> None:
     now = clock.now()
     values = [
         {
-            "id": uuid.uuid4(), "tenant_id": uuid.UUID(tenant_id), "email": r["email"], "name": r["name"],
-            "department": r["department"], "location": r["location"], "locale": r["locale"], "title": r["title"],
-            "roles": ["influencer"], "status": "invited", "leaderboard_visible": False, "created_at": now, "updated_at": now,
+            "id": uuid.uuid4(),
+            "tenant_id": uuid.UUID(tenant_id),
+            "email": r["email"],
+            "name": r["name"],
+            "department": r["department"],
+            "location": r["location"],
+            "locale": r["locale"],
+            "title": r["title"],
+            "roles": ["influencer"],
+            "status": "invited",
+            "leaderboard_visible": False,
+            "created_at": now,
+            "updated_at": now,
         }
         for r in data
     ]
@@ -83,7 +95,10 @@ def main(sizes: list[int]) -> None:
             )
 
         import_seconds, response = timed(upload)
-        job = client.get(f"/api/v1/jobs/{response.get_json()['job']['id']}", headers={"Authorization": f"Bearer {api_tenant['token']}"}).get_json()
+        job = client.get(
+            f"/api/v1/jobs/{response.get_json()['job']['id']}",
+            headers={"Authorization": f"Bearer {api_tenant['token']}"},
+        ).get_json()
         assert job["status"] == "finished" and job["result"]["created"] == n, job
         raw_rate, import_rate = n / raw_seconds, n / import_seconds
         print(f"{n:>7} {raw_rate:>12,.0f} {import_rate:>14,.0f} {import_rate / raw_rate:>6.2f}")

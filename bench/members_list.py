@@ -26,8 +26,15 @@ def main(members: int, requests: int) -> None:
     sample(client, "/healthz", {}, 20)  # warm-up
     health = sample(client, "/healthz", {}, requests)
     listing = sample(client, lambda: f"/api/v1/members?page_size=100&page={rng.randint(1, pages)}", headers, requests)
-    filtered = sample(client, lambda: f"/api/v1/members?page_size=100&department=Vertrieb&page={rng.randint(1, pages // 5)}", headers, requests)
-    print(f"database: {url.split('@')[-1]}; {members:,} members (+{members // 5:,} in another tenant); {requests} requests each")
+    filtered = sample(
+        client,
+        lambda: f"/api/v1/members?page_size=100&department=Vertrieb&page={rng.randint(1, pages // 5)}",
+        headers,
+        requests,
+    )
+    print(
+        f"database: {url.split('@')[-1]}; {members:,} members (+{members // 5:,} in another tenant); {requests} requests each"
+    )
     latency_table(
         [
             ("GET /healthz", health),

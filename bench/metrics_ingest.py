@@ -36,9 +36,20 @@ def add_posts(url: str, tenant_id: str, count: int) -> list[str]:
         owner = connection.scalar(select(Member.id).where(Member.tenant_id == uuid.UUID(tenant_id)))
         values = [
             {
-                "id": uuid.uuid4(), "tenant_id": uuid.UUID(tenant_id), "member_id": owner, "platform": "linkedin", "locale": "de",
-                "text": "Benchmark", "version": 1, "findings": [], "status": "published", "round": 1, "published_at": now,
-                "potential_reach": 500, "created_at": now, "updated_at": now,
+                "id": uuid.uuid4(),
+                "tenant_id": uuid.UUID(tenant_id),
+                "member_id": owner,
+                "platform": "linkedin",
+                "locale": "de",
+                "text": "Benchmark",
+                "version": 1,
+                "findings": [],
+                "status": "published",
+                "round": 1,
+                "published_at": now,
+                "potential_reach": 500,
+                "created_at": now,
+                "updated_at": now,
             }
             for _ in range(count)
         ]
@@ -57,7 +68,14 @@ def observations(post_ids: list[str], total: int, rng: random.Random) -> list[di
         observed_at = (start + timedelta(hours=hour)).isoformat().replace("+00:00", "Z")
         for post_id in post_ids:
             for metric in METRICS:
-                rows.append({"post_id": post_id, "metric": metric, "value": hour * 10 + rng.randint(0, 9), "observed_at": observed_at})
+                rows.append(
+                    {
+                        "post_id": post_id,
+                        "metric": metric,
+                        "value": hour * 10 + rng.randint(0, 9),
+                        "observed_at": observed_at,
+                    }
+                )
         hour += 1
     rows = rows[:total]
     rng.shuffle(rows)
@@ -82,8 +100,15 @@ def raw_values(tenant_id: str, rows: list[dict]) -> list[dict]:
     parsed: dict[str, datetime] = {}
     return [
         {
-            "id": uuid.uuid4(), "tenant_id": tenant, "post_id": uuid.UUID(r["post_id"]), "metric": r["metric"], "value": r["value"],
-            "observed_at": parsed.setdefault(r["observed_at"], datetime.fromisoformat(r["observed_at"].replace("Z", "+00:00"))), "recorded_at": now,
+            "id": uuid.uuid4(),
+            "tenant_id": tenant,
+            "post_id": uuid.UUID(r["post_id"]),
+            "metric": r["metric"],
+            "value": r["value"],
+            "observed_at": parsed.setdefault(
+                r["observed_at"], datetime.fromisoformat(r["observed_at"].replace("Z", "+00:00"))
+            ),
+            "recorded_at": now,
         }
         for r in rows
     ]
@@ -106,14 +131,22 @@ def main(total: int, posts: int) -> None:
     tenants = {"containment": signup(client, "metrics-containment"), "raw": signup(client, "metrics-raw")}
     response = client.post(
         "/api/v1/signup",
-        json={"organization": {"name": "Agentur", "slug": "metrics-empowerment", "industry": "generic"}, "owner": {"email": "owner@agentur.example", "name": "Owner"}},
+        json={
+            "organization": {"name": "Agentur", "slug": "metrics-empowerment", "industry": "generic"},
+            "owner": {"email": "owner@agentur.example", "name": "Owner"},
+        },
     )
     tenants["empowerment"] = {"tenant_id": response.get_json()["tenant"]["id"], "token": response.get_json()["token"]}
     ids = {name: add_posts(url, tenant["tenant_id"], posts) for name, tenant in tenants.items()}
     analyze(url)
     rows = observations(ids["empowerment"], total, rng)
     # The same observations for each tenant's posts (same positions, values and times).
-    same = {name: [{**r, "post_id": dict(zip(ids["empowerment"], ids[name]))[r["post_id"]]} for r in rows] if name != "empowerment" else rows for name in ids}
+    same = {
+        name: [{**r, "post_id": dict(zip(ids["empowerment"], ids[name], strict=False))[r["post_id"]]} for r in rows]
+        if name != "empowerment"
+        else rows
+        for name in ids
+    }
     raw_rows = raw_values(tenants["raw"]["tenant_id"], same["raw"])
     engine = create_engine(url)
 
@@ -126,12 +159,15 @@ def main(total: int, posts: int) -> None:
             seconds[name] += post_batch(client, tenants[name]["token"], batch, len(batch))
     repeats = min(total, 20 * BATCH)
     repeat_seconds = sum(
-        post_batch(client, tenants["empowerment"]["token"], rows[start : start + BATCH], 0) for start in range(0, repeats, BATCH)
+        post_batch(client, tenants["empowerment"]["token"], rows[start : start + BATCH], 0)
+        for start in range(0, repeats, BATCH)
     )
     engine.dispose()
 
     raw_rate = total / seconds["raw"]
-    print(f"database: {url.split('@')[-1]}; {total:,} observations over {posts:,} posts, batches of {BATCH:,}, interleaved")
+    print(
+        f"database: {url.split('@')[-1]}; {total:,} observations over {posts:,} posts, batches of {BATCH:,}, interleaved"
+    )
     print(f"{'path':<46} {'seconds':>8} {'obs/s':>10} {'ratio':>7}  (target >= 0.25)")
     for label, secs, count in (
         ("raw executemany insert (baseline)", seconds["raw"], total),

@@ -38,18 +38,26 @@ BOT = "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.l
 
 def make_links(app, tenant_id: str, count: int) -> list[str]:
     """``count`` approved posts of the tenant's owner, each with its tracking link; their codes."""
+    from sqlalchemy import select
+
     from engagement.posts.models import Post
     from engagement.tracking import services
     from tenants.models import Member
-    from sqlalchemy import select
 
     codes = []
     with app.app_context(), tenancy.scope(uuid.UUID(tenant_id)):
         owner_id = db.session.scalar(select(Member.id))
         now = clock.now()
         posts = [
-            Post(member_id=owner_id, platform=random.choice(["linkedin", "xing", "x"]), locale="de",
-                 text=f"Beitrag {i} #Mitarbeiter", status="approved", approval_route="automatic", approved_at=now)
+            Post(
+                member_id=owner_id,
+                platform=random.choice(["linkedin", "xing", "x"]),
+                locale="de",
+                text=f"Beitrag {i} #Mitarbeiter",
+                status="approved",
+                approval_route="automatic",
+                approved_at=now,
+            )
             for i in range(count)
         ]
         db.session.add_all(posts)
@@ -164,13 +172,20 @@ def main(links: int, requests: int, threads: int) -> None:
     print()
     print(f"{'serial requests/s':<34} {'req/s':>8} {'/ healthz':>10}")
     base = rate(health)
-    for label, samples in (("GET /healthz", health), ("GET /r/{code} (unique click)", unique),
-                           ("GET /r/{code} (repeat click)", repeated), ("GET /r/{code} (bot)", bots)):
+    for label, samples in (
+        ("GET /healthz", health),
+        ("GET /r/{code} (unique click)", unique),
+        ("GET /r/{code} (repeat click)", repeated),
+        ("GET /r/{code} (bot)", bots),
+    ):
         print(f"{label:<34} {rate(samples):>8.0f} {rate(samples) / base:>10.2f}")
     print()
     print(f"{f'{threads} threads requests/s':<34} {'req/s':>8} {'/ healthz':>10}")
-    for label, value in (("GET /healthz", health_rps), ("GET /r/{code} (random links)", spread_rps),
-                         ("GET /r/{code} (one hot link)", hot_rps)):
+    for label, value in (
+        ("GET /healthz", health_rps),
+        ("GET /r/{code} (random links)", spread_rps),
+        ("GET /r/{code} (one hot link)", hot_rps),
+    ):
         print(f"{label:<34} {value:>8.0f} {value / health_rps:>10.2f}")
     p50, _ = percentiles(unique)
     print(f"\nunique-click p50 {p50:.2f} ms")

@@ -27,7 +27,9 @@ def quiz(index: int, questions: int = 20) -> dict:
                 {
                     "text": f"Frage {q}",
                     "kind": "multiple" if q % 2 else "single",
-                    "options": [{"text": f"Option {o}", "correct": o == 0 or (q % 2 == 1 and o == 1)} for o in range(4)],
+                    "options": [
+                        {"text": f"Option {o}", "correct": o == 0 or (q % 2 == 1 and o == 1)} for o in range(4)
+                    ],
                 }
                 for q in range(questions)
             ],
@@ -46,12 +48,22 @@ def main(requests: int) -> None:
     for index in range(50):
         created = client.post("/api/v1/training/modules", json=quiz(index), headers=staff).get_json()
         modules.append(client.post(f"/api/v1/training/modules/{created['id']}/publish", headers=staff).get_json())
-        client.post("/api/v1/training/assignments", json={"module_id": created["id"], "member_ids": [str(member_id)]}, headers=staff)
+        client.post(
+            "/api/v1/training/assignments",
+            json={"module_id": created["id"], "member_ids": [str(member_id)]},
+            headers=staff,
+        )
     target = modules[0]
-    wrong = {"answers": [{"question_id": q["id"], "option_ids": [q["options"][-1]["id"]]} for q in target["quiz"]["questions"]]}
+    wrong = {
+        "answers": [
+            {"question_id": q["id"], "option_ids": [q["options"][-1]["id"]]} for q in target["quiz"]["questions"]
+        ]
+    }
     sample(client, "/healthz", {}, 20)  # warm-up
     health = sample(client, "/healthz", {}, requests)
-    submit = sample(client, f"/api/v1/training/modules/{target['id']}/attempts", member, requests, method="POST", json=wrong)
+    submit = sample(
+        client, f"/api/v1/training/modules/{target['id']}/attempts", member, requests, method="POST", json=wrong
+    )
     listing = sample(client, "/api/v1/me/assignments", member, requests)
     print(f"database: {url.split('@')[-1]}; {requests} requests each")
     latency_table(

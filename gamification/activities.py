@@ -50,8 +50,13 @@ def record(
     inserted = db.session.execute(
         upsert_insert(_ACTIVITIES)
         .values(
-            tenant_id=tenant_id, member_id=member_id, metric=metric, source_key=source_key,
-            subject_id=subject_id, details=details or {}, occurred_at=occurred_at,
+            tenant_id=tenant_id,
+            member_id=member_id,
+            metric=metric,
+            source_key=source_key,
+            subject_id=subject_id,
+            details=details or {},
+            occurred_at=occurred_at,
         )
         .on_conflict_do_nothing(index_elements=["tenant_id", "metric", "source_key"])
         .returning(_ACTIVITIES.c.metric)
@@ -67,16 +72,18 @@ def record(
 
 
 def counters(member_id: uuid.UUID) -> dict[str, int]:
-    rows = db.session.execute(select(MemberCounter.metric, MemberCounter.value).where(MemberCounter.member_id == member_id))
+    rows = db.session.execute(
+        select(MemberCounter.metric, MemberCounter.value).where(MemberCounter.member_id == member_id)
+    )
     return {metric: 0 for metric in COUNTED} | {metric: int(value) for metric, value in rows}
 
 
 def count_since(member_id: uuid.UUID, metric: str, since: datetime) -> int:
     return int(
         db.session.scalar(
-            select(func.count()).select_from(Activity).where(
-                Activity.member_id == member_id, Activity.metric == metric, Activity.occurred_at >= since
-            )
+            select(func.count())
+            .select_from(Activity)
+            .where(Activity.member_id == member_id, Activity.metric == metric, Activity.occurred_at >= since)
         )
         or 0
     )
@@ -85,6 +92,8 @@ def count_since(member_id: uuid.UUID, metric: str, since: datetime) -> int:
 def occurrences(member_id: uuid.UUID, metric: str, since: datetime) -> list[datetime]:
     return list(
         db.session.scalars(
-            select(Activity.occurred_at).where(Activity.member_id == member_id, Activity.metric == metric, Activity.occurred_at >= since)
+            select(Activity.occurred_at).where(
+                Activity.member_id == member_id, Activity.metric == metric, Activity.occurred_at >= since
+            )
         )
     )

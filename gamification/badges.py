@@ -44,19 +44,86 @@ def _builtin(key, de, en, de_text, en_text, metric, threshold, window_days=None)
 
 
 BUILTIN: tuple[Criterion, ...] = (
-    _builtin("first_steps", "Erste Schritte", "First steps", "Das erste Training bestanden.", "Passed the first training module.", "modules_passed", 1),
-    _builtin("quiz_ace", "Quiz-Ass", "Quiz ace", "Drei Module mit 100 % bestanden.", "Passed three modules with 100%.", "perfect_scores", 3),
-    _builtin("own_voice", "Eigene Stimme", "Own voice", "Fünf eigene Beiträge veröffentlicht.", "Published five own posts.", "own_posts", 5),
-    _builtin("amplifier", "Verstärker", "Amplifier", "Zehn Inhalte aus der Bibliothek geteilt.", "Shared ten library items.", "library_shares", 10),
-    _builtin("steady_voice", "Dranbleiber", "Steady voice", "Vier Beiträge in 28 Tagen.", "Four posts within 28 days.", "posts_published", 4, 28),
-    _builtin("crowd_puller", "Publikumsmagnet", "Crowd puller", "250 eindeutige Klicks auf Ihre Links.", "250 unique clicks on your links.", "clicks", 250),
-    _builtin("challenger", "Herausforderer", "Challenger", "Die erste Challenge geschafft.", "Completed a first challenge.", "challenges_completed", 1),
-    _builtin("thousand_club", "Tausender-Club", "Thousand club", "1.000 Punkte gesammelt.", "Collected 1,000 points.", "points", 1000),
+    _builtin(
+        "first_steps",
+        "Erste Schritte",
+        "First steps",
+        "Das erste Training bestanden.",
+        "Passed the first training module.",
+        "modules_passed",
+        1,
+    ),
+    _builtin(
+        "quiz_ace",
+        "Quiz-Ass",
+        "Quiz ace",
+        "Drei Module mit 100 % bestanden.",
+        "Passed three modules with 100%.",
+        "perfect_scores",
+        3,
+    ),
+    _builtin(
+        "own_voice",
+        "Eigene Stimme",
+        "Own voice",
+        "Fünf eigene Beiträge veröffentlicht.",
+        "Published five own posts.",
+        "own_posts",
+        5,
+    ),
+    _builtin(
+        "amplifier",
+        "Verstärker",
+        "Amplifier",
+        "Zehn Inhalte aus der Bibliothek geteilt.",
+        "Shared ten library items.",
+        "library_shares",
+        10,
+    ),
+    _builtin(
+        "steady_voice",
+        "Dranbleiber",
+        "Steady voice",
+        "Vier Beiträge in 28 Tagen.",
+        "Four posts within 28 days.",
+        "posts_published",
+        4,
+        28,
+    ),
+    _builtin(
+        "crowd_puller",
+        "Publikumsmagnet",
+        "Crowd puller",
+        "250 eindeutige Klicks auf Ihre Links.",
+        "250 unique clicks on your links.",
+        "clicks",
+        250,
+    ),
+    _builtin(
+        "challenger",
+        "Herausforderer",
+        "Challenger",
+        "Die erste Challenge geschafft.",
+        "Completed a first challenge.",
+        "challenges_completed",
+        1,
+    ),
+    _builtin(
+        "thousand_club",
+        "Tausender-Club",
+        "Thousand club",
+        "1.000 Punkte gesammelt.",
+        "Collected 1,000 points.",
+        "points",
+        1000,
+    ),
 )
 
 
 def criterion_of(badge: Badge) -> Criterion:
-    return Criterion(str(badge.id), badge.name, badge.description, badge.metric, badge.threshold, badge.window_days, False)
+    return Criterion(
+        str(badge.id), badge.name, badge.description, badge.metric, badge.threshold, badge.window_days, False
+    )
 
 
 def catalogue() -> list[Criterion]:
@@ -75,7 +142,9 @@ def _retired_but_earned(have: dict[str, datetime]) -> list[Criterion]:
             continue  # a built-in key
     if not ids:
         return []
-    retired = db.session.scalars(select(Badge).where(Badge.id.in_(ids), Badge.retired_at.is_not(None)).order_by(Badge.created_at, Badge.id))
+    retired = db.session.scalars(
+        select(Badge).where(Badge.id.in_(ids), Badge.retired_at.is_not(None)).order_by(Badge.created_at, Badge.id)
+    )
     return [criterion_of(badge) for badge in retired]
 
 
@@ -91,14 +160,20 @@ def value(member_id: uuid.UUID, criterion: Criterion, totals: dict[str, int], no
     since = now - timedelta(days=criterion.window_days)
     if criterion.metric == "points":
         total = db.session.scalar(
-            select(func.coalesce(func.sum(PointEntry.points), 0)).where(PointEntry.member_id == member_id, PointEntry.occurred_at >= since)
+            select(func.coalesce(func.sum(PointEntry.points), 0)).where(
+                PointEntry.member_id == member_id, PointEntry.occurred_at >= since
+            )
         )
         return int(total or 0)
     return activities.count_since(member_id, criterion.metric, since)
 
 
 def awarded(member_id: uuid.UUID) -> dict[str, datetime]:
-    return dict(db.session.execute(select(BadgeAward.badge_key, BadgeAward.awarded_at).where(BadgeAward.member_id == member_id)).all())
+    return dict(
+        db.session.execute(
+            select(BadgeAward.badge_key, BadgeAward.awarded_at).where(BadgeAward.member_id == member_id)
+        ).all()
+    )
 
 
 def _award(member_ids: list[uuid.UUID], badge_key: str, at: datetime) -> None:
@@ -107,7 +182,9 @@ def _award(member_ids: list[uuid.UUID], badge_key: str, at: datetime) -> None:
     tenant_id = tenancy.require()
     db.session.execute(
         upsert_insert(BadgeAward.__table__)
-        .values([{"tenant_id": tenant_id, "member_id": m, "badge_key": badge_key, "awarded_at": at} for m in member_ids])
+        .values(
+            [{"tenant_id": tenant_id, "member_id": m, "badge_key": badge_key, "awarded_at": at} for m in member_ids]
+        )
         .on_conflict_do_nothing(index_elements=["tenant_id", "member_id", "badge_key"])
     )
 
@@ -134,12 +211,22 @@ def for_member(member_id: uuid.UUID, locale: str) -> list[dict[str, Any]]:
     items = []
     for criterion in catalogue() + _retired_but_earned(have):
         current = value(member_id, criterion, totals, now)
-        items.append({**view(criterion, locale), "awarded_at": have.get(criterion.key), "progress": progress(current, criterion.threshold)})
+        items.append(
+            {
+                **view(criterion, locale),
+                "awarded_at": have.get(criterion.key),
+                "progress": progress(current, criterion.threshold),
+            }
+        )
     return items
 
 
 def progress(current: int, target: int) -> dict[str, Any]:
-    return {"current": current, "target": target, "ratio": 1.0 if target <= 0 else round(min(current, target) / target, 4)}
+    return {
+        "current": current,
+        "target": target,
+        "ratio": 1.0 if target <= 0 else round(min(current, target) / target, 4),
+    }
 
 
 def view(criterion: Criterion, locale: str) -> dict[str, Any]:
@@ -147,7 +234,11 @@ def view(criterion: Criterion, locale: str) -> dict[str, Any]:
         "key": criterion.key,
         "name": criterion.text("name", locale),
         "description": criterion.text("description", locale),
-        "criteria": {"metric": criterion.metric, "threshold": criterion.threshold, "window_days": criterion.window_days},
+        "criteria": {
+            "metric": criterion.metric,
+            "threshold": criterion.threshold,
+            "window_days": criterion.window_days,
+        },
         "builtin": criterion.builtin,
     }
 
@@ -155,14 +246,24 @@ def view(criterion: Criterion, locale: str) -> dict[str, Any]:
 def create(data: dict[str, Any], principal: Principal) -> Badge:
     criteria = data["criteria"]
     badge = Badge(
-        name=data["name"], description=data.get("description"), metric=criteria["metric"], threshold=criteria["threshold"],
-        window_days=criteria.get("window_days"), created_by=principal.member_id,
+        name=data["name"],
+        description=data.get("description"),
+        metric=criteria["metric"],
+        threshold=criteria["threshold"],
+        window_days=criteria.get("window_days"),
+        created_by=principal.member_id,
     )
     db.session.add(badge)
     db.session.flush()
     if badge.window_days is None:
         _award(_already_meeting(badge.metric, badge.threshold), str(badge.id), badge.created_at)
-    audit.record("gamification.badge_created", "badge", badge.id, after={"name": badge.name, **criteria}, actor_member_id=principal.member_id)
+    audit.record(
+        "gamification.badge_created",
+        "badge",
+        badge.id,
+        after={"name": badge.name, **criteria},
+        actor_member_id=principal.member_id,
+    )
     return badge
 
 

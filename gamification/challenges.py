@@ -63,7 +63,10 @@ def on_activity(member: Member, metrics: set[str], occurred_at: datetime, detail
     open_challenges = db.session.scalars(
         select(Challenge)
         .where(
-            Challenge.metric.in_(counted), Challenge.cancelled_at.is_(None), Challenge.starts_at <= occurred_at, Challenge.ends_at > occurred_at
+            Challenge.metric.in_(counted),
+            Challenge.cancelled_at.is_(None),
+            Challenge.starts_at <= occurred_at,
+            Challenge.ends_at > occurred_at,
         )
         .order_by(Challenge.id)
     )
@@ -75,7 +78,9 @@ def on_activity(member: Member, metrics: set[str], occurred_at: datetime, detail
 
 
 def _advance(challenge: Challenge, member: Member, by: int, at: datetime) -> bool:
-    statement = upsert_insert(_PROGRESS).values(tenant_id=tenancy.require(), challenge_id=challenge.id, member_id=member.id, progress=by)
+    statement = upsert_insert(_PROGRESS).values(
+        tenant_id=tenancy.require(), challenge_id=challenge.id, member_id=member.id, progress=by
+    )
     row = db.session.execute(
         statement.on_conflict_do_update(
             index_elements=["tenant_id", "challenge_id", "member_id"], set_={"progress": _PROGRESS.c.progress + by}
@@ -90,7 +95,11 @@ def _advance(challenge: Challenge, member: Member, by: int, at: datetime) -> boo
 def _complete(challenge: Challenge, member: Member, at: datetime) -> None:
     done = db.session.execute(
         update(ChallengeProgress)
-        .where(ChallengeProgress.challenge_id == challenge.id, ChallengeProgress.member_id == member.id, ChallengeProgress.completed_at.is_(None))
+        .where(
+            ChallengeProgress.challenge_id == challenge.id,
+            ChallengeProgress.member_id == member.id,
+            ChallengeProgress.completed_at.is_(None),
+        )
         .values(completed_at=at)
         .execution_options(synchronize_session=False)
     )
@@ -98,7 +107,9 @@ def _complete(challenge: Challenge, member: Member, at: datetime) -> None:
         return
     source = f"challenge:{challenge.id}:{member.id}"
     _, version = config.current_rules()
-    ledger.award(member, "challenge_completed", challenge.bonus_points, source, at, subject_id=challenge.id, rule_version=version)
+    ledger.award(
+        member, "challenge_completed", challenge.bonus_points, source, at, subject_id=challenge.id, rule_version=version
+    )
     activities.record(member.id, "challenges_completed", source, at, subject_id=challenge.id)
 
 
@@ -106,17 +117,27 @@ def create(data: dict[str, Any], principal: Principal) -> Challenge:
     now = clock.now()
     rules, _ = config.current_rules()
     challenge = Challenge(
-        title=data["title"], description=data.get("description"), metric=data["metric"], target=data["target"],
-        topic=data.get("topic"), platform=data.get("platform"), departments=data.get("departments") or [],
+        title=data["title"],
+        description=data.get("description"),
+        metric=data["metric"],
+        target=data["target"],
+        topic=data.get("topic"),
+        platform=data.get("platform"),
+        departments=data.get("departments") or [],
         bonus_points=data.get("bonus_points", rules["challenge_completed"]),
-        starts_at=data.get("starts_at") or now, ends_at=data["ends_at"], created_by=principal.member_id,
+        starts_at=data.get("starts_at") or now,
+        ends_at=data["ends_at"],
+        created_by=principal.member_id,
     )
     db.session.add(challenge)
     db.session.flush()
     _count_past_facts(challenge, now)
     audit.record(
-        "gamification.challenge_created", "challenge", challenge.id,
-        after={"title": challenge.title, "metric": challenge.metric, "target": challenge.target}, actor_member_id=principal.member_id,
+        "gamification.challenge_created",
+        "challenge",
+        challenge.id,
+        after={"title": challenge.title, "metric": challenge.metric, "target": challenge.target},
+        actor_member_id=principal.member_id,
     )
     return challenge
 
@@ -127,11 +148,17 @@ def _count_past_facts(challenge: Challenge, now: datetime) -> None:
         return
     facts = db.session.execute(
         select(Activity.member_id, Activity.details, Activity.occurred_at).where(
-            Activity.metric == challenge.metric, Activity.occurred_at >= challenge.starts_at, Activity.occurred_at < min(now, challenge.ends_at)
+            Activity.metric == challenge.metric,
+            Activity.occurred_at >= challenge.starts_at,
+            Activity.occurred_at < min(now, challenge.ends_at),
         )
     ).all()
     by_member: dict[uuid.UUID, list[datetime]] = defaultdict(list)
-    members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_({f.member_id for f in facts})))} if facts else {}
+    members = (
+        {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_({f.member_id for f in facts})))}
+        if facts
+        else {}
+    )
     for fact in facts:
         member = members.get(fact.member_id)
         if member is not None and _matches(challenge, key(member.department), fact.details or {}):
@@ -140,7 +167,9 @@ def _count_past_facts(challenge: Challenge, now: datetime) -> None:
         moments.sort()
         reached = moments[min(challenge.target, len(moments)) - 1]
         if _advance(challenge, members[member_id], len(moments), reached):
-            badges.evaluate(member_id, {"challenges_completed", "points"}, reached)  # events do this in listeners._after
+            badges.evaluate(
+                member_id, {"challenges_completed", "points"}, reached
+            )  # events do this in listeners._after
 
 
 def get(challenge_id: uuid.UUID) -> Challenge:
@@ -157,7 +186,9 @@ def visible_to(challenge: Challenge, member: Member, staff: bool) -> bool:
 def listing(member: Member, staff: bool, wanted_status: str | None) -> list[Challenge]:
     now = clock.now()
     rows = db.session.scalars(select(Challenge).order_by(Challenge.starts_at.desc(), Challenge.id))
-    return [c for c in rows if visible_to(c, member, staff) and (wanted_status is None or status(c, now) == wanted_status)]
+    return [
+        c for c in rows if visible_to(c, member, staff) and (wanted_status is None or status(c, now) == wanted_status)
+    ]
 
 
 def cancel(challenge: Challenge, principal: Principal) -> Challenge:
@@ -176,7 +207,11 @@ def views(challenges: list[Challenge], member: Member, staff: bool) -> list[dict
     if ids:
         mine = {
             row.challenge_id: row
-            for row in db.session.scalars(select(ChallengeProgress).where(ChallengeProgress.member_id == member.id, ChallengeProgress.challenge_id.in_(ids)))
+            for row in db.session.scalars(
+                select(ChallengeProgress).where(
+                    ChallengeProgress.member_id == member.id, ChallengeProgress.challenge_id.in_(ids)
+                )
+            )
         }
         if staff:
             totals = {
@@ -196,11 +231,23 @@ def views(challenges: list[Challenge], member: Member, staff: bool) -> list[dict
     for challenge in challenges:
         own = mine.get(challenge.id)
         view = {
-            "id": challenge.id, "title": challenge.title, "description": challenge.description, "metric": challenge.metric,
-            "target": challenge.target, "topic": challenge.topic, "platform": challenge.platform, "departments": challenge.departments,
-            "bonus_points": challenge.bonus_points, "starts_at": challenge.starts_at, "ends_at": challenge.ends_at,
-            "status": status(challenge, now), "created_at": challenge.created_at,
-            "me": {"progress": progress(own.progress if own else 0, challenge.target), "completed_at": own.completed_at if own else None},
+            "id": challenge.id,
+            "title": challenge.title,
+            "description": challenge.description,
+            "metric": challenge.metric,
+            "target": challenge.target,
+            "topic": challenge.topic,
+            "platform": challenge.platform,
+            "departments": challenge.departments,
+            "bonus_points": challenge.bonus_points,
+            "starts_at": challenge.starts_at,
+            "ends_at": challenge.ends_at,
+            "status": status(challenge, now),
+            "created_at": challenge.created_at,
+            "me": {
+                "progress": progress(own.progress if own else 0, challenge.target),
+                "completed_at": own.completed_at if own else None,
+            },
         }
         if staff:
             participants, completed = totals.get(challenge.id, (0, 0))

@@ -35,7 +35,9 @@ def rebuild(check: bool) -> None:
             f"{report['differences']} difference(s){' corrected' if report['fixed'] else ''}"
         )
         if report["histogram_differences"]:
-            click.echo(f"  points histogram: {report['histogram_differences']} row(s) out of step with the points{', rebuilt' if not check else ''}")
+            click.echo(
+                f"  points histogram: {report['histogram_differences']} row(s) out of step with the points{', rebuilt' if not check else ''}"
+            )
         for example in report["examples"]:
             click.echo(f"  {example}")
     click.echo(f"{total} difference(s) in all; {histogram_total} histogram row(s)")

@@ -61,7 +61,9 @@ def current_rules() -> tuple[dict[str, int], int]:
     cache = transaction_cache()
     if _RULES_KEY not in cache:
         row = _row()
-        cache[_RULES_KEY] = (dict(DEFAULT_RULES), 1) if row is None else ({**DEFAULT_RULES, **row.rules}, row.rules_version)
+        cache[_RULES_KEY] = (
+            (dict(DEFAULT_RULES), 1) if row is None else ({**DEFAULT_RULES, **row.rules}, row.rules_version)
+        )
     rules, version = cache[_RULES_KEY]
     return dict(rules), version
 
@@ -98,8 +100,12 @@ def update_rules(changes: dict[str, int], principal: Principal) -> dict[str, Any
         row.updated_by = principal.member_id
         db.session.flush()
         audit.record(
-            "gamification.rules_changed", "gamification_settings", row.id,
-            before={k: before[k] for k in changes}, after=changes, actor_member_id=principal.member_id,
+            "gamification.rules_changed",
+            "gamification_settings",
+            row.id,
+            before={k: before[k] for k in changes},
+            after=changes,
+            actor_member_id=principal.member_id,
         )
     return rules_view()
 
@@ -110,7 +116,14 @@ def replace_levels(new_levels: list[dict[str, Any]], principal: Principal) -> li
     row.levels = [{"name": level["name"], "min_points": level["min_points"]} for level in new_levels]
     row.updated_at, row.updated_by = clock.now(), principal.member_id
     db.session.flush()
-    audit.record("gamification.levels_changed", "gamification_settings", row.id, before={"levels": before}, after={"levels": row.levels}, actor_member_id=principal.member_id)
+    audit.record(
+        "gamification.levels_changed",
+        "gamification_settings",
+        row.id,
+        before={"levels": before},
+        after={"levels": row.levels},
+        actor_member_id=principal.member_id,
+    )
     return levels()
 
 

@@ -31,11 +31,15 @@ def seed(tenant: Tenant, members: list[Member]) -> None:
         lead,
     )
     badges.create(
-        {"name": "Wissensträger", "description": "Fünf Trainingsmodule bestanden.", "criteria": {"metric": "modules_passed", "threshold": 5}},
+        {
+            "name": "Wissensträger",
+            "description": "Fünf Trainingsmodule bestanden.",
+            "criteria": {"metric": "modules_passed", "threshold": 5},
+        },
         lead,
     )
     influencers = [m for m in members if m.status == "active" and "influencer" in m.roles]
-    for member, points in zip(influencers, STARTING_POINTS):
+    for member, points in zip(influencers, STARTING_POINTS, strict=False):
         ledger.adjust(member.id, points, "Demo-Startpunkte für das Onboarding", lead)
 
 

@@ -36,6 +36,7 @@ def coarse(scope: str) -> str:
 def bucket(points: int) -> int:
     return points - points % BUCKET
 
+
 #: (period, period_start, points before, points after) of one member's row.
 Move = tuple[str, date, int, int]
 
@@ -71,7 +72,9 @@ def scope_for(department_key: str | None, location_key: str | None) -> str | Non
     return WHOLE_BOARD
 
 
-def move(moves: Iterable[Move], old_scopes: list[str], new_scopes: list[str], tenant_id: uuid.UUID | None = None) -> None:
+def move(
+    moves: Iterable[Move], old_scopes: list[str], new_scopes: list[str], tenant_id: uuid.UUID | None = None
+) -> None:
     """Take each member out of their old value on ``old_scopes``, into the new one on ``new_scopes``."""
     tenant_id = tenant_id or tenancy.require()
     deltas: dict[tuple[str, date, str, int], int] = defaultdict(int)
@@ -115,7 +118,11 @@ def above(period: str, start: date, scope: str, points: int) -> int:
     total = db.session.scalar(
         select(
             members(PointsHistogram.scope == coarse(scope), PointsHistogram.points > own_bucket)
-            + members(PointsHistogram.scope == scope, PointsHistogram.points > points, PointsHistogram.points < own_bucket + BUCKET)
+            + members(
+                PointsHistogram.scope == scope,
+                PointsHistogram.points > points,
+                PointsHistogram.points < own_bucket + BUCKET,
+            )
         )
     )
     return int(total or 0)

@@ -41,7 +41,15 @@ def _window_view(window: periods.Window) -> dict[str, Any]:
     }
 
 
-def board(period: str, me: Member, *, department: str | None = None, location: str | None = None, limit: int = 10, day: date | None = None) -> dict[str, Any]:
+def board(
+    period: str,
+    me: Member,
+    *,
+    department: str | None = None,
+    location: str | None = None,
+    limit: int = 10,
+    day: date | None = None,
+) -> dict[str, Any]:
     window = periods.window(period, day)
     department_key, location_key = key(department), key(location)  # the schema refuses blank filters
     clauses = [
@@ -64,13 +72,19 @@ def board(period: str, me: Member, *, department: str | None = None, location: s
     return {**_window_view(window), "items": items, "me": _my_rank(me, window, clauses, department_key, location_key)}
 
 
-def _my_rank(me: Member, window: periods.Window, clauses: list, department_key: str | None, location_key: str | None) -> dict[str, Any] | None:
+def _my_rank(
+    me: Member, window: periods.Window, clauses: list, department_key: str | None, location_key: str | None
+) -> dict[str, Any] | None:
     standing = Standing.of(me)
-    if (department_key is not None and standing.department_key != department_key) or (location_key is not None and standing.location_key != location_key):
+    if (department_key is not None and standing.department_key != department_key) or (
+        location_key is not None and standing.location_key != location_key
+    ):
         return None  # the caller is not part of this board
     points = db.session.scalar(
         select(MemberPoints.points).where(
-            MemberPoints.member_id == me.id, MemberPoints.period == window.period, MemberPoints.period_start == window.start
+            MemberPoints.member_id == me.id,
+            MemberPoints.period == window.period,
+            MemberPoints.period_start == window.start,
         )
     )
     points = int(points or 0)
@@ -78,7 +92,12 @@ def _my_rank(me: Member, window: periods.Window, clauses: list, department_key: 
     if scope is not None:
         above = histogram.above(window.period, window.start, scope, max(points, 0))
     else:  # both filters: count the members above in the (small) department range
-        above = int(db.session.scalar(select(func.count()).select_from(MemberPoints).where(*clauses, MemberPoints.points > max(points, 0))) or 0)
+        above = int(
+            db.session.scalar(
+                select(func.count()).select_from(MemberPoints).where(*clauses, MemberPoints.points > max(points, 0))
+            )
+            or 0
+        )
     return {"rank": above + 1, "points": points, "listed": standing.listed}
 
 
@@ -101,7 +120,9 @@ def teams(period: str, day: date | None = None) -> dict[str, Any]:
     sizes: dict[str, int] = defaultdict(int)
     labels: dict[str, tuple[int, str]] = {}
     for department, count in db.session.execute(
-        select(Member.department, func.count()).where(Member.status == "active", Member.department.is_not(None)).group_by(Member.department)
+        select(Member.department, func.count())
+        .where(Member.status == "active", Member.department.is_not(None))
+        .group_by(Member.department)
     ):
         department_key = key(department)
         if department_key is None:
@@ -117,4 +138,9 @@ def teams(period: str, day: date | None = None) -> dict[str, Any]:
     for position, (average, name, size) in enumerate(shown):
         rank = items[-1]["rank"] if items and items[-1]["average_points"] == average else position + 1
         items.append({"rank": rank, "department": name, "average_points": average, "active_members": size})
-    return {**_window_view(window), "items": items, "hidden_groups": sum(1 for size in sizes.values() if size < minimum), "min_group_size": minimum}
+    return {
+        **_window_view(window),
+        "items": items,
+        "hidden_groups": sum(1 for size in sizes.values() if size < minimum),
+        "min_group_size": minimum,
+    }

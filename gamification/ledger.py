@@ -51,9 +51,19 @@ def award(
     inserted = db.session.execute(
         upsert_insert(_ENTRIES)
         .values(
-            id=entry_id, tenant_id=tenancy.require(), member_id=member.id, rule=rule, points=points,
-            source_key=source_key, subject_id=subject_id, reason=reason, rule_version=rule_version,
-            reverses_id=reverses_id, actor_member_id=actor_member_id, occurred_at=occurred_at, created_at=clock.now(),
+            id=entry_id,
+            tenant_id=tenancy.require(),
+            member_id=member.id,
+            rule=rule,
+            points=points,
+            source_key=source_key,
+            subject_id=subject_id,
+            reason=reason,
+            rule_version=rule_version,
+            reverses_id=reverses_id,
+            actor_member_id=actor_member_id,
+            occurred_at=occurred_at,
+            created_at=clock.now(),
         )
         .on_conflict_do_nothing(index_elements=["tenant_id", "source_key", "rule"])
         .returning(_ENTRIES.c.id)
@@ -70,14 +80,24 @@ def add_to_totals(member_id: uuid.UUID, standing: Standing, points: int, occurre
     tenant_id = tenancy.require()
     starts = periods.starts_for(occurred_at, periods.tenant_zone())
     rows = [
-        {"tenant_id": tenant_id, "member_id": member_id, "period": period, "period_start": start, "points": points, **standing.columns()}
+        {
+            "tenant_id": tenant_id,
+            "member_id": member_id,
+            "period": period,
+            "period_start": start,
+            "points": points,
+            **standing.columns(),
+        }
         for period, start in starts.items()
     ]
     statement = upsert_insert(_TOTALS).values(rows)
     totals = db.session.execute(
         statement.on_conflict_do_update(
             index_elements=["tenant_id", "member_id", "period", "period_start"],
-            set_={"points": _TOTALS.c.points + statement.excluded.points, **{name: statement.excluded[name] for name in standing.columns()}},
+            set_={
+                "points": _TOTALS.c.points + statement.excluded.points,
+                **{name: statement.excluded[name] for name in standing.columns()},
+            },
         ).returning(_TOTALS.c.period, _TOTALS.c.period_start, _TOTALS.c.points)
     ).all()
     listed_on = histogram.scopes(standing)
@@ -88,7 +108,9 @@ def take_from_cap(cap_key: str, cap: int) -> bool:
     """Use one unit under ``cap_key`` if fewer than ``cap`` were used (atomic under concurrency)."""
     if cap <= 0:
         return False
-    statement = upsert_insert(_CAPS).values(tenant_id=tenancy.require(), cap_key=cap_key, used=1, created_at=clock.now())
+    statement = upsert_insert(_CAPS).values(
+        tenant_id=tenancy.require(), cap_key=cap_key, used=1, created_at=clock.now()
+    )
     used = db.session.execute(
         statement.on_conflict_do_update(
             index_elements=["tenant_id", "cap_key"], set_={"used": _CAPS.c.used + 1}, where=_CAPS.c.used < cap
@@ -100,7 +122,9 @@ def take_from_cap(cap_key: str, cap: int) -> bool:
 def total(member_id: uuid.UUID) -> int:
     value = db.session.scalar(
         select(MemberPoints.points).where(
-            MemberPoints.member_id == member_id, MemberPoints.period == "all", MemberPoints.period_start == ALL_TIME_START
+            MemberPoints.member_id == member_id,
+            MemberPoints.period == "all",
+            MemberPoints.period_start == ALL_TIME_START,
         )
     )
     return int(value or 0)
@@ -123,14 +147,25 @@ def reverse(entry_id: uuid.UUID, reason: str, principal: Principal) -> PointEntr
         abort(409, message="A reversal cannot be reversed; make an adjustment instead.")
     member = members.get(original.member_id)
     created = award(
-        member, "reversal", -original.points, f"reversal:{original.id}", original.occurred_at,
-        subject_id=original.subject_id, reason=reason, reverses_id=original.id, actor_member_id=principal.member_id,
+        member,
+        "reversal",
+        -original.points,
+        f"reversal:{original.id}",
+        original.occurred_at,
+        subject_id=original.subject_id,
+        reason=reason,
+        reverses_id=original.id,
+        actor_member_id=principal.member_id,
     )
     if created is None:
         abort(409, message="This entry has been reversed already.")
     audit.record(
-        "gamification.entry_reversed", "point_entry", original.id,
-        before={"points": original.points}, after={"reversal_id": str(created), "reason": reason}, actor_member_id=principal.member_id,
+        "gamification.entry_reversed",
+        "point_entry",
+        original.id,
+        before={"points": original.points},
+        after={"reversal_id": str(created), "reason": reason},
+        actor_member_id=principal.member_id,
     )
     return db.session.get(PointEntry, created)
 
@@ -138,9 +173,20 @@ def reverse(entry_id: uuid.UUID, reason: str, principal: Principal) -> PointEntr
 def adjust(member_id: uuid.UUID, points: int, reason: str, principal: Principal) -> PointEntry:
     """A manual correction (positive or negative), written as its own entry now."""
     member = members.get(member_id)
-    created = award(member, "adjustment", points, f"adjustment:{uuid.uuid4()}", clock.now(), reason=reason, actor_member_id=principal.member_id)
+    created = award(
+        member,
+        "adjustment",
+        points,
+        f"adjustment:{uuid.uuid4()}",
+        clock.now(),
+        reason=reason,
+        actor_member_id=principal.member_id,
+    )
     audit.record(
-        "gamification.points_adjusted", "member", member.id, after={"points": points, "reason": reason, "entry_id": str(created)},
+        "gamification.points_adjusted",
+        "member",
+        member.id,
+        after={"points": points, "reason": reason, "entry_id": str(created)},
         actor_member_id=principal.member_id,
     )
     return db.session.get(PointEntry, created)

@@ -39,7 +39,11 @@ def _member(payload: dict[str, Any]) -> Member | None:
 def _topics(content_id: str | None) -> list[str]:
     if not content_id:
         return []
-    return sorted(db.session.scalars(select(ContentTag.key).where(ContentTag.content_id == uuid.UUID(content_id), ContentTag.kind == _TOPIC_KIND)))
+    return sorted(
+        db.session.scalars(
+            select(ContentTag.key).where(ContentTag.content_id == uuid.UUID(content_id), ContentTag.kind == _TOPIC_KIND)
+        )
+    )
 
 
 def _after(member: Member, changed: set[str], at: datetime, details: dict[str, Any]) -> None:
@@ -58,7 +62,9 @@ def _pay(member: Member, rule: str, source: str, at: datetime, subject_id: uuid.
     ledger.award(member, rule, rules[rule], source, at, subject_id=subject_id, rule_version=version)
 
 
-def _credit(member: Member, metric: str, rule: str | None, source: str, at: datetime, *, subject_id=None, details=None) -> int | None:
+def _credit(
+    member: Member, metric: str, rule: str | None, source: str, at: datetime, *, subject_id=None, details=None
+) -> int | None:
     """Count a fact and pay its rule; the member's new count, or None when it was counted before."""
     count = activities.record(member.id, metric, source, at, subject_id=subject_id, details=details)
     if count is not None and rule is not None:
@@ -100,7 +106,10 @@ def on_guideline_acknowledged(event: events.OutboxEvent, member: Member) -> None
     at = event.created_at
     guideline_id = uuid.UUID(event.payload["guideline_id"])
     source = f"guideline:{guideline_id}:{member.id}"
-    if _credit(member, "guidelines_acknowledged", "guideline_acknowledged", source, at, subject_id=guideline_id) is None:
+    if (
+        _credit(member, "guidelines_acknowledged", "guideline_acknowledged", source, at, subject_id=guideline_id)
+        is None
+    ):
         return
     guideline = db.session.get(Guideline, guideline_id)
     if guideline is not None:
@@ -136,11 +145,18 @@ def on_link_clicked(event: events.OutboxEvent, member: Member) -> None:
     post_id = uuid.UUID(payload["post_id"])
     source = f"click:{event.id}"
     content_id = payload.get("content_id")
-    details = {"platform": payload.get("platform"), "content_id": content_id, "topics": _topics(content_id), "post_id": str(post_id)}
+    details = {
+        "platform": payload.get("platform"),
+        "content_id": content_id,
+        "topics": _topics(content_id),
+        "post_id": str(post_id),
+    }
     if _credit(member, "clicks", None, source, at, subject_id=post_id, details=details) is None:
         return
     rules, _ = config.current_rules()
-    if rules["click"] and ledger.take_from_cap(f"click:{post_id}:{payload.get('day')}", rules["click_daily_cap_per_post"]):
+    if rules["click"] and ledger.take_from_cap(
+        f"click:{post_id}:{payload.get('day')}", rules["click_daily_cap_per_post"]
+    ):
         _pay(member, "click", source, at, post_id)
     _after(member, {"clicks"}, at, details)
 

@@ -55,7 +55,10 @@ def streak_weeks(member_id: uuid.UUID, now: datetime) -> int:
     zone = periods.tenant_zone()
     this_week = periods.start_of("week", periods.local_day(now, zone))
     since = now - timedelta(weeks=STREAK_WEEKS + 2)
-    weeks = {periods.start_of("week", periods.local_day(at, zone)) for at in activities.occurrences(member_id, "posts_published", since)}
+    weeks = {
+        periods.start_of("week", periods.local_day(at, zone))
+        for at in activities.occurrences(member_id, "posts_published", since)
+    }
     week = this_week if this_week in weeks else this_week - timedelta(weeks=1)
     count = 0
     while week in weeks:
@@ -86,20 +89,43 @@ def _counter(metric: str) -> Measure:
 
 
 MILESTONES: tuple[Milestone, ...] = (
-    Milestone("profile_completed", {"de": "Profil vollständig", "en": "Profile completed"}, len(profiles.COMPLETENESS_PARTS), MemberFacts.profile_parts),
-    Milestone("first_social_account", {"de": "Erstes Social-Media-Konto", "en": "First social account"}, 1, lambda facts: len(facts.accounts)),
+    Milestone(
+        "profile_completed",
+        {"de": "Profil vollständig", "en": "Profile completed"},
+        len(profiles.COMPLETENESS_PARTS),
+        MemberFacts.profile_parts,
+    ),
+    Milestone(
+        "first_social_account",
+        {"de": "Erstes Social-Media-Konto", "en": "First social account"},
+        1,
+        lambda facts: len(facts.accounts),
+    ),
     Milestone("first_post", {"de": "Erster Beitrag", "en": "First post"}, 1, _counter("posts_published")),
     Milestone("ten_posts", {"de": "10 Beiträge", "en": "10 posts"}, 10, _counter("posts_published")),
     Milestone("hundred_clicks", {"de": "100 Klicks", "en": "100 clicks"}, 100, _counter("clicks")),
-    Milestone("reach_1000", {"de": "1.000 potenzielle Reichweite", "en": "1,000 potential reach"}, 1000, MemberFacts.reach),
-    Milestone("reach_10000", {"de": "10.000 potenzielle Reichweite", "en": "10,000 potential reach"}, 10000, MemberFacts.reach),
     Milestone(
-        "required_training_passed", {"de": "Pflichttrainings bestanden", "en": "All required training passed"}, None,
+        "reach_1000", {"de": "1.000 potenzielle Reichweite", "en": "1,000 potential reach"}, 1000, MemberFacts.reach
+    ),
+    Milestone(
+        "reach_10000", {"de": "10.000 potenzielle Reichweite", "en": "10,000 potential reach"}, 10000, MemberFacts.reach
+    ),
+    Milestone(
+        "required_training_passed",
+        {"de": "Pflichttrainings bestanden", "en": "All required training passed"},
+        None,
         lambda facts: assignments.required_progress(facts.member.id),
     ),
-    Milestone("guideline_within_week", {"de": "Leitlinie innerhalb einer Woche bestätigt", "en": "Guideline acknowledged within a week"}, 1, None),
     Milestone(
-        "posting_streak_4_weeks", {"de": "4 Wochen in Folge gepostet", "en": "Posted 4 weeks in a row"}, STREAK_WEEKS,
+        "guideline_within_week",
+        {"de": "Leitlinie innerhalb einer Woche bestätigt", "en": "Guideline acknowledged within a week"},
+        1,
+        None,
+    ),
+    Milestone(
+        "posting_streak_4_weeks",
+        {"de": "4 Wochen in Folge gepostet", "en": "Posted 4 weeks in a row"},
+        STREAK_WEEKS,
         lambda facts: streak_weeks(facts.member.id, facts.now),
     ),
 )
@@ -116,7 +142,9 @@ AFFECTED_BY: dict[str, tuple[str, ...]] = {
 def achieved(member_id: uuid.UUID) -> dict[str, datetime]:
     return dict(
         db.session.execute(
-            select(MilestoneAchievement.milestone, MilestoneAchievement.achieved_at).where(MilestoneAchievement.member_id == member_id)
+            select(MilestoneAchievement.milestone, MilestoneAchievement.achieved_at).where(
+                MilestoneAchievement.member_id == member_id
+            )
         ).all()
     )
 

@@ -32,7 +32,9 @@ def _member_fk() -> ForeignKeyConstraint:
 class TenantKeyed(TenantOwned):
     """Tenant-owned, with ``tenant_id`` leading a natural primary key (aggregates, facts)."""
 
-    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True, sort_order=-1)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True, sort_order=-1
+    )
 
 
 class GamificationSettings(IdMixin, TenantOwned, Base):
@@ -93,13 +95,24 @@ class MemberPoints(TenantKeyed, Base):
         _member_fk(),
         Index(
             "ix_member_points_board",
-            "tenant_id", "period", "period_start", "points", "member_id",
-            postgresql_where=text("listed"), sqlite_where=text("listed"),
+            "tenant_id",
+            "period",
+            "period_start",
+            "points",
+            "member_id",
+            postgresql_where=text("listed"),
+            sqlite_where=text("listed"),
         ),
         Index(
             "ix_member_points_department",
-            "tenant_id", "period", "period_start", "department_key", "points", "member_id",
-            postgresql_where=text("listed"), sqlite_where=text("listed"),
+            "tenant_id",
+            "period",
+            "period_start",
+            "department_key",
+            "points",
+            "member_id",
+            postgresql_where=text("listed"),
+            sqlite_where=text("listed"),
         ),
     )
 
@@ -215,7 +228,10 @@ class Challenge(IdMixin, TenantOwned, Base):
     """A time-boxed goal: ``target`` of ``metric`` between ``starts_at`` and ``ends_at`` for a bonus."""
 
     __tablename__ = "challenges"
-    __table_args__ = (UniqueConstraint("tenant_id", "id"), Index("ix_challenges_tenant_window", "tenant_id", "starts_at", "ends_at"))
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        Index("ix_challenges_tenant_window", "tenant_id", "starts_at", "ends_at"),
+    )
 
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)

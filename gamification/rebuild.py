@@ -29,14 +29,26 @@ Key = tuple[uuid.UUID, str, Any]
 def rebuild(apply: bool) -> dict[str, Any]:
     zone = periods.tenant_zone()
     member_ids = list(db.session.scalars(select(Member.id).order_by(Member.id)))
-    report: dict[str, Any] = {"members": len(member_ids), "entries": 0, "differences": 0, "histogram_differences": 0, "examples": [], "fixed": False}
+    report: dict[str, Any] = {
+        "members": len(member_ids),
+        "entries": 0,
+        "differences": 0,
+        "histogram_differences": 0,
+        "examples": [],
+        "fixed": False,
+    }
     for start in range(0, len(member_ids), CHUNK):
         chunk = member_ids[start : start + CHUNK]
         expected_points, expected_counters = _expected_points(chunk, zone, report), _expected_counters(chunk)
         points_diff = _compare(expected_points, _stored_points(chunk), "points", report)
         counter_diff = _compare(expected_counters, _stored_counters(chunk), "counter", report)
         if apply and (points_diff or counter_diff):
-            _rewrite(_of_members(expected_points, points_diff), points_diff, _of_members(expected_counters, counter_diff), counter_diff)
+            _rewrite(
+                _of_members(expected_points, points_diff),
+                points_diff,
+                _of_members(expected_counters, counter_diff),
+                counter_diff,
+            )
             report["fixed"] = True
     _rebuild_histogram(apply, report)
     return report
@@ -45,28 +57,49 @@ def rebuild(apply: bool) -> dict[str, Any]:
 def _rebuild_histogram(apply: bool, report: dict[str, Any]) -> None:
     """The histogram follows from ``member_points`` (as corrected above): compare, then replace."""
     expected: dict[tuple, int] = defaultdict(int)
-    grouping = (MemberPoints.period, MemberPoints.period_start, MemberPoints.points, MemberPoints.department_key, MemberPoints.location_key)
-    rows = db.session.execute(select(*grouping, func.count()).where(MemberPoints.listed, MemberPoints.points > 0).group_by(*grouping))
+    grouping = (
+        MemberPoints.period,
+        MemberPoints.period_start,
+        MemberPoints.points,
+        MemberPoints.department_key,
+        MemberPoints.location_key,
+    )
+    rows = db.session.execute(
+        select(*grouping, func.count()).where(MemberPoints.listed, MemberPoints.points > 0).group_by(*grouping)
+    )
     for period, start, points, department_key, location_key, members in rows:
         for scope in histogram.scopes(Standing(department_key, location_key, True, True)):
             expected[(period, start, scope, int(points))] += int(members)
             expected[(period, start, histogram.coarse(scope), histogram.bucket(int(points)))] += int(members)
     every_stored = {
-        (row.period, row.period_start, row.scope, int(row.points)): int(row.members) for row in db.session.scalars(select(PointsHistogram))
+        (row.period, row.period_start, row.scope, int(row.points)): int(row.members)
+        for row in db.session.scalars(select(PointsHistogram))
     }
     stored = {row_key: members for row_key, members in every_stored.items() if members}
     differing = [k for k in expected.keys() | stored.keys() if expected.get(k, 0) != stored.get(k, 0)]
     report["histogram_differences"] = len(differing)
     for period, start, scope, points in sorted(differing)[: max(0, EXAMPLES - len(report["examples"]))]:
         report["examples"].append(
-            {"kind": "histogram", "what": f"{period} {scope or 'board'} at {points} points", "period_start": start.isoformat(),
-             "expected": expected.get((period, start, scope, points), 0), "stored": stored.get((period, start, scope, points), 0)}
+            {
+                "kind": "histogram",
+                "what": f"{period} {scope or 'board'} at {points} points",
+                "period_start": start.isoformat(),
+                "expected": expected.get((period, start, scope, points), 0),
+                "stored": stored.get((period, start, scope, points), 0),
+            }
         )
     if apply and (differing or len(stored) != len(every_stored)):  # also clears rows counted down to zero
         tenant_id = tenancy.require()
         db.session.execute(delete(PointsHistogram).execution_options(synchronize_session=False))
         rows = [
-            {"tenant_id": tenant_id, "period": p, "period_start": s, "scope": scope, "points": points, "members": members}
+            {
+                "tenant_id": tenant_id,
+                "period": p,
+                "period_start": s,
+                "scope": scope,
+                "points": points,
+                "members": members,
+            }
             for (p, s, scope, points), members in expected.items()
         ]
         for start in range(0, len(rows), 5000):
@@ -76,7 +109,9 @@ def _rebuild_histogram(apply: bool, report: dict[str, Any]) -> None:
 
 def _expected_points(chunk: list[uuid.UUID], zone, report: dict[str, Any]) -> dict[Key, int]:
     expected: dict[Key, int] = defaultdict(int)
-    rows = db.session.execute(select(PointEntry.member_id, PointEntry.points, PointEntry.occurred_at).where(PointEntry.member_id.in_(chunk)))
+    rows = db.session.execute(
+        select(PointEntry.member_id, PointEntry.points, PointEntry.occurred_at).where(PointEntry.member_id.in_(chunk))
+    )
     for member_id, points, occurred_at in rows:
         report["entries"] += 1
         for period, start in periods.starts_for(occurred_at, zone).items():
@@ -86,20 +121,28 @@ def _expected_points(chunk: list[uuid.UUID], zone, report: dict[str, Any]) -> di
 
 def _stored_points(chunk: list[uuid.UUID]) -> dict[Key, int]:
     rows = db.session.execute(
-        select(MemberPoints.member_id, MemberPoints.period, MemberPoints.period_start, MemberPoints.points).where(MemberPoints.member_id.in_(chunk))
+        select(MemberPoints.member_id, MemberPoints.period, MemberPoints.period_start, MemberPoints.points).where(
+            MemberPoints.member_id.in_(chunk)
+        )
     )
     return {(member_id, period, start): int(points) for member_id, period, start, points in rows}
 
 
 def _expected_counters(chunk: list[uuid.UUID]) -> dict[Key, int]:
     rows = db.session.execute(
-        select(Activity.member_id, Activity.metric, func.count()).where(Activity.member_id.in_(chunk)).group_by(Activity.member_id, Activity.metric)
+        select(Activity.member_id, Activity.metric, func.count())
+        .where(Activity.member_id.in_(chunk))
+        .group_by(Activity.member_id, Activity.metric)
     )
     return {(member_id, metric, None): int(count) for member_id, metric, count in rows}
 
 
 def _stored_counters(chunk: list[uuid.UUID]) -> dict[Key, int]:
-    rows = db.session.execute(select(MemberCounter.member_id, MemberCounter.metric, MemberCounter.value).where(MemberCounter.member_id.in_(chunk)))
+    rows = db.session.execute(
+        select(MemberCounter.member_id, MemberCounter.metric, MemberCounter.value).where(
+            MemberCounter.member_id.in_(chunk)
+        )
+    )
     return {(member_id, metric, None): int(value) for member_id, metric, value in rows}
 
 
@@ -114,7 +157,14 @@ def _compare(expected: dict[Key, int], stored: dict[Key, int], kind: str, report
             if len(report["examples"]) < EXAMPLES:
                 member_id, name, start = row_key
                 report["examples"].append(
-                    {"kind": kind, "member_id": str(member_id), "what": name, "period_start": start and start.isoformat(), "expected": want, "stored": have}
+                    {
+                        "kind": kind,
+                        "member_id": str(member_id),
+                        "what": name,
+                        "period_start": start and start.isoformat(),
+                        "expected": want,
+                        "stored": have,
+                    }
                 )
     return differing
 
@@ -123,20 +173,40 @@ def _of_members(expected: dict[Key, int], member_ids: set[uuid.UUID]) -> dict[Ke
     return {row_key: value for row_key, value in expected.items() if row_key[0] in member_ids}
 
 
-def _rewrite(points: dict[Key, int], points_members: set[uuid.UUID], counters: dict[Key, int], counter_members: set[uuid.UUID]) -> None:
+def _rewrite(
+    points: dict[Key, int], points_members: set[uuid.UUID], counters: dict[Key, int], counter_members: set[uuid.UUID]
+) -> None:
     """Replace the rows of the members that differ with what the ledger and activities say."""
     tenant_id = tenancy.require()
     if points_members:
         members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(points_members)))}
-        db.session.execute(delete(MemberPoints).where(MemberPoints.member_id.in_(points_members)).execution_options(synchronize_session=False))
+        db.session.execute(
+            delete(MemberPoints)
+            .where(MemberPoints.member_id.in_(points_members))
+            .execution_options(synchronize_session=False)
+        )
         rows = [
-            {"tenant_id": tenant_id, "member_id": m, "period": period, "period_start": start, "points": value, **Standing.of(members[m]).columns()}
+            {
+                "tenant_id": tenant_id,
+                "member_id": m,
+                "period": period,
+                "period_start": start,
+                "points": value,
+                **Standing.of(members[m]).columns(),
+            }
             for (m, period, start), value in points.items()
         ]
         if rows:
             db.session.execute(MemberPoints.__table__.insert(), rows)
     if counter_members:
-        db.session.execute(delete(MemberCounter).where(MemberCounter.member_id.in_(counter_members)).execution_options(synchronize_session=False))
-        rows = [{"tenant_id": tenant_id, "member_id": m, "metric": metric, "value": value} for (m, metric, _), value in counters.items()]
+        db.session.execute(
+            delete(MemberCounter)
+            .where(MemberCounter.member_id.in_(counter_members))
+            .execution_options(synchronize_session=False)
+        )
+        rows = [
+            {"tenant_id": tenant_id, "member_id": m, "metric": metric, "value": value}
+            for (m, metric, _), value in counters.items()
+        ]
         if rows:
             db.session.execute(upsert_insert(MemberCounter.__table__).values(rows).on_conflict_do_nothing())

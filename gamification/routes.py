@@ -11,6 +11,7 @@ from flask_smorest import abort
 from app import clock
 from app.api import cross_field_rules, make_blueprint
 from app.auth import current_principal, require_scope
+from app.pagination import CursorArgsSchema
 from gamification import badges, challenges, config, demo, leaderboards, ledger, listeners, milestones, privacy
 from gamification.models import PERIODS
 from gamification.schemas import (
@@ -27,18 +28,17 @@ from gamification.schemas import (
     LeaderboardSchema,
     LedgerArgsSchema,
     LedgerPageSchema,
-    PointLevelsSchema,
     MilestoneListSchema,
     MyBadgeListSchema,
     MyPointsSchema,
     PointEntrySchema,
+    PointLevelsSchema,
     ReversalSchema,
     RulesUpdateSchema,
     RulesViewSchema,
     TeamBoardArgsSchema,
     TeamBoardSchema,
 )
-from app.pagination import CursorArgsSchema
 from tenants import members
 
 gamification_blp = make_blueprint(
@@ -72,7 +72,11 @@ class MyPoints(MethodView):
         """The caller's all-time points, level and ledger entries (newest first, cursor-paginated)."""
         member = _me()
         total = ledger.total(member.id)
-        return {"total": total, "level": config.level_for(total), **ledger.entries(member.id, args["cursor"], args["limit"])}
+        return {
+            "total": total,
+            "level": config.level_for(total),
+            **ledger.entries(member.id, args["cursor"], args["limit"]),
+        }
 
 
 @gamification_blp.route("/me/badges")
@@ -111,7 +115,12 @@ class Leaderboard(MethodView):
         location; an unknown one gives an empty board.
         """
         return leaderboards.board(
-            _period(period), _me(), department=args.get("department"), location=args.get("location"), limit=args["limit"], day=args.get("date")
+            _period(period),
+            _me(),
+            department=args.get("department"),
+            location=args.get("location"),
+            limit=args["limit"],
+            day=args.get("date"),
         )
 
 
@@ -154,7 +163,9 @@ class Levels(MethodView):
         return {"levels": config.levels()}
 
     @require_scope("gamification:manage")
-    @gamification_blp.doc(**cross_field_rules("The first level starts at 0 points; `min_points` strictly increase; names are unique."))
+    @gamification_blp.doc(
+        **cross_field_rules("The first level starts at 0 points; `min_points` strictly increase; names are unique.")
+    )
     @gamification_blp.arguments(PointLevelsSchema)
     @gamification_blp.response(200, PointLevelsSchema)
     def put(self, data):

@@ -19,14 +19,21 @@ MAX_CHALLENGE_DAYS = 366
 
 
 def _text(max_length: int, description: str, **kwargs) -> ma.fields.String:
-    return ma.fields.String(validate=[validate.Length(min=1, max=max_length), not_blank("text")], metadata={"description": description}, **kwargs)
+    return ma.fields.String(
+        validate=[validate.Length(min=1, max=max_length), not_blank("text")],
+        metadata={"description": description},
+        **kwargs,
+    )
 
 
 # -- point rules and levels ---------------------------------------------------------------
 
 RulesSchema = ma.Schema.from_dict(
     {
-        rule: body_integer(validate=validate.Range(min=0, max=config.MAX_RULE_VALUE), metadata={"description": f"{text} Default {default}."})
+        rule: body_integer(
+            validate=validate.Range(min=0, max=config.MAX_RULE_VALUE),
+            metadata={"description": f"{text} Default {default}."},
+        )
         for rule, (default, text) in (config.POINT_RULES | config.LIMIT_RULES).items()
     },
     name="PointRulesSchema",
@@ -37,19 +44,29 @@ class RulesUpdateSchema(ma.Schema):
     rules = ma.fields.Nested(
         RulesSchema,
         required=True,
-        metadata={"description": f"Rules to change (0-{config.MAX_RULE_VALUE} each); the others keep their value. Applies from now on, never to past entries."},
+        metadata={
+            "description": f"Rules to change (0-{config.MAX_RULE_VALUE} each); the others keep their value. Applies from now on, never to past entries."
+        },
     )
 
 
 class RulesViewSchema(ma.Schema):
     rules = ma.fields.Nested(RulesSchema, metadata={"description": "Points per rule, and the click cap, in force now."})
-    version = ma.fields.Integer(metadata={"description": "Version of the rules; ledger entries carry the version they were written with."})
-    updated_at = UTCDateTimeField(allow_none=True, metadata={"description": "Last change (null: the defaults were never changed)."})
+    version = ma.fields.Integer(
+        metadata={"description": "Version of the rules; ledger entries carry the version they were written with."}
+    )
+    updated_at = UTCDateTimeField(
+        allow_none=True, metadata={"description": "Last change (null: the defaults were never changed)."}
+    )
 
 
 class PointLevelSchema(ma.Schema):
     name = _text(50, "Name of the level, e.g. `Ambassador`.", required=True)
-    min_points = body_integer(required=True, validate=validate.Range(min=0, max=MAX_THRESHOLD), metadata={"description": "All-time points from which the level is reached."})
+    min_points = body_integer(
+        required=True,
+        validate=validate.Range(min=0, max=MAX_THRESHOLD),
+        metadata={"description": "All-time points from which the level is reached."},
+    )
 
 
 class PointLevelsSchema(ma.Schema):
@@ -88,7 +105,9 @@ class NextLevelSchema(ma.Schema):
 class MyLevelSchema(ma.Schema):
     name = ma.fields.String(metadata={"description": "The level reached."})
     min_points = ma.fields.Integer(metadata={"description": "Its threshold."})
-    next = ma.fields.Nested(NextLevelSchema, allow_none=True, metadata={"description": "The next level (null at the top)."})
+    next = ma.fields.Nested(
+        NextLevelSchema, allow_none=True, metadata={"description": "The next level (null at the top)."}
+    )
 
 
 # -- ledger -------------------------------------------------------------------------------
@@ -97,10 +116,14 @@ class MyLevelSchema(ma.Schema):
 class PointEntrySchema(ma.Schema):
     id = ma.fields.UUID(metadata={"description": "Entry id."})
     member_id = ma.fields.UUID(metadata={"description": "Whose points."})
-    rule = ma.fields.String(metadata={"description": "Why: a point rule, `challenge_completed`, `adjustment` or `reversal`."})
+    rule = ma.fields.String(
+        metadata={"description": "Why: a point rule, `challenge_completed`, `adjustment` or `reversal`."}
+    )
     points = ma.fields.Integer(metadata={"description": "Points (negative for corrections)."})
     reason = ma.fields.String(allow_none=True, metadata={"description": "Why a correction was made."})
-    subject_id = ma.fields.UUID(allow_none=True, metadata={"description": "The post, module, guideline or challenge the points are for."})
+    subject_id = ma.fields.UUID(
+        allow_none=True, metadata={"description": "The post, module, guideline or challenge the points are for."}
+    )
     reverses_id = ma.fields.UUID(allow_none=True, metadata={"description": "The entry this one reverses."})
     rule_version = ma.fields.Integer(allow_none=True, metadata={"description": "Version of the point rules applied."})
     occurred_at = UTCDateTimeField(metadata={"description": "When it happened; decides the leaderboard periods."})
@@ -110,11 +133,15 @@ class PointEntrySchema(ma.Schema):
 class MyPointsSchema(CursorPageSchema):
     total = ma.fields.Integer(metadata={"description": "All-time points."})
     level = ma.fields.Nested(MyLevelSchema, metadata={"description": "The level those points reach."})
-    items = ma.fields.List(ma.fields.Nested(PointEntrySchema), metadata={"description": "Ledger entries, newest first."})
+    items = ma.fields.List(
+        ma.fields.Nested(PointEntrySchema), metadata={"description": "Ledger entries, newest first."}
+    )
 
 
 class LedgerPageSchema(CursorPageSchema):
-    items = ma.fields.List(ma.fields.Nested(PointEntrySchema), metadata={"description": "Ledger entries, newest first."})
+    items = ma.fields.List(
+        ma.fields.Nested(PointEntrySchema), metadata={"description": "Ledger entries, newest first."}
+    )
 
 
 class LedgerArgsSchema(CursorArgsSchema):
@@ -129,8 +156,13 @@ class AdjustmentSchema(ma.Schema):
     member_id = ma.fields.UUID(required=True, metadata={"description": "The member whose points are corrected."})
     points = body_integer(
         required=True,
-        validate=[validate.Range(min=-ledger.MAX_ADJUSTMENT, max=ledger.MAX_ADJUSTMENT), validate.NoneOf([0], error="Must not be 0.")],
-        metadata={"description": f"Points to add (negative to deduct), -{ledger.MAX_ADJUSTMENT:,} to {ledger.MAX_ADJUSTMENT:,}, not 0."},
+        validate=[
+            validate.Range(min=-ledger.MAX_ADJUSTMENT, max=ledger.MAX_ADJUSTMENT),
+            validate.NoneOf([0], error="Must not be 0."),
+        ],
+        metadata={
+            "description": f"Points to add (negative to deduct), -{ledger.MAX_ADJUSTMENT:,} to {ledger.MAX_ADJUSTMENT:,}, not 0."
+        },
     )
     reason = _text(500, "Why (kept in the ledger and the audit log).", required=True)
 
@@ -144,15 +176,23 @@ class CriteriaSchema(ma.Schema):
         validate=validate.OneOf(tuple(activities.METRICS)),
         metadata={"description": "What is counted: " + "; ".join(f"`{k}`: {v}" for k, v in activities.METRICS.items())},
     )
-    threshold = body_integer(required=True, validate=validate.Range(min=1, max=MAX_THRESHOLD), metadata={"description": "Value from which the badge is awarded."})
+    threshold = body_integer(
+        required=True,
+        validate=validate.Range(min=1, max=MAX_THRESHOLD),
+        metadata={"description": "Value from which the badge is awarded."},
+    )
     window_days = body_integer(
-        allow_none=True, validate=validate.Range(min=1, max=366), metadata={"description": "Count only the last N days (rolling); null or absent: all time."}
+        allow_none=True,
+        validate=validate.Range(min=1, max=366),
+        metadata={"description": "Count only the last N days (rolling); null or absent: all time."},
     )
 
 
 class BadgeCreateSchema(ma.Schema):
     name = _text(100, "Name of the badge.", required=True)
-    description = ma.fields.String(validate=validate.Length(max=1000), allow_none=True, metadata={"description": "What it recognises."})
+    description = ma.fields.String(
+        validate=validate.Length(max=1000), allow_none=True, metadata={"description": "What it recognises."}
+    )
     criteria = ma.fields.Nested(CriteriaSchema, required=True, metadata={"description": "When it is awarded."})
 
 
@@ -175,12 +215,16 @@ class BadgeListSchema(ma.Schema):
 
 
 class MyBadgeSchema(BadgeSchema):
-    awarded_at = UTCDateTimeField(allow_none=True, metadata={"description": "When the caller earned it (null: not yet)."})
+    awarded_at = UTCDateTimeField(
+        allow_none=True, metadata={"description": "When the caller earned it (null: not yet)."}
+    )
     progress = ma.fields.Nested(ProgressSchema, metadata={"description": "The caller's progress towards it."})
 
 
 class MyBadgeListSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(MyBadgeSchema), metadata={"description": "Every badge with the caller's progress."})
+    items = ma.fields.List(
+        ma.fields.Nested(MyBadgeSchema), metadata={"description": "Every badge with the caller's progress."}
+    )
 
 
 class MilestoneSchema(ma.Schema):
@@ -199,22 +243,32 @@ class MilestoneListSchema(ma.Schema):
 
 class LeaderboardArgsSchema(ma.Schema):
     department = ma.fields.String(
-        validate=[validate.Length(min=1, max=100), not_blank("department")], metadata={"description": "Only this department (case-insensitive)."}
+        validate=[validate.Length(min=1, max=100), not_blank("department")],
+        metadata={"description": "Only this department (case-insensitive)."},
     )
     location = ma.fields.String(
-        validate=[validate.Length(min=1, max=100), not_blank("location")], metadata={"description": "Only this location (case-insensitive)."}
+        validate=[validate.Length(min=1, max=100), not_blank("location")],
+        metadata={"description": "Only this location (case-insensitive)."},
     )
-    limit = ma.fields.Integer(load_default=10, validate=validate.Range(min=1, max=100), metadata={"description": "Places shown (1-100)."})
-    date = ma.fields.Date(metadata={"description": "A day inside the period to show (default: today in the tenant's time zone)."})
+    limit = ma.fields.Integer(
+        load_default=10, validate=validate.Range(min=1, max=100), metadata={"description": "Places shown (1-100)."}
+    )
+    date = ma.fields.Date(
+        metadata={"description": "A day inside the period to show (default: today in the tenant's time zone)."}
+    )
 
 
 class TeamBoardArgsSchema(ma.Schema):
-    date = ma.fields.Date(metadata={"description": "A day inside the period to show (default: today in the tenant's time zone)."})
+    date = ma.fields.Date(
+        metadata={"description": "A day inside the period to show (default: today in the tenant's time zone)."}
+    )
 
 
 class PeriodViewSchema(ma.Schema):
     period = ma.fields.String(metadata={"description": "`" + "`, `".join(PERIODS) + "`."})
-    starts_on = ma.fields.Date(allow_none=True, metadata={"description": "First day (tenant time zone; null for all time)."})
+    starts_on = ma.fields.Date(
+        allow_none=True, metadata={"description": "First day (tenant time zone; null for all time)."}
+    )
     ends_on = ma.fields.Date(allow_none=True, metadata={"description": "Last day (null for all time)."})
     timezone = ma.fields.String(metadata={"description": "The tenant's time zone the period is cut in."})
 
@@ -231,14 +285,24 @@ class LeaderboardItemSchema(ma.Schema):
 
 
 class MyRankSchema(ma.Schema):
-    rank = ma.fields.Integer(metadata={"description": "The caller's place among the listed members (where they would stand if not listed)."})
+    rank = ma.fields.Integer(
+        metadata={"description": "The caller's place among the listed members (where they would stand if not listed)."}
+    )
     points = ma.fields.Integer(metadata={"description": "The caller's points in the period."})
-    listed = ma.fields.Boolean(metadata={"description": "Whether the caller appears on the board (active and opted in)."})
+    listed = ma.fields.Boolean(
+        metadata={"description": "Whether the caller appears on the board (active and opted in)."}
+    )
 
 
 class LeaderboardSchema(PeriodViewSchema):
-    items = ma.fields.List(ma.fields.Nested(LeaderboardItemSchema), metadata={"description": "Top members with points, best first."})
-    me = ma.fields.Nested(MyRankSchema, allow_none=True, metadata={"description": "The caller's rank (null when a filter excludes the caller)."})
+    items = ma.fields.List(
+        ma.fields.Nested(LeaderboardItemSchema), metadata={"description": "Top members with points, best first."}
+    )
+    me = ma.fields.Nested(
+        MyRankSchema,
+        allow_none=True,
+        metadata={"description": "The caller's rank (null when a filter excludes the caller)."},
+    )
 
 
 class TeamItemSchema(ma.Schema):
@@ -249,9 +313,16 @@ class TeamItemSchema(ma.Schema):
 
 
 class TeamBoardSchema(PeriodViewSchema):
-    items = ma.fields.List(ma.fields.Nested(TeamItemSchema), metadata={"description": "Departments with at least `min_group_size` active members."})
-    hidden_groups = ma.fields.Integer(metadata={"description": "Departments not shown because they are smaller than `min_group_size`."})
-    min_group_size = ma.fields.Integer(metadata={"description": "The tenant's minimum group size (works-council privacy)."})
+    items = ma.fields.List(
+        ma.fields.Nested(TeamItemSchema),
+        metadata={"description": "Departments with at least `min_group_size` active members."},
+    )
+    hidden_groups = ma.fields.Integer(
+        metadata={"description": "Departments not shown because they are smaller than `min_group_size`."}
+    )
+    min_group_size = ma.fields.Integer(
+        metadata={"description": "The tenant's minimum group size (works-council privacy)."}
+    )
 
 
 # -- challenges ---------------------------------------------------------------------------
@@ -259,28 +330,49 @@ class TeamBoardSchema(PeriodViewSchema):
 
 class ChallengeCreateSchema(ma.Schema):
     title = _text(200, "Title, e.g. `Drei Beiträge zur Grippeimpfung`.", required=True)
-    description = ma.fields.String(validate=validate.Length(max=2000), allow_none=True, metadata={"description": "What and why."})
-    metric = ma.fields.String(
-        required=True, validate=validate.OneOf(challenges.METRICS), metadata={"description": "What counts: `" + "`, `".join(challenges.METRICS) + "`."}
+    description = ma.fields.String(
+        validate=validate.Length(max=2000), allow_none=True, metadata={"description": "What and why."}
     )
-    target = body_integer(required=True, validate=validate.Range(min=1, max=1000), metadata={"description": "How many to complete it (1-1000)."})
+    metric = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(challenges.METRICS),
+        metadata={"description": "What counts: `" + "`, `".join(challenges.METRICS) + "`."},
+    )
+    target = body_integer(
+        required=True,
+        validate=validate.Range(min=1, max=1000),
+        metadata={"description": "How many to complete it (1-1000)."},
+    )
     topic = ma.fields.String(
-        validate=validate.Length(min=1, max=100), allow_none=True,
-        metadata={"description": "Only shares (and their clicks) of library items with this topic; for `" + "`, `".join(challenges.TOPIC_METRICS) + "`."},
+        validate=validate.Length(min=1, max=100),
+        allow_none=True,
+        metadata={
+            "description": "Only shares (and their clicks) of library items with this topic; for `"
+            + "`, `".join(challenges.TOPIC_METRICS)
+            + "`."
+        },
     )
     platform = ma.fields.String(
-        validate=validate.OneOf(PLATFORMS), allow_none=True,
+        validate=validate.OneOf(PLATFORMS),
+        allow_none=True,
         metadata={"description": "Only on this platform; for `" + "`, `".join(challenges.PLATFORM_METRICS) + "`."},
     )
     departments = ma.fields.List(
-        ma.fields.String(validate=validate.Length(min=1, max=100)), validate=validate.Length(max=50),
+        ma.fields.String(validate=validate.Length(min=1, max=100)),
+        validate=validate.Length(max=50),
         metadata={"description": "Only members of these departments take part (empty: everybody)."},
     )
     bonus_points = body_integer(
-        validate=validate.Range(min=0, max=config.MAX_RULE_VALUE), metadata={"description": "Points on completion (default: the `challenge_completed` rule)."}
+        validate=validate.Range(min=0, max=config.MAX_RULE_VALUE),
+        metadata={"description": "Points on completion (default: the `challenge_completed` rule)."},
     )
     starts_at = UTCDateTimeField(metadata={"description": "Start (default: now). In the past, facts since then count."})
-    ends_at = UTCDateTimeField(required=True, metadata={"description": f"End (exclusive), in the future and at most {MAX_CHALLENGE_DAYS} days after the start."})
+    ends_at = UTCDateTimeField(
+        required=True,
+        metadata={
+            "description": f"End (exclusive), in the future and at most {MAX_CHALLENGE_DAYS} days after the start."
+        },
+    )
 
     @validates_schema
     def _consistent(self, data, **kwargs):
@@ -294,7 +386,9 @@ class ChallengeCreateSchema(ma.Schema):
                 errors["ends_at"] = [f"A challenge lasts at most {MAX_CHALLENGE_DAYS} days."]
         metric = data.get("metric")
         if data.get("topic") and metric not in challenges.TOPIC_METRICS:
-            errors["topic"] = ["Only shares and clicks carry a topic: use `" + "`, `".join(challenges.TOPIC_METRICS) + "`."]
+            errors["topic"] = [
+                "Only shares and clicks carry a topic: use `" + "`, `".join(challenges.TOPIC_METRICS) + "`."
+            ]
         if data.get("platform") and metric not in challenges.PLATFORM_METRICS:
             errors["platform"] = ["Only posts and clicks have a platform."]
         if errors:
@@ -302,7 +396,9 @@ class ChallengeCreateSchema(ma.Schema):
 
 
 class ChallengeArgsSchema(ma.Schema):
-    status = ma.fields.String(validate=validate.OneOf(challenges.STATUSES), metadata={"description": "Only challenges in this state."})
+    status = ma.fields.String(
+        validate=validate.OneOf(challenges.STATUSES), metadata={"description": "Only challenges in this state."}
+    )
 
 
 class MyChallengeSchema(ma.Schema):
@@ -318,7 +414,9 @@ class ChallengeSchema(ma.Schema):
     target = ma.fields.Integer(metadata={"description": "How many complete it."})
     topic = ma.fields.String(allow_none=True, metadata={"description": "Topic filter."})
     platform = ma.fields.String(allow_none=True, metadata={"description": "Platform filter."})
-    departments = ma.fields.List(ma.fields.String(), metadata={"description": "Departments taking part (empty: everybody)."})
+    departments = ma.fields.List(
+        ma.fields.String(), metadata={"description": "Departments taking part (empty: everybody)."}
+    )
     bonus_points = ma.fields.Integer(metadata={"description": "Points on completion."})
     starts_at = UTCDateTimeField(metadata={"description": "Start."})
     ends_at = UTCDateTimeField(metadata={"description": "End (exclusive)."})
@@ -330,4 +428,6 @@ class ChallengeSchema(ma.Schema):
 
 
 class ChallengeListSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(ChallengeSchema), metadata={"description": "Challenges, latest start first."})
+    items = ma.fields.List(
+        ma.fields.Nested(ChallengeSchema), metadata={"description": "Challenges, latest start first."}
+    )

@@ -14,8 +14,8 @@ from sqlalchemy import event, inspect, update
 from sqlalchemy.orm import Session
 
 from app.db import TenantSession
-from gamification import histogram
 from engagement.content.services import optional_tag_key
+from gamification import histogram
 from gamification.models import MemberPoints
 from tenants.models import Member
 
@@ -44,7 +44,12 @@ class Standing:
         return cls(key(department), key(location), active, active and bool(visible))
 
     def columns(self) -> dict:
-        return {"department_key": self.department_key, "location_key": self.location_key, "active": self.active, "listed": self.listed}
+        return {
+            "department_key": self.department_key,
+            "location_key": self.location_key,
+            "active": self.active,
+            "listed": self.listed,
+        }
 
 
 def _before(state, name: str):
@@ -71,4 +76,9 @@ def _copy_member_changes(session: Session, flush_context, instances) -> None:
             .returning(MemberPoints.period, MemberPoints.period_start, MemberPoints.points)
             .execution_options(synchronize_session=False)
         ).all()
-        histogram.move(((p, start, points, points) for p, start, points in rows), histogram.scopes(before), histogram.scopes(after), obj.tenant_id)
+        histogram.move(
+            ((p, start, points, points) for p, start, points in rows),
+            histogram.scopes(before),
+            histogram.scopes(after),
+            obj.tenant_id,
+        )

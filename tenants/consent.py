@@ -36,7 +36,11 @@ def update_own(member: Member, participation: bool | None, leaderboard_visible: 
         abort(409, message="Offboarded members cannot change consent.")
     participating = member.participation_consent_at is not None if participation is None else participation
     visible = member.leaderboard_visible if leaderboard_visible is None else leaderboard_visible
-    before = {"participation": member.participation_consent_at is not None, "leaderboard_visible": member.leaderboard_visible, "status": member.status}
+    before = {
+        "participation": member.participation_consent_at is not None,
+        "leaderboard_visible": member.leaderboard_visible,
+        "status": member.status,
+    }
     if not participating and member.status == "active":
         member.status, member.paused_at, member.pause_reason = "paused", clock.now(), "consent_withdrawn"
     elif participating and member.status == "paused" and member.pause_reason == "consent_withdrawn":
@@ -53,6 +57,8 @@ def update_own(member: Member, participation: bool | None, leaderboard_visible: 
 def history(member_id) -> list[ConsentRecord]:
     return list(
         db.session.scalars(
-            select(ConsentRecord).where(ConsentRecord.member_id == member_id).order_by(ConsentRecord.created_at, ConsentRecord.id)
+            select(ConsentRecord)
+            .where(ConsentRecord.member_id == member_id)
+            .order_by(ConsentRecord.created_at, ConsentRecord.id)
         )
     )

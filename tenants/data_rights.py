@@ -81,20 +81,48 @@ def export(member: Member) -> dict[str, Any]:
         "member": {
             field: getattr(member, field)
             for field in (
-                "id", "email", "name", "department", "location", "locale", "title", "roles", "status",
-                "headline", "bio", "photo_url", "leaderboard_visible", "participation_consent_at",
-                "activated_at", "paused_at", "offboarded_at", "created_at",
+                "id",
+                "email",
+                "name",
+                "department",
+                "location",
+                "locale",
+                "title",
+                "roles",
+                "status",
+                "headline",
+                "bio",
+                "photo_url",
+                "leaderboard_visible",
+                "participation_consent_at",
+                "activated_at",
+                "paused_at",
+                "offboarded_at",
+                "created_at",
             )
         },
         "social_accounts": [
-            {"platform": a.platform, "handle": a.handle, "url": a.url, "followers": a.followers, "created_at": a.created_at}
+            {
+                "platform": a.platform,
+                "handle": a.handle,
+                "url": a.url,
+                "followers": a.followers,
+                "created_at": a.created_at,
+            }
             for a in accounts
         ],
         "consent_history": [
-            {"participation": c.participation, "leaderboard_visible": c.leaderboard_visible, "source": c.source, "at": c.created_at}
+            {
+                "participation": c.participation,
+                "leaderboard_visible": c.leaderboard_visible,
+                "source": c.source,
+                "at": c.created_at,
+            }
             for c in consent.history(member.id)
         ],
-        "api_tokens": [{"name": t.name, "prefix": t.prefix, "created_at": t.created_at} for t in tokens.for_member(member.id)],
+        "api_tokens": [
+            {"name": t.name, "prefix": t.prefix, "created_at": t.created_at} for t in tokens.for_member(member.id)
+        ],
         "actions": [
             {"action": e.action, "target_type": e.target_type, "target_id": e.target_id, "at": e.created_at}
             for e in db.session.scalars(

@@ -96,7 +96,19 @@ MEMBERS: tuple[tuple[str, str, str, str, str, str, str, str], ...] = (
 )
 
 _TRANSLITERATION = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ı": "i", "ł": "l", "ø": "o", "æ": "ae"}
+    {
+        "ä": "ae",
+        "ö": "oe",
+        "ü": "ue",
+        "ß": "ss",
+        "Ä": "Ae",
+        "Ö": "Oe",
+        "Ü": "Ue",
+        "ı": "i",
+        "ł": "l",
+        "ø": "o",
+        "æ": "ae",
+    }
 )
 
 

@@ -68,7 +68,14 @@ def inspect(text: str) -> int:
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
             found = ", ".join(h for h in header if h) or "none"
-            abort(422, errors={"files": {"file": [f"The header must name the columns {', '.join(REQUIRED_COLUMNS)} (found: {found})."]}})
+            abort(
+                422,
+                errors={
+                    "files": {
+                        "file": [f"The header must name the columns {', '.join(REQUIRED_COLUMNS)} (found: {found})."]
+                    }
+                },
+            )
         rows = sum(1 for row in reader if any(cell.strip() for cell in row))
     except csv.Error as exc:
         abort(422, errors={"files": {"file": [f"Not readable as CSV: {exc}."]}})
@@ -108,7 +115,7 @@ def _clean(row_number: int, raw: dict[str, str]) -> dict[str, Any]:
     try:
         _valid_email(email)
     except ValidationError:
-        raise ValueError(f"'{email or '(empty)'}' is not a valid email address")
+        raise ValueError(f"'{email or '(empty)'}' is not a valid email address") from None
     name = (raw.get("name") or "").strip()
     if not name:
         raise ValueError("name is missing")
@@ -143,7 +150,12 @@ def run(job: Job, import_id: str) -> dict[str, Any]:
     """Job: import the rows of one upload; returns the counts and per-row errors."""
     upload = db.session.get(MemberImport, uuid.UUID(import_id))
     if upload is None or upload.content is None:
-        return {"created": 0, "updated": 0, "skipped": 0, "errors": [{"row": 0, "message": "upload no longer available"}]}
+        return {
+            "created": 0,
+            "updated": 0,
+            "skipped": 0,
+            "errors": [{"row": 0, "message": "upload no longer available"}],
+        }
     tenant = current_tenant()
     importer = db.session.get(Member, upload.created_by) if upload.created_by else None
     may_assign_roles = bool(importer and auth.scopes_for(importer.roles) & {"members:roles"})
@@ -169,7 +181,12 @@ def run(job: Job, import_id: str) -> dict[str, Any]:
         seats_left = _import_batch(batch, tenant, may_assign_roles, seats_left, outcome, statistics)
         jobs.report_progress(job, 99 * (start + len(batch)) // total)
     upload.content = None  # personal data is not kept longer than needed
-    result = {"created": outcome.created, "updated": outcome.updated, "skipped": outcome.skipped, "errors": outcome.errors}
+    result = {
+        "created": outcome.created,
+        "updated": outcome.updated,
+        "skipped": outcome.skipped,
+        "errors": outcome.errors,
+    }
     audit.record(
         "members.imported",
         "member_import",
@@ -197,7 +214,9 @@ class _MemberStatistics:
 
     @staticmethod
     def _reltuples() -> float:
-        return max(float(db.session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'members'::regclass")) or 0), 0.0)
+        return max(
+            float(db.session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'members'::regclass")) or 0), 0.0
+        )
 
     def grew(self, rows: int) -> None:
         if not self.enabled:
@@ -208,7 +227,9 @@ class _MemberStatistics:
             self.known, self.added = self._reltuples(), 0
 
 
-def _import_batch(batch, tenant: Tenant, may_assign_roles: bool, seats_left: int, outcome: Outcome, statistics: _MemberStatistics) -> int:
+def _import_batch(
+    batch, tenant: Tenant, may_assign_roles: bool, seats_left: int, outcome: Outcome, statistics: _MemberStatistics
+) -> int:
     emails = [values["email"] for _, values in batch]
     existing = {m.email: m for m in db.session.scalars(select(Member).where(Member.email.in_(emails)))}
     new_members: list[dict[str, Any]] = []
@@ -245,7 +266,10 @@ def _import_batch(batch, tenant: Tenant, may_assign_roles: bool, seats_left: int
         changed = False
         if roles is not None and roles != sorted(member.roles):
             if not may_assign_roles or "owner" in member.roles or "owner" in roles:
-                outcome.error(row_number, "roles of existing members change only through owners and admins, owners never by import")
+                outcome.error(
+                    row_number,
+                    "roles of existing members change only through owners and admins, owners never by import",
+                )
                 continue
             member.roles, changed = roles, True
         for column in ("name", "department", "location", "title", "locale"):

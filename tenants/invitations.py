@@ -79,7 +79,9 @@ def revoke_open(member_id: uuid.UUID) -> None:
         .where(Invitation.member_id == member_id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
         .values(
             revoked_at=clock.now(),
-            email_status=case((Invitation.email_status.in_(("pending", "failed")), "cancelled"), else_=Invitation.email_status),
+            email_status=case(
+                (Invitation.email_status.in_(("pending", "failed")), "cancelled"), else_=Invitation.email_status
+            ),
         )
     )
 
@@ -193,6 +195,13 @@ def accept(secret: str, leaderboard_visible: bool) -> tuple[Member, str]:
     member.status, member.activated_at = "active", now
     consent.record(member, participation=True, leaderboard_visible=leaderboard_visible, source="invitation")
     _, api_secret = tokens.issue(member, "invitation")
-    audit.record("member.activated", "member", member.id, before={"status": "invited"}, after={"status": "active"}, actor_member_id=member.id)
+    audit.record(
+        "member.activated",
+        "member",
+        member.id,
+        before={"status": "invited"},
+        after={"status": "active"},
+        actor_member_id=member.id,
+    )
     events.emit("tenants.member_activated", {"member_id": str(member.id)})
     return member, api_secret

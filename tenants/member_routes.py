@@ -106,10 +106,19 @@ def _lifecycle_route(path: str, action, summary: str, scope: str = "members:writ
     return Action
 
 
-_lifecycle_route("/members/<uuid:member_id>/offboard", members.offboard, "Offboard a member: tokens revoked, history kept.")
+_lifecycle_route(
+    "/members/<uuid:member_id>/offboard", members.offboard, "Offboard a member: tokens revoked, history kept."
+)
 _lifecycle_route("/members/<uuid:member_id>/pause", members.pause, "Pause an active member (no posting, no ranking).")
-_lifecycle_route("/members/<uuid:member_id>/reactivate", members.reactivate, "Reactivate a paused member whose consent stands.")
-_lifecycle_route("/members/<uuid:member_id>/erase", data_rights.erase, "Erase a member's personal data, keeping a pseudonym (owner, admin).", "members:erase")
+_lifecycle_route(
+    "/members/<uuid:member_id>/reactivate", members.reactivate, "Reactivate a paused member whose consent stands."
+)
+_lifecycle_route(
+    "/members/<uuid:member_id>/erase",
+    data_rights.erase,
+    "Erase a member's personal data, keeping a pseudonym (owner, admin).",
+    "members:erase",
+)
 
 
 @members_blp.route("/members/<uuid:member_id>/invitations")
@@ -128,7 +137,9 @@ class MemberImports(MethodView):
     @require_scope("members:write")
     @body_limit("IMPORT_MAX_CONTENT_LENGTH")
     @members_blp.arguments(ImportUploadSchema, location="files")
-    @members_blp.doc(requestBody={"content": {"multipart/form-data": {"encoding": {"file": {"contentType": "text/csv"}}}}})
+    @members_blp.doc(
+        requestBody={"content": {"multipart/form-data": {"encoding": {"file": {"contentType": "text/csv"}}}}}
+    )
     @members_blp.response(202, ImportAcceptedSchema)
     def post(self, files):
         """Import members from CSV in the background; poll the job for progress and per-row errors.

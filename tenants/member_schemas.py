@@ -19,11 +19,21 @@ _roles = ma.fields.List(
 
 
 class MemberCreateSchema(ma.Schema):
-    email = ma.fields.Email(required=True, validate=validate.Length(max=254), metadata={"description": "Work email; unique in the tenant."})
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "Full name."})
-    department = ma.fields.String(validate=validate.Length(max=100), allow_none=True, metadata={"description": "Department, e.g. Vertrieb."})
-    location = ma.fields.String(validate=validate.Length(max=100), allow_none=True, metadata={"description": "Location, e.g. Hamburg."})
-    locale = ma.fields.String(validate=validate.OneOf(LOCALES), metadata={"description": "Language for emails and content (de, en)."})
+    email = ma.fields.Email(
+        required=True, validate=validate.Length(max=254), metadata={"description": "Work email; unique in the tenant."}
+    )
+    name = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata={"description": "Full name."}
+    )
+    department = ma.fields.String(
+        validate=validate.Length(max=100), allow_none=True, metadata={"description": "Department, e.g. Vertrieb."}
+    )
+    location = ma.fields.String(
+        validate=validate.Length(max=100), allow_none=True, metadata={"description": "Location, e.g. Hamburg."}
+    )
+    locale = ma.fields.String(
+        validate=validate.OneOf(LOCALES), metadata={"description": "Language for emails and content (de, en)."}
+    )
     title = ma.fields.String(validate=validate.Length(max=200), allow_none=True, metadata={"description": "Job title."})
     roles = ma.fields.List(
         ma.fields.String(validate=validate.OneOf(ROLES)),
@@ -35,18 +45,26 @@ class MemberCreateSchema(ma.Schema):
 
 class MemberUpdateSchema(ma.Schema):
     name = ma.fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "Full name."})
-    department = ma.fields.String(validate=validate.Length(max=100), allow_none=True, metadata={"description": "Department."})
-    location = ma.fields.String(validate=validate.Length(max=100), allow_none=True, metadata={"description": "Location."})
+    department = ma.fields.String(
+        validate=validate.Length(max=100), allow_none=True, metadata={"description": "Department."}
+    )
+    location = ma.fields.String(
+        validate=validate.Length(max=100), allow_none=True, metadata={"description": "Location."}
+    )
     locale = ma.fields.String(validate=validate.OneOf(LOCALES), metadata={"description": "Language."})
     title = ma.fields.String(validate=validate.Length(max=200), allow_none=True, metadata={"description": "Job title."})
     roles = _roles
 
 
 class MemberListArgsSchema(ma.Schema):
-    status = ma.fields.String(validate=validate.OneOf(MEMBER_STATUSES), metadata={"description": "Only members in this status."})
+    status = ma.fields.String(
+        validate=validate.OneOf(MEMBER_STATUSES), metadata={"description": "Only members in this status."}
+    )
     role = ma.fields.String(validate=validate.OneOf(ROLES), metadata={"description": "Only members holding this role."})
     department = ma.fields.String(validate=validate.Length(max=100), metadata={"description": "Only this department."})
-    q = ma.fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Search in name and email."})
+    q = ma.fields.String(
+        validate=validate.Length(min=1, max=100), metadata={"description": "Search in name and email."}
+    )
 
 
 class InvitationSecretSchema(ma.Schema):
@@ -55,7 +73,9 @@ class InvitationSecretSchema(ma.Schema):
 
 
 class InvitedMemberSchema(MemberSchema):
-    invitation = ma.fields.Nested(InvitationSecretSchema, metadata={"description": "Only in the response that creates it."})
+    invitation = ma.fields.Nested(
+        InvitationSecretSchema, metadata={"description": "Only in the response that creates it."}
+    )
 
 
 class InvitationResultSchema(ma.Schema):
@@ -72,8 +92,12 @@ class AcceptConsentSchema(ma.Schema):
 
 
 class AcceptInvitationSchema(ma.Schema):
-    token = ma.fields.String(required=True, validate=validate.Length(min=10, max=200), metadata={"description": "The invitation secret."})
-    consent = ma.fields.Nested(AcceptConsentSchema, required=True, metadata={"description": "The member's own consent."})
+    token = ma.fields.String(
+        required=True, validate=validate.Length(min=10, max=200), metadata={"description": "The invitation secret."}
+    )
+    consent = ma.fields.Nested(
+        AcceptConsentSchema, required=True, metadata={"description": "The member's own consent."}
+    )
 
 
 class AcceptResultSchema(ma.Schema):
@@ -94,8 +118,12 @@ class ConsentRecordSchema(ma.Schema):
 
 
 class ProfileSchema(ma.Schema):
-    headline = ma.fields.String(validate=validate.Length(max=220), allow_none=True, metadata={"description": "One-line professional headline."})
-    bio = ma.fields.String(validate=validate.Length(max=2000), allow_none=True, metadata={"description": "Short biography."})
+    headline = ma.fields.String(
+        validate=validate.Length(max=220), allow_none=True, metadata={"description": "One-line professional headline."}
+    )
+    bio = ma.fields.String(
+        validate=validate.Length(max=2000), allow_none=True, metadata={"description": "Short biography."}
+    )
     photo_url = http_url("Profile photo URL (http or https).")
 
 
@@ -107,7 +135,9 @@ class CompletenessSchema(ma.Schema):
 
 class MeSchema(MemberSchema):
     profile = ma.fields.Nested(ProfileSchema, metadata={"description": "Personal-brand profile."})
-    profile_completeness = ma.fields.Nested(CompletenessSchema, metadata={"description": "How complete the profile is."})
+    profile_completeness = ma.fields.Nested(
+        CompletenessSchema, metadata={"description": "How complete the profile is."}
+    )
     participation = ma.fields.Boolean(metadata={"description": "Current participation consent."})
     potential_reach = ma.fields.Integer(metadata={"description": "Followers across the member's social accounts."})
 
@@ -119,10 +149,18 @@ class MeUpdateSchema(ma.Schema):
 
 
 class SocialAccountCreateSchema(ma.Schema):
-    platform = ma.fields.String(required=True, validate=validate.OneOf(SOCIAL_PLATFORMS), metadata={"description": "The network."})
-    handle = ma.fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"description": "Handle or profile name."})
+    platform = ma.fields.String(
+        required=True, validate=validate.OneOf(SOCIAL_PLATFORMS), metadata={"description": "The network."}
+    )
+    handle = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=100), metadata={"description": "Handle or profile name."}
+    )
     url = http_url("Profile URL (http or https).")
-    followers = body_integer(load_default=0, validate=validate.Range(min=0, max=1_000_000_000), metadata={"description": "Followers or connections."})
+    followers = body_integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=1_000_000_000),
+        metadata={"description": "Followers or connections."},
+    )
 
 
 class SocialAccountUpdateSchema(ma.Schema):
@@ -149,7 +187,9 @@ class EligibilitySchema(ma.Schema):
 
 
 class ImportUploadSchema(ma.Schema):
-    file = Upload(required=True, metadata={"description": "CSV with header email,name,department,location,locale,title,roles."})
+    file = Upload(
+        required=True, metadata={"description": "CSV with header email,name,department,location,locale,title,roles."}
+    )
 
 
 class JobRefSchema(ma.Schema):

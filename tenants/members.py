@@ -48,7 +48,9 @@ def invite(data: dict[str, Any], actor: Principal) -> tuple[Member, str, Any]:
     roles = sorted(set(data.get("roles") or ["influencer"]))
     _check_role_grant(actor, roles)
     if get_by_email(email) is not None:
-        abort(409, message="A member with this email already exists.", errors={"json": {"email": ["Already a member."]}})
+        abort(
+            409, message="A member with this email already exists.", errors={"json": {"email": ["Already a member."]}}
+        )
     require_seats(1)
     tenant = current_tenant()
     member = Member(
@@ -78,7 +80,9 @@ def holding(role: str):
 
 
 def active_with_role(role: str) -> list[Member]:
-    return list(db.session.scalars(select(Member).where(Member.status == "active", holding(role)).order_by(Member.created_at)))
+    return list(
+        db.session.scalars(select(Member).where(Member.status == "active", holding(role)).order_by(Member.created_at))
+    )
 
 
 def owner_count() -> int:
@@ -115,7 +119,13 @@ def update(member: Member, changes: dict[str, Any], actor: Principal) -> Member:
                 changed_personal.append(field)
     old, new = audit.changes(before, _auditable(member))
     if new or changed_personal:
-        audit.record("member.updated", "member", member.id, before=old, after={**new, **({"changed": changed_personal} if changed_personal else {})})
+        audit.record(
+            "member.updated",
+            "member",
+            member.id,
+            before=old,
+            after={**new, **({"changed": changed_personal} if changed_personal else {})},
+        )
     return member
 
 

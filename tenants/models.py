@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
-
-import uuid
 
 from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -78,7 +77,11 @@ class Invitation(IdMixin, TenantOwned, OutboxDelivery, Base):
     """
 
     __tablename__ = "invitations"
-    __table_args__ = (UniqueConstraint("tenant_id", "id"), tenant_fk("member_id", "members"), Index("ix_invitations_member", "tenant_id", "member_id"))
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        tenant_fk("member_id", "members"),
+        Index("ix_invitations_member", "tenant_id", "member_id"),
+    )
 
     member_id: Mapped[uuid.UUID]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -92,7 +95,11 @@ class ConsentRecord(IdMixin, TenantOwned, Base):
     """Append-only history of a member's consent: every change with its time and source."""
 
     __tablename__ = "consent_records"
-    __table_args__ = (UniqueConstraint("tenant_id", "id"), tenant_fk("member_id", "members"), Index("ix_consent_member", "tenant_id", "member_id", "created_at"))
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        tenant_fk("member_id", "members"),
+        Index("ix_consent_member", "tenant_id", "member_id", "created_at"),
+    )
 
     member_id: Mapped[uuid.UUID]
     participation: Mapped[bool]
@@ -105,7 +112,11 @@ class SocialAccount(IdMixin, TenantOwned, TimestampMixin, Base):
     """A member's account on a social network, with its audience size (potential reach)."""
 
     __tablename__ = "social_accounts"
-    __table_args__ = (UniqueConstraint("tenant_id", "id"), UniqueConstraint("tenant_id", "member_id", "platform"), tenant_fk("member_id", "members"))
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "member_id", "platform"),
+        tenant_fk("member_id", "members"),
+    )
 
     member_id: Mapped[uuid.UUID]
     platform: Mapped[str] = mapped_column(String(20))

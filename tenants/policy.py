@@ -64,7 +64,9 @@ def loosening(mode: str, overrides: dict[str, Any]) -> dict[str, str]:
         elif key == "allowed_platforms":
             extra = sorted(set(value) - set(base[key]))
             if extra:
-                refused[key] = f"The {mode} mode does not allow {', '.join(extra)}; an override can only narrow the list."
+                refused[key] = (
+                    f"The {mode} mode does not allow {', '.join(extra)}; an override can only narrow the list."
+                )
     return refused
 
 

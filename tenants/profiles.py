@@ -34,17 +34,25 @@ def update_me(member: Member, changes: dict[str, Any]) -> Member:
 
 
 def accounts(member_id: uuid.UUID) -> list[SocialAccount]:
-    return list(db.session.scalars(select(SocialAccount).where(SocialAccount.member_id == member_id).order_by(SocialAccount.platform)))
+    return list(
+        db.session.scalars(
+            select(SocialAccount).where(SocialAccount.member_id == member_id).order_by(SocialAccount.platform)
+        )
+    )
 
 
 def followers(member_id: uuid.UUID, platform: str) -> int:
     """The member's followers on ``platform`` now (0 without an account there)."""
-    count = db.session.scalar(select(SocialAccount.followers).where(SocialAccount.member_id == member_id, SocialAccount.platform == platform))
+    count = db.session.scalar(
+        select(SocialAccount.followers).where(SocialAccount.member_id == member_id, SocialAccount.platform == platform)
+    )
     return count or 0
 
 
 def get_account(member_id: uuid.UUID, account_id: uuid.UUID) -> SocialAccount:
-    account = db.session.scalar(select(SocialAccount).where(SocialAccount.id == account_id, SocialAccount.member_id == member_id))
+    account = db.session.scalar(
+        select(SocialAccount).where(SocialAccount.id == account_id, SocialAccount.member_id == member_id)
+    )
     if account is None:
         abort(404, message="No such social account.")
     return account

@@ -62,7 +62,11 @@ class TenantResource(MethodView):
     @require_scope("tenant:write")
     @tenant_blp.arguments(TenantUpdateSchema, required=False)
     @tenant_blp.response(200, TenantSchema)
-    @tenant_blp.doc(**cross_field_rules("`policy_overrides` may only tighten the current governance mode's policy (422 names each refused key)."))
+    @tenant_blp.doc(
+        **cross_field_rules(
+            "`policy_overrides` may only tighten the current governance mode's policy (422 names each refused key)."
+        )
+    )
     def patch(self, changes):
         """Change the tenant's name, settings or policy overrides (owner, admin).
 

@@ -29,14 +29,20 @@ def _known_timezone(value: str) -> None:
 
 
 class OrganizationSchema(ma.Schema):
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "Display name of the organisation."})
+    name = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Display name of the organisation."},
+    )
     slug = ma.fields.String(
         required=True,
         validate=validate.Regexp(SLUG_PATTERN, error="3-63 lowercase letters, digits and hyphens."),
         metadata={"description": "Unique short name, e.g. `medtech-nord`."},
     )
     industry = ma.fields.String(
-        load_default="generic", validate=validate.OneOf(INDUSTRIES), metadata={"description": "Industry; regulated ones default to containment."}
+        load_default="generic",
+        validate=validate.OneOf(INDUSTRIES),
+        metadata={"description": "Industry; regulated ones default to containment."},
     )
     governance_mode = ma.fields.String(
         load_default=None,
@@ -46,17 +52,25 @@ class OrganizationSchema(ma.Schema):
 
 
 class OwnerSchema(ma.Schema):
-    email = ma.fields.Email(required=True, validate=validate.Length(max=254), metadata={"description": "The owner's work email."})
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "The owner's name."})
+    email = ma.fields.Email(
+        required=True, validate=validate.Length(max=254), metadata={"description": "The owner's work email."}
+    )
+    name = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata={"description": "The owner's name."}
+    )
 
 
 class SignupSchema(ma.Schema):
     organization = ma.fields.Nested(OrganizationSchema, required=True, metadata={"description": "The new tenant."})
-    owner = ma.fields.Nested(OwnerSchema, required=True, metadata={"description": "Its first member, with the owner role."})
+    owner = ma.fields.Nested(
+        OwnerSchema, required=True, metadata={"description": "Its first member, with the owner role."}
+    )
 
 
 class TenantSettingsSchema(ma.Schema):
-    default_locale = ma.fields.String(validate=validate.OneOf(LOCALES), metadata={"description": "Locale for new members and emails."})
+    default_locale = ma.fields.String(
+        validate=validate.OneOf(LOCALES), metadata={"description": "Locale for new members and emails."}
+    )
     timezone = ma.fields.String(
         validate=_known_timezone,
         metadata={
@@ -64,17 +78,36 @@ class TenantSettingsSchema(ma.Schema):
             "format": TIMEZONE_FORMAT,
         },
     )
-    invitation_ttl_days = body_integer(validate=validate.Range(min=1, max=90), metadata={"description": "Days an invitation stays valid."})
-    min_group_size = body_integer(validate=validate.Range(min=2, max=1000), metadata={"description": "Smallest group shown in group reports (works-council privacy)."})
-    approval_reminder_hours = body_integer(validate=validate.Range(min=1, max=720), metadata={"description": "Remind approvers of posts waiting longer than this."})
+    invitation_ttl_days = body_integer(
+        validate=validate.Range(min=1, max=90), metadata={"description": "Days an invitation stays valid."}
+    )
+    min_group_size = body_integer(
+        validate=validate.Range(min=2, max=1000),
+        metadata={"description": "Smallest group shown in group reports (works-council privacy)."},
+    )
+    approval_reminder_hours = body_integer(
+        validate=validate.Range(min=1, max=720),
+        metadata={"description": "Remind approvers of posts waiting longer than this."},
+    )
     corporate_followers = ma.fields.Dict(
         keys=ma.fields.String(validate=validate.OneOf(PLATFORMS)),
         values=body_integer(validate=validate.Range(min=0, max=10_000_000_000)),
-        metadata={"description": "Followers of the company's own accounts per platform (for the amplification factor)."},
+        metadata={
+            "description": "Followers of the company's own accounts per platform (for the amplification factor)."
+        },
     )
-    cpm = body_integer(validate=validate.Range(min=0, max=100_000_000), metadata={"description": "Cost per 1,000 impressions in minor units of `currency` (earned media value)."})
-    cpc = body_integer(validate=validate.Range(min=0, max=100_000_000), metadata={"description": "Cost per click in minor units of `currency` (earned media value)."})
-    currency = ma.fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"), metadata={"description": "ISO 4217 currency of the earned media value, e.g. `EUR`.", "pattern": r"^[A-Z]{3}$"})
+    cpm = body_integer(
+        validate=validate.Range(min=0, max=100_000_000),
+        metadata={"description": "Cost per 1,000 impressions in minor units of `currency` (earned media value)."},
+    )
+    cpc = body_integer(
+        validate=validate.Range(min=0, max=100_000_000),
+        metadata={"description": "Cost per click in minor units of `currency` (earned media value)."},
+    )
+    currency = ma.fields.String(
+        validate=validate.Regexp(r"^[A-Z]{3}$"),
+        metadata={"description": "ISO 4217 currency of the earned media value, e.g. `EUR`.", "pattern": r"^[A-Z]{3}$"},
+    )
     archive_retention_days = body_integer(
         validate=validate.Range(min=365, max=36500),
         metadata={"description": "Days archive entries are kept (German commercial and tax law: 6 to 10 years)."},
@@ -119,10 +152,18 @@ class PolicyOverridesSchema(ma.Schema):
 
     own_posts_allowed = StrictBoolean(metadata={"description": "`false` allows only shares from the content library."})
     approval_required = StrictBoolean(metadata={"description": "`true`: every post passes the approval chain."})
-    approval_on_blocking_findings = StrictBoolean(metadata={"description": "`true`: a blocking compliance finding sends a post to approval."})
-    training_required_before_posting = StrictBoolean(metadata={"description": "`true`: required training must be passed before posting."})
-    guideline_acknowledgement_required = StrictBoolean(metadata={"description": "`true`: the current guideline must be acknowledged before posting."})
-    archive_enabled = StrictBoolean(metadata={"description": "`true`: every post version, decision and publication is archived."})
+    approval_on_blocking_findings = StrictBoolean(
+        metadata={"description": "`true`: a blocking compliance finding sends a post to approval."}
+    )
+    training_required_before_posting = StrictBoolean(
+        metadata={"description": "`true`: required training must be passed before posting."}
+    )
+    guideline_acknowledgement_required = StrictBoolean(
+        metadata={"description": "`true`: the current guideline must be acknowledged before posting."}
+    )
+    archive_enabled = StrictBoolean(
+        metadata={"description": "`true`: every post version, decision and publication is archived."}
+    )
     sso_required = StrictBoolean(metadata={"description": "`true`: members sign in through single sign-on."})
     allowed_platforms = ma.fields.List(
         ma.fields.String(validate=validate.OneOf(PLATFORMS)),
@@ -136,13 +177,21 @@ class TenantUpdateSchema(ma.Schema):
     settings = ma.fields.Nested(TenantSettingsSchema, metadata={"description": "Settings to change (merged)."})
     policy_overrides = ma.fields.Nested(
         PolicyOverridesSchema,
-        metadata={"description": "Replaces the tenant's policy overrides; they may only tighten the governance mode's policy."},
+        metadata={
+            "description": "Replaces the tenant's policy overrides; they may only tighten the governance mode's policy."
+        },
     )
 
 
 class GovernanceChangeSchema(ma.Schema):
-    mode = ma.fields.String(required=True, validate=validate.OneOf(GOVERNANCE_MODES), metadata={"description": "The new governance mode."})
-    reason = ma.fields.String(required=True, validate=validate.Length(min=3, max=1000), metadata={"description": "Why the mode changes (audited)."})
+    mode = ma.fields.String(
+        required=True, validate=validate.OneOf(GOVERNANCE_MODES), metadata={"description": "The new governance mode."}
+    )
+    reason = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=1000),
+        metadata={"description": "Why the mode changes (audited)."},
+    )
 
 
 class MemberSchema(ma.Schema):
@@ -166,11 +215,17 @@ class SignupResultSchema(ma.Schema):
 
 
 class TokenCreateSchema(ma.Schema):
-    name = ma.fields.String(load_default="api", validate=validate.Length(min=1, max=100), metadata={"description": "A label, e.g. `reporting-script`."})
+    name = ma.fields.String(
+        load_default="api",
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "A label, e.g. `reporting-script`."},
+    )
     scopes = ma.fields.List(
         ma.fields.String(validate=validate.OneOf(sorted(SCOPE_ROLES))),
         validate=validate.Length(min=1, max=len(SCOPE_ROLES)),
-        metadata={"description": "Limit the token to these scopes (each one the caller's roles hold), e.g. `[\"engagement:ingest\"]` for a metrics integration; absent: everything the caller may do."},
+        metadata={
+            "description": 'Limit the token to these scopes (each one the caller\'s roles hold), e.g. `["engagement:ingest"]` for a metrics integration; absent: everything the caller may do.'
+        },
     )
 
 
@@ -180,7 +235,11 @@ class TokenSchema(ma.Schema):
     prefix = ma.fields.String(metadata={"description": "First characters, to recognise the token."})
     created_at = UTCDateTimeField(metadata={"description": "Creation time."})
     last_used_at = UTCDateTimeField(allow_none=True, metadata={"description": "Last use (5-minute resolution)."})
-    scopes = ma.fields.List(ma.fields.String(), allow_none=True, metadata={"description": "The scopes the token is limited to (null: not limited)."})
+    scopes = ma.fields.List(
+        ma.fields.String(),
+        allow_none=True,
+        metadata={"description": "The scopes the token is limited to (null: not limited)."},
+    )
 
 
 class NewTokenSchema(TokenSchema):
@@ -200,7 +259,9 @@ class AuditEventSchema(ma.Schema):
 
 
 class AuditArgsSchema(CursorArgsSchema):
-    action = ma.fields.String(load_default=None, validate=validate.Length(max=100), metadata={"description": "Only this action."})
+    action = ma.fields.String(
+        load_default=None, validate=validate.Length(max=100), metadata={"description": "Only this action."}
+    )
 
 
 class AuditPageSchema(CursorPageSchema):

@@ -23,7 +23,11 @@ def signup(organization: dict[str, Any], owner: dict[str, Any]) -> tuple[Tenant,
     slug = organization["slug"]
     with tenancy.unscoped():
         if db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
-            abort(409, message=f"The slug '{slug}' is taken.", errors={"json": {"organization": {"slug": ["Already taken."]}}})
+            abort(
+                409,
+                message=f"The slug '{slug}' is taken.",
+                errors={"json": {"organization": {"slug": ["Already taken."]}}},
+            )
     industry = organization.get("industry") or "generic"
     tenant = Tenant(
         name=organization["name"],
@@ -42,7 +46,12 @@ def signup(organization: dict[str, Any], owner: dict[str, Any]) -> tuple[Tenant,
         "tenant.created",
         "tenant",
         tenant.id,
-        after={"name": tenant.name, "slug": tenant.slug, "industry": industry, "governance_mode": tenant.governance_mode},
+        after={
+            "name": tenant.name,
+            "slug": tenant.slug,
+            "industry": industry,
+            "governance_mode": tenant.governance_mode,
+        },
         actor_member_id=member.id,
     )
     return tenant, member, secret
@@ -114,7 +123,11 @@ def current_policy() -> dict[str, Any]:
 
 
 def update_tenant(tenant: Tenant, changes: dict[str, Any]) -> Tenant:
-    before = {"name": tenant.name, "settings": dict(tenant.settings), "policy_overrides": dict(tenant.policy_overrides or {})}
+    before = {
+        "name": tenant.name,
+        "settings": dict(tenant.settings),
+        "policy_overrides": dict(tenant.policy_overrides or {}),
+    }
     if "policy_overrides" in changes:
         refused = policy.loosening(tenant.governance_mode, changes["policy_overrides"])
         if refused:
@@ -124,7 +137,11 @@ def update_tenant(tenant: Tenant, changes: dict[str, Any]) -> Tenant:
         tenant.name = changes["name"]
     if "settings" in changes:
         tenant.settings = {**tenant.settings, **changes["settings"]}
-    after = {"name": tenant.name, "settings": dict(tenant.settings), "policy_overrides": dict(tenant.policy_overrides or {})}
+    after = {
+        "name": tenant.name,
+        "settings": dict(tenant.settings),
+        "policy_overrides": dict(tenant.policy_overrides or {}),
+    }
     old, new = audit.changes(before, after)
     if new:
         audit.record("tenant.updated", "tenant", tenant.id, before=old, after=new)

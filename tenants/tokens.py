@@ -64,9 +64,7 @@ def for_member(member_id: uuid.UUID) -> list[ApiToken]:
 
 def get_own(member_id: uuid.UUID, token_id: uuid.UUID) -> ApiToken | None:
     return db.session.scalar(
-        select(ApiToken).where(
-            ApiToken.id == token_id, ApiToken.member_id == member_id, ApiToken.revoked_at.is_(None)
-        )
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.member_id == member_id, ApiToken.revoked_at.is_(None))
     )
 
 

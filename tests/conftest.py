@@ -126,7 +126,7 @@ class ApiClient:
         self.client = client
         self.token = token
 
-    def as_(self, token: str | None) -> "ApiClient":
+    def as_(self, token: str | None) -> ApiClient:
         return ApiClient(self.client, token)
 
     def request(self, method: str, path: str, *, token: str | None = "default", headers=None, **kwargs):
@@ -171,12 +171,18 @@ class World:
     b: TenantWorld
 
 
-def signup(client, slug: str, *, industry: str = "generic", mode: str | None = None, email: str | None = None) -> TenantWorld:
+def signup(
+    client, slug: str, *, industry: str = "generic", mode: str | None = None, email: str | None = None
+) -> TenantWorld:
     organization = {"name": slug.replace("-", " ").title(), "slug": slug, "industry": industry}
     if mode:
         organization["governance_mode"] = mode
     response = ApiClient(client).post(
-        "/signup", json={"organization": organization, "owner": {"email": email or f"owner@{slug}.example", "name": f"Owner {slug}"}}
+        "/signup",
+        json={
+            "organization": organization,
+            "owner": {"email": email or f"owner@{slug}.example", "name": f"Owner {slug}"},
+        },
     )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()

@@ -63,9 +63,7 @@ def raced(event: OutboxEvent) -> None:
 
 
 def calls(handler: str | None = None, event_id: object = None) -> list[tuple[str, str]]:
-    return [
-        c for c in CALLS if (handler is None or c[0] == handler) and (event_id is None or c[1] == str(event_id))
-    ]
+    return [c for c in CALLS if (handler is None or c[0] == handler) and (event_id is None or c[1] == str(event_id))]
 
 
 # Tracked-job functions: ``fn(job, *args)`` returning the job's result.

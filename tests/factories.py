@@ -10,7 +10,9 @@ from tenants import tokens
 from tenants.models import Member
 
 
-def add_member(app, tenant_id: uuid.UUID, *roles: str, email: str | None = None, status: str = "active") -> tuple[uuid.UUID, str]:
+def add_member(
+    app, tenant_id: uuid.UUID, *roles: str, email: str | None = None, status: str = "active"
+) -> tuple[uuid.UUID, str]:
     """Create a member holding ``roles`` in ``tenant_id`` and return (id, bearer token)."""
     with app.app_context(), tenancy.scope(tenant_id):
         member = Member(

@@ -16,7 +16,6 @@ from app.notifications import EmailMessage
 from tests import event_handlers as h
 from tests.jobs_support import as_tenant, rows
 
-
 WELCOME = "tests.event_handlers.send_welcome"
 NOTIFY_LEAD = "tests.event_handlers.notify_lead"
 

@@ -81,7 +81,9 @@ def test_logs_are_json_with_the_request_id(app, world):
         from flask import g
 
         g.request_id = "req-42"
-        record = logging.makeLogRecord({"msg": "hello %s", "args": ("world",), "levelname": "INFO", "name": "t", "status": 200})
+        record = logging.makeLogRecord(
+            {"msg": "hello %s", "args": ("world",), "levelname": "INFO", "name": "t", "status": 200}
+        )
         entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "hello world"
     assert entry["request_id"] == "req-42" and entry["status"] == 200

@@ -37,11 +37,16 @@ def _snapshot(owner_engine, tenant_id: uuid.UUID) -> dict:
     rows = {}
     with owner_engine.connect() as connection:
         for table in _tenant_owned_tables():
-            result = connection.execute(select(table).where(table.c.tenant_id == tenant_id).order_by(*table.primary_key.columns))
+            result = connection.execute(
+                select(table).where(table.c.tenant_id == tenant_id).order_by(*table.primary_key.columns)
+            )
             rows[table.name] = [tuple(map(str, row)) for row in result]
         rows["tenants"] = [
             tuple(map(str, row))
-            for row in connection.execute(text("SELECT * FROM tenants WHERE id = :id"), {"id": str(tenant_id) if owner_engine.dialect.name == "postgresql" else tenant_id.hex})
+            for row in connection.execute(
+                text("SELECT * FROM tenants WHERE id = :id"),
+                {"id": str(tenant_id) if owner_engine.dialect.name == "postgresql" else tenant_id.hex},
+            )
         ]
     return rows
 
@@ -57,16 +62,15 @@ def _ids_of(owner_engine, tenant_id: uuid.UUID) -> list[uuid.UUID]:
 
 def _populate(app, tenant_id: uuid.UUID) -> None:
     """Give a tenant at least one row of each kind the API exposes."""
-    from tenants import profiles
-    from tenants.models import Member
-    from training import assignments, attempts, guidelines, modules, templates
-
     from app.auth import Principal, scopes_for
     from engagement.compliance import services as compliance
     from engagement.content import services as content
     from engagement.posts import chain
     from engagement.posts import services as posts
     from engagement.tracking import services as tracking
+    from tenants import profiles
+    from tenants.models import Member
+    from training import assignments, attempts, guidelines, modules, templates
 
     influencer_id, _ = add_member(app, tenant_id, "influencer")
     approver_id, _ = add_member(app, tenant_id, "hr", "approver")
@@ -87,11 +91,19 @@ def _populate(app, tenant_id: uuid.UUID) -> None:
         compliance.apply_preset("generic", None)
         chain.replace([{"name": "Freigabe", "role": "approver"}], approver)
         item = content.create(
-            {"title": "Isolation", "kind": "statement", "pinned": True, "url": "https://example.com/statement", "captions": [{"locale": "de", "text": "Isolation walk #Mitarbeiter"}]},
+            {
+                "title": "Isolation",
+                "kind": "statement",
+                "pinned": True,
+                "url": "https://example.com/statement",
+                "captions": [{"locale": "de", "text": "Isolation walk #Mitarbeiter"}],
+            },
             approver,
         )
         content.share(item.id, {"platform": "linkedin"}, author)
-        post = posts.create({"platform": "linkedin", "text": "Isolation walk https://example.com/walk #Mitarbeiter"}, author)
+        post = posts.create(
+            {"platform": "linkedin", "text": "Isolation walk https://example.com/walk #Mitarbeiter"}, author
+        )
         posts.submit(post, author)
         if post.status == "pending_approval":
             posts.decide(post, "approve", "ok", approver)
@@ -110,7 +122,10 @@ def _populate_gamification(member_id: uuid.UUID, staff) -> None:
     config.update_rules({"click": 2}, staff)
     config.replace_levels([{"name": "Starter", "min_points": 0}, {"name": "Profi", "min_points": 50}], staff)
     badges.create({"name": "Isolation", "criteria": {"metric": "posts_published", "threshold": 1}}, staff)
-    challenges.create({"title": "Isolation", "metric": "posts_published", "target": 1, "ends_at": clock.now() + timedelta(days=7)}, staff)
+    challenges.create(
+        {"title": "Isolation", "metric": "posts_published", "target": 1, "ends_at": clock.now() + timedelta(days=7)},
+        staff,
+    )
     ledger.adjust(member_id, 5, "Isolation walk", staff)
 
 
@@ -119,7 +134,10 @@ def _correct_answers(module_id: uuid.UUID) -> list[dict]:
 
     questions = db.session.scalars(select(Question).where(Question.module_id == module_id))
     return [
-        {"question_id": q.id, "option_ids": list(db.session.scalars(select(Option.id).where(Option.question_id == q.id, Option.correct)))}
+        {
+            "question_id": q.id,
+            "option_ids": list(db.session.scalars(select(Option.id).where(Option.question_id == q.id, Option.correct))),
+        }
         for q in questions
     ]
 

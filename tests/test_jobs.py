@@ -70,7 +70,11 @@ def test_another_tenants_job_is_not_found(app, world):
 
     assert world.a.api.get(f"/jobs/{job_a}").status_code == 200
     assert world.b.api.get(f"/jobs/{job_b}").get_json()["result"] == {"words": 3}
-    for response in (world.b.api.get(f"/jobs/{job_a}"), world.a.api.get(f"/jobs/{job_b}"), world.a.api.get(f"/jobs/{uuid.uuid4()}")):
+    for response in (
+        world.b.api.get(f"/jobs/{job_a}"),
+        world.a.api.get(f"/jobs/{job_b}"),
+        world.a.api.get(f"/jobs/{uuid.uuid4()}"),
+    ):
         assert response.status_code == 404
         assert response.get_json()["code"] == 404
     assert world.a.api.get(f"/jobs/{job_a}", token=None).status_code == 401

@@ -13,7 +13,6 @@ from tenants import invitations as tenant_invitations
 from tenants.models import Invitation
 from tests.jobs_support import SmtpServer, as_tenant, free_port, rows
 
-
 SENDER = "Müller & Söhne Programm <programm@mueller-soehne.example>"
 SUBJECT = "Schulung fällig: Äußerungen über Wettbewerber"
 BODY = "Hallo Jürgen,\n\nbitte schließe die Schulung „Grüne Claims“ bis Freitag ab.\n\nGrüße\nDein Programmteam\n"
@@ -74,7 +73,9 @@ def test_same_dedupe_key_sends_once_per_tenant(app, world, smtp_server):
     first = queue(app, world.a, dedupe_key="training-due:42")
     again = queue(app, world.a, dedupe_key="training-due:42")
     with as_tenant(app, world.a.tenant_id):  # twice in one transaction, too
-        same = notifications.queue_email("x@y.example", "Anders", "Anders", kind="test.reminder", dedupe_key="training-due:42")
+        same = notifications.queue_email(
+            "x@y.example", "Anders", "Anders", kind="test.reminder", dedupe_key="training-due:42"
+        )
         assert same.id == first
         transactions.commit()
     other_tenant = queue(app, world.b, dedupe_key="training-due:42")
@@ -238,7 +239,12 @@ def test_invitation_is_the_outbox_of_its_email_sent_once_by_flush(app, world, sm
     [row] = invitation_rows(app, world.a)
     assert (row.email_status, row.email_attempts, row.email_error) == ("sent", 1, None)
     assert german["Message-ID"] == row.email_message_id == f"<{row.id}@mueller-soehne.example>"
-    assert anon.post("/invitations/accept", json={"token": erika["invitation"]["token"], "consent": {"participation": True}}).status_code == 200
+    assert (
+        anon.post(
+            "/invitations/accept", json={"token": erika["invitation"]["token"], "consent": {"participation": True}}
+        ).status_code
+        == 200
+    )
 
 
 def test_replaced_or_erased_invitations_are_never_emailed(app, world, smtp_server):

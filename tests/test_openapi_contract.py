@@ -17,9 +17,9 @@ import re
 import uuid
 
 import schemathesis
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app import create_app, tenancy, transactions
 from app.db import db
@@ -194,17 +194,23 @@ def test_every_operation_and_schema_property_is_described(client):
         for label, operation in _operations(document)
         if not (operation.get("summary", "").strip() or operation.get("description", "").strip())
     ]
-    assert not undocumented_operations, "operations without summary or description:\n" + "\n".join(undocumented_operations)
+    assert not undocumented_operations, "operations without summary or description:\n" + "\n".join(
+        undocumented_operations
+    )
 
     missing: list[str] = []
     seen: set[str] = set()
     for label, operation in _operations(document):
         body = _resolve(document, operation.get("requestBody", {}))[1]
-        bodies = [(f"{label} request", media["schema"]) for media in body.get("content", {}).values() if "schema" in media]
+        bodies = [
+            (f"{label} request", media["schema"]) for media in body.get("content", {}).values() if "schema" in media
+        ]
         for status, response in operation["responses"].items():
             response = _resolve(document, response)[1]
             bodies += [
-                (f"{label} {status}", media["schema"]) for media in response.get("content", {}).values() if "schema" in media
+                (f"{label} {status}", media["schema"])
+                for media in response.get("content", {}).values()
+                if "schema" in media
             ]
         for where, body_schema in bodies:
             missing += _undescribed_properties(document, body_schema, where, seen)

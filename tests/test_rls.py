@@ -49,12 +49,12 @@ def test_the_api_connects_as_a_role_that_cannot_bypass_rls(app, app_engine, owne
         assert db.session.execute(text("SELECT current_user")).scalar() == "cip_app"
         db.session.rollback()
     with owner_engine.connect() as connection:
-        role = connection.execute(
-            text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'cip_app'")
-        ).one()
-        owners = connection.execute(
-            text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")
-        ).scalars().all()
+        role = connection.execute(text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'cip_app'")).one()
+        owners = (
+            connection.execute(text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'"))
+            .scalars()
+            .all()
+        )
     assert role == (False, False)
     assert "cip_app" not in owners
 

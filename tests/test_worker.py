@@ -25,10 +25,17 @@ def submit(app, tenant, fn, *args) -> str:
 def enqueue_everything(app, world) -> str:
     """Tenant A submits a job (which emits an event); tenant B emits an event and queues mail."""
     h.CALLS.clear()
-    job_id = submit(app, world.a, h.welcome_member, "neu@medtech-nord.example", "Jürgen Müller", "lead@medtech-nord.example")
+    job_id = submit(
+        app, world.a, h.welcome_member, "neu@medtech-nord.example", "Jürgen Müller", "lead@medtech-nord.example"
+    )
     with as_tenant(app, world.b.tenant_id):
-        events.emit(h.MEMBER_JOINED, {"email": "neu@agentur-sued.example", "name": "Zoë Weiß", "lead": "lead@agentur-sued.example"})
-        notifications.queue_email("chefin@agentur-sued.example", "Direkt: Übersicht", "Grüße", kind="test.direct", dedupe_key="direct:1")
+        events.emit(
+            h.MEMBER_JOINED,
+            {"email": "neu@agentur-sued.example", "name": "Zoë Weiß", "lead": "lead@agentur-sued.example"},
+        )
+        notifications.queue_email(
+            "chefin@agentur-sued.example", "Direkt: Übersicht", "Grüße", kind="test.direct", dedupe_key="direct:1"
+        )
         transactions.commit()
     return job_id
 
@@ -39,7 +46,9 @@ def assert_nothing_ran_yet(app, world, job_id, queue) -> None:
     assert rows(app, world.a.tenant_id, OutboxEvent) == []
     [b_event] = rows(app, world.b.tenant_id, OutboxEvent)
     assert b_event.dispatched_at is None and b_event.attempts == 0
-    assert [(m.kind, m.status, m.attempts) for m in rows(app, world.b.tenant_id, EmailMessage)] == [("test.direct", "pending", 0)]
+    assert [(m.kind, m.status, m.attempts) for m in rows(app, world.b.tenant_id, EmailMessage)] == [
+        ("test.direct", "pending", 0)
+    ]
     assert h.CALLS == []
 
 

@@ -20,7 +20,6 @@ from app.auth import Principal
 from app.db import db
 from tenants import audit
 from tenants.models import Member
-from training import modules
 from training.models import Assignment, Attempt, Module
 
 #: Members who can be assigned training (invited members are assigned ahead of joining).
@@ -44,14 +43,20 @@ def status(assignment: Assignment, module: Module | None, attempts_used: int, no
 
 
 def attempts_used(member_id: uuid.UUID, lineage_id: uuid.UUID, since: datetime | None) -> int:
-    statement = select(func.count()).select_from(Attempt).where(Attempt.member_id == member_id, Attempt.lineage_id == lineage_id)
+    statement = (
+        select(func.count())
+        .select_from(Attempt)
+        .where(Attempt.member_id == member_id, Attempt.lineage_id == lineage_id)
+    )
     if since is not None:
         statement = statement.where(Attempt.created_at >= since)
     return db.session.scalar(statement) or 0
 
 
 def for_member(member_id: uuid.UUID, lineage_id: uuid.UUID) -> Assignment | None:
-    return db.session.scalar(select(Assignment).where(Assignment.member_id == member_id, Assignment.lineage_id == lineage_id))
+    return db.session.scalar(
+        select(Assignment).where(Assignment.member_id == member_id, Assignment.lineage_id == lineage_id)
+    )
 
 
 def assign(data: dict[str, Any], actor: Principal | None) -> int:
@@ -74,7 +79,9 @@ def assign(data: dict[str, Any], actor: Principal | None) -> int:
     else:
         member_ids = set(db.session.scalars(targets))
     created = _create(module, member_ids, data.get("due_at"), actor.member_id if actor else None)
-    audit.record("training.assigned", "training_module", module.id, after={"created": created, "due_at": data.get("due_at")})
+    audit.record(
+        "training.assigned", "training_module", module.id, after={"created": created, "due_at": data.get("due_at")}
+    )
     return created
 
 
@@ -83,14 +90,23 @@ def _create(module: Module, member_ids: set[uuid.UUID], due_at: datetime | None,
         return 0
     existing = set(
         db.session.scalars(
-            select(Assignment.member_id).where(Assignment.lineage_id == module.lineage_id, Assignment.member_id.in_(member_ids))
+            select(Assignment.member_id).where(
+                Assignment.lineage_id == module.lineage_id, Assignment.member_id.in_(member_ids)
+            )
         )
     )
     now = clock.now()
     rows = [
         {
-            "id": uuid.uuid4(), "tenant_id": module.tenant_id, "member_id": member_id, "lineage_id": module.lineage_id,
-            "module_id": module.id, "due_at": due_at, "assigned_by": assigned_by, "created_at": now, "opened_at": now,
+            "id": uuid.uuid4(),
+            "tenant_id": module.tenant_id,
+            "member_id": member_id,
+            "lineage_id": module.lineage_id,
+            "module_id": module.id,
+            "due_at": due_at,
+            "assigned_by": assigned_by,
+            "created_at": now,
+            "opened_at": now,
         }
         for member_id in sorted(member_ids - existing)
     ]
@@ -122,7 +138,9 @@ def mine(member_id: uuid.UUID) -> list[dict[str, Any]]:
     now = clock.now()
     rows = list(
         db.session.scalars(
-            select(Assignment).where(Assignment.member_id == member_id).order_by(Assignment.due_at, Assignment.created_at)
+            select(Assignment)
+            .where(Assignment.member_id == member_id)
+            .order_by(Assignment.due_at, Assignment.created_at)
         )
     )
     if not rows:
@@ -130,7 +148,8 @@ def mine(member_id: uuid.UUID) -> list[dict[str, Any]]:
     lineages = {a.lineage_id for a in rows}
     candidates = db.session.scalars(
         select(Module).where(
-            (Module.lineage_id.in_(lineages) & (Module.status == "published")) | Module.id.in_({a.module_id for a in rows})
+            (Module.lineage_id.in_(lineages) & (Module.status == "published"))
+            | Module.id.in_({a.module_id for a in rows})
         )
     )
     published, by_id = {}, {}
@@ -178,7 +197,11 @@ def record_attempt(attempt: Attempt, module: Module) -> Assignment:
     assignment = for_member(member_id, module.lineage_id)
     if assignment is None:  # self-started: the round began with this attempt
         assignment = Assignment(
-            member_id=member_id, lineage_id=module.lineage_id, module_id=module.id, created_at=attempt.created_at, opened_at=attempt.created_at
+            member_id=member_id,
+            lineage_id=module.lineage_id,
+            module_id=module.id,
+            created_at=attempt.created_at,
+            opened_at=attempt.created_at,
         )
         db.session.add(assignment)
     if assignment.best_score is None or score > assignment.best_score:
@@ -186,7 +209,9 @@ def record_attempt(attempt: Attempt, module: Module) -> Assignment:
     if passed and assignment.completed_at is None:
         now = clock.now()
         assignment.completed_at, assignment.completed_module_id = now, module.id
-        assignment.expires_at = now + timedelta(days=module.recertify_after_days) if module.recertify_after_days else None
+        assignment.expires_at = (
+            now + timedelta(days=module.recertify_after_days) if module.recertify_after_days else None
+        )
     db.session.flush()
     return assignment
 
@@ -221,8 +246,12 @@ def required_progress(member_id: uuid.UUID, now: datetime | None = None) -> tupl
 def _required_and_passed(member_id: uuid.UUID, now: datetime) -> tuple[set[uuid.UUID], list[Module]]:
     passed = {
         a.lineage_id
-        for a in db.session.scalars(select(Assignment).where(Assignment.member_id == member_id, Assignment.completed_at.is_not(None)))
+        for a in db.session.scalars(
+            select(Assignment).where(Assignment.member_id == member_id, Assignment.completed_at.is_not(None))
+        )
         if a.expires_at is None or a.expires_at > now
     }
-    required = db.session.scalars(select(Module).where(Module.status == "published", Module.required.is_(True)).order_by(Module.title))
+    required = db.session.scalars(
+        select(Module).where(Module.status == "published", Module.required.is_(True)).order_by(Module.title)
+    )
     return passed, list(required)

@@ -46,12 +46,19 @@ def submit(module_id: uuid.UUID, raw_answers: list[dict[str, Any]], member: Memb
         abort(404, message="No such training module.")
     if module.status != "published":
         current = modules.current_version(module.lineage_id)
-        abort(409, message=f"This version was superseded; take version {current.version if current else '?'} ({current.id if current else '-'}).")
+        abort(
+            409,
+            message=f"This version was superseded; take version {current.version if current else '?'} ({current.id if current else '-'}).",
+        )
     if member.status != "active":
         abort(409, message=f"Only active members take quizzes (you are {member.status}).")
     assignment = assignments.for_member(member.id, module.lineage_id)
     used = assignments.attempts_used(member.id, module.lineage_id, assignment.opened_at if assignment else None)
-    if assignment is not None and assignment.completed_at is not None and (assignment.expires_at is None or assignment.expires_at > clock.now()):
+    if (
+        assignment is not None
+        and assignment.completed_at is not None
+        and (assignment.expires_at is None or assignment.expires_at > clock.now())
+    ):
         abort(409, message="You have already passed this module.")
     if module.max_attempts is not None and used >= module.max_attempts:
         abort(409, message=f"All {module.max_attempts} attempts are used.")
@@ -91,8 +98,7 @@ def submit(module_id: uuid.UUID, raw_answers: list[dict[str, Any]], member: Memb
         "passed": result.passed,
         "attempts_left": attempts_left,
         "results": [
-            {"question_id": r.question_id, "correct": r.correct, "explanation": r.explanation}
-            for r in result.results
+            {"question_id": r.question_id, "correct": r.correct, "explanation": r.explanation} for r in result.results
         ],
         "created_at": attempt.created_at,
     }

@@ -16,4 +16,7 @@ from training.assignments import missing_required
 def required_training(member: Member) -> list[Missing]:
     if not current_policy()["training_required_before_posting"]:
         return []
-    return [Missing(f"training:{m.lineage_id}", f"Pass the required module '{m.title}'.") for m in missing_required(member.id)]
+    return [
+        Missing(f"training:{m.lineage_id}", f"Pass the required module '{m.title}'.")
+        for m in missing_required(member.id)
+    ]

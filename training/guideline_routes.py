@@ -98,8 +98,12 @@ class GuidelineResource(MethodView):
 class GuidelineAcknowledgements(MethodView):
     @require_scope("self")
     @guidelines_blp.response(201, AcknowledgementSchema)
-    @guidelines_blp.alt_response(200, schema=AcknowledgementSchema, description="Already acknowledged: the existing record.")
-    @guidelines_blp.alt_response(409, description="The version has been superseded, or the caller is not an active member.")
+    @guidelines_blp.alt_response(
+        200, schema=AcknowledgementSchema, description="Already acknowledged: the existing record."
+    )
+    @guidelines_blp.alt_response(
+        409, description="The version has been superseded, or the caller is not an active member."
+    )
     def post(self, guideline_id: uuid.UUID):
         """Acknowledge the current guideline: I have read it and will follow it."""
         guideline = guidelines.get(guideline_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.schemas import NOT_BLANK_PATTERN, not_blank, UTCDateTimeField
+from app.schemas import NOT_BLANK_PATTERN, UTCDateTimeField, not_blank
 from tenants.schemas import LOCALES
 from training.guidelines import MAX_LENGTHS
 from training.templates import GUIDELINE_TEMPLATES
@@ -22,11 +22,17 @@ def _at_most_placeholders(values: dict) -> None:
 class GuidelineCreateSchema(ma.Schema):
     title = ma.fields.String(
         validate=[validate.Length(min=1, max=MAX_LENGTHS["title"]), not_blank("title")],
-        metadata={"pattern": NOT_BLANK_PATTERN, "description": "Title; required unless `template_key` is given (then it replaces the template's)."},
+        metadata={
+            "pattern": NOT_BLANK_PATTERN,
+            "description": "Title; required unless `template_key` is given (then it replaces the template's).",
+        },
     )
     body = ma.fields.String(
         validate=[validate.Length(min=1, max=MAX_LENGTHS["body"]), not_blank("body")],
-        metadata={"pattern": NOT_BLANK_PATTERN, "description": "The guideline text in Markdown (up to 100,000 characters); required unless `template_key` is given."},
+        metadata={
+            "pattern": NOT_BLANK_PATTERN,
+            "description": "The guideline text in Markdown (up to 100,000 characters); required unless `template_key` is given.",
+        },
     )
     locale = ma.fields.String(
         validate=validate.OneOf(LOCALES),
@@ -34,14 +40,16 @@ class GuidelineCreateSchema(ma.Schema):
     )
     template_key = ma.fields.String(
         validate=validate.OneOf(sorted(GUIDELINE_TEMPLATES)),
-        metadata={"description": "Publish a starter guideline (see GET /guidelines/templates) instead of your own text."},
+        metadata={
+            "description": "Publish a starter guideline (see GET /guidelines/templates) instead of your own text."
+        },
     )
     placeholders = ma.fields.Dict(
         keys=ma.fields.String(validate=validate.Length(min=1, max=60)),
         values=ma.fields.String(validate=validate.Length(min=1, max=500)),
         validate=_at_most_placeholders,
         metadata={
-            "description": "With `template_key`: a value for every `{Placeholder}` of the template, by name, e.g. `{\"Unternehmen\": \"MedTech Nord GmbH\"}`.",
+            "description": 'With `template_key`: a value for every `{Placeholder}` of the template, by name, e.g. `{"Unternehmen": "MedTech Nord GmbH"}`.',
             "maxProperties": MAX_PLACEHOLDERS,
         },
     )
@@ -55,7 +63,11 @@ class GuidelineCreateSchema(ma.Schema):
                 if field in data
             }
         else:
-            errors = {field: ["Missing data for required field."] for field in ("title", "body", "locale") if field not in data}
+            errors = {
+                field: ["Missing data for required field."]
+                for field in ("title", "body", "locale")
+                if field not in data
+            }
             if "placeholders" in data:
                 errors["placeholders"] = ["Only together with template_key."]
         if errors:
@@ -73,7 +85,9 @@ class GuidelineSummarySchema(ma.Schema):
 
 class GuidelineSchema(GuidelineSummarySchema):
     body = ma.fields.String(metadata={"description": "The guideline text (Markdown)."})
-    acknowledged_at = UTCDateTimeField(allow_none=True, metadata={"description": "When the caller acknowledged this version (null: not yet)."})
+    acknowledged_at = UTCDateTimeField(
+        allow_none=True, metadata={"description": "When the caller acknowledged this version (null: not yet)."}
+    )
 
 
 class AcknowledgementSchema(ma.Schema):
@@ -85,7 +99,9 @@ class AcknowledgementSchema(ma.Schema):
 
 
 class ReportArgsSchema(ma.Schema):
-    department = ma.fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Only members of this department."})
+    department = ma.fields.String(
+        validate=validate.Length(min=1, max=100), metadata={"description": "Only members of this department."}
+    )
 
 
 class ReportMemberSchema(ma.Schema):
@@ -112,8 +128,13 @@ class AcknowledgementReportSchema(ma.Schema):
     guideline_id = ma.fields.UUID(metadata={"description": "The guideline version reported on."})
     version = ma.fields.Integer(metadata={"description": "Its version number."})
     current = ma.fields.Boolean(metadata={"description": "Whether it is the current version."})
-    acknowledged = ma.fields.List(ma.fields.Nested(AcknowledgedEntrySchema), metadata={"description": "Active members who acknowledged it, earliest first."})
-    pending = ma.fields.List(ma.fields.Nested(PendingEntrySchema), metadata={"description": "Active members who have not, by name."})
+    acknowledged = ma.fields.List(
+        ma.fields.Nested(AcknowledgedEntrySchema),
+        metadata={"description": "Active members who acknowledged it, earliest first."},
+    )
+    pending = ma.fields.List(
+        ma.fields.Nested(PendingEntrySchema), metadata={"description": "Active members who have not, by name."}
+    )
     counts = ma.fields.Nested(ReportCountsSchema, metadata={"description": "Totals of both lists."})
 
 
@@ -121,4 +142,6 @@ class GuidelineTemplateSchema(ma.Schema):
     key = ma.fields.String(metadata={"description": "Template key (publish with `template_key`)."})
     title = ma.fields.String(metadata={"description": "Title (with placeholders)."})
     locale = ma.fields.String(metadata={"description": "Language (de, en)."})
-    placeholders = ma.fields.List(ma.fields.String(), metadata={"description": "Placeholder names to fill in via `placeholders`."})
+    placeholders = ma.fields.List(
+        ma.fields.String(), metadata={"description": "Placeholder names to fill in via `placeholders`."}
+    )

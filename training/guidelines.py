@@ -84,7 +84,12 @@ def publish(data: dict[str, Any], actor: Principal | None) -> Guideline:
         "guideline.published",
         "guideline",
         guideline.id,
-        after={"version": guideline.version, "title": guideline.title, "locale": guideline.locale, "template": template_key},
+        after={
+            "version": guideline.version,
+            "title": guideline.title,
+            "locale": guideline.locale,
+            "template": template_key,
+        },
     )
     events.emit(PUBLISHED_EVENT, {"guideline_id": str(guideline.id), "version": guideline.version})
     return guideline
@@ -140,7 +145,13 @@ def from_template(key: str, values: dict[str, str], title: str | None = None) ->
         abort(
             422,
             message="With these placeholder values the text is too long.",
-            errors={"json": {"placeholders": [f"The {field} would exceed {limit:,} characters." for field, limit in too_long.items()]}},
+            errors={
+                "json": {
+                    "placeholders": [
+                        f"The {field} would exceed {limit:,} characters." for field, limit in too_long.items()
+                    ]
+                }
+            },
         )
     return content
 
@@ -199,7 +210,9 @@ def acknowledge(guideline: Guideline, member: Member) -> tuple[GuidelineAcknowle
         abort(409, message=f"Only active members acknowledge the guideline (your membership is {member.status}).")
     latest = current_version()
     if guideline.version != latest:
-        abort(409, message=f"Version {guideline.version} has been superseded; acknowledge the current version {latest}.")
+        abort(
+            409, message=f"Version {guideline.version} has been superseded; acknowledge the current version {latest}."
+        )
     existing = find_acknowledgement(guideline.id, member.id)
     if existing is not None:
         return existing, False

@@ -122,7 +122,9 @@ class ModuleAttempts(MethodView):
     @require_scope("self")
     @training_blp.arguments(AttemptInSchema)
     @training_blp.response(201, AttemptResultSchema)
-    @training_blp.alt_response(409, description="Attempts used up, already passed, superseded version or member not active.")
+    @training_blp.alt_response(
+        409, description="Attempts used up, already passed, superseded version or member not active."
+    )
     def post(self, data, module_id: uuid.UUID):
         """Submit quiz answers; graded on the server."""
         member = db.session.get(Member, current_principal().member_id)

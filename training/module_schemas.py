@@ -11,17 +11,30 @@ from training.models import MODULE_KINDS, MODULE_STATUSES, QUESTION_KINDS
 
 
 class OptionInSchema(ma.Schema):
-    text = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000), metadata={"description": "Answer option."})
+    text = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=1000), metadata={"description": "Answer option."}
+    )
     correct = StrictBoolean(required=True, metadata={"description": "Whether choosing it is right."})
 
 
 class QuestionInSchema(ma.Schema):
-    text = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000), metadata={"description": "The question."})
-    kind = ma.fields.String(required=True, validate=validate.OneOf(QUESTION_KINDS), metadata={"description": "`single` (one right option) or `multiple`."})
-    options = ma.fields.List(
-        ma.fields.Nested(OptionInSchema), required=True, validate=validate.Length(min=2, max=10), metadata={"description": "2-10 options."}
+    text = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=2000), metadata={"description": "The question."}
     )
-    explanation = ma.fields.String(validate=validate.Length(max=4000), allow_none=True, metadata={"description": "Why the right answer is right."})
+    kind = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(QUESTION_KINDS),
+        metadata={"description": "`single` (one right option) or `multiple`."},
+    )
+    options = ma.fields.List(
+        ma.fields.Nested(OptionInSchema),
+        required=True,
+        validate=validate.Length(min=2, max=10),
+        metadata={"description": "2-10 options."},
+    )
+    explanation = ma.fields.String(
+        validate=validate.Length(max=4000), allow_none=True, metadata={"description": "Why the right answer is right."}
+    )
 
     @ma.validates_schema
     def _a_correct_option(self, data, **kwargs):
@@ -36,28 +49,62 @@ class QuestionInSchema(ma.Schema):
 
 
 class QuizInSchema(ma.Schema):
-    pass_score = body_integer(required=True, validate=validate.Range(min=0, max=100), metadata={"description": "Percent needed to pass (0-100)."})
+    pass_score = body_integer(
+        required=True,
+        validate=validate.Range(min=0, max=100),
+        metadata={"description": "Percent needed to pass (0-100)."},
+    )
     questions = ma.fields.List(
-        ma.fields.Nested(QuestionInSchema), required=True, validate=validate.Length(min=1, max=100), metadata={"description": "1-100 questions."}
+        ma.fields.Nested(QuestionInSchema),
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "1-100 questions."},
     )
 
 
 class LessonInSchema(ma.Schema):
-    title = ma.fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "Lesson title."})
-    body = ma.fields.String(required=True, validate=validate.Length(min=1, max=100_000), metadata={"description": "Markdown."})
+    title = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata={"description": "Lesson title."}
+    )
+    body = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=100_000), metadata={"description": "Markdown."}
+    )
     media_url = http_url("Optional video or image URL (http or https).")
 
 
 def _module_fields(required: bool) -> dict:
     return {
-        "title": ma.fields.String(required=required, validate=validate.Length(min=1, max=200), metadata={"description": "Module title."}),
-        "kind": ma.fields.String(required=required, validate=validate.OneOf(MODULE_KINDS), metadata={"description": "What it trains."}),
-        "locale": ma.fields.String(required=required, validate=validate.OneOf(LOCALES), metadata={"description": "Language (de, en)."}),
-        "summary": ma.fields.String(validate=validate.Length(max=2000), allow_none=True, metadata={"description": "Short description."}),
-        "required": StrictBoolean(metadata={"description": "Required for every member (assigned automatically on joining)."}),
-        "recertify_after_days": body_integer(validate=validate.Range(min=1, max=3650), allow_none=True, metadata={"description": "A pass expires after this many days."}),
-        "max_attempts": body_integer(validate=validate.Range(min=1, max=100), allow_none=True, metadata={"description": "Attempts allowed (null: unlimited)."}),
-        "lessons": ma.fields.List(ma.fields.Nested(LessonInSchema), required=required, validate=validate.Length(max=100), metadata={"description": "Lessons in order."}),
+        "title": ma.fields.String(
+            required=required, validate=validate.Length(min=1, max=200), metadata={"description": "Module title."}
+        ),
+        "kind": ma.fields.String(
+            required=required, validate=validate.OneOf(MODULE_KINDS), metadata={"description": "What it trains."}
+        ),
+        "locale": ma.fields.String(
+            required=required, validate=validate.OneOf(LOCALES), metadata={"description": "Language (de, en)."}
+        ),
+        "summary": ma.fields.String(
+            validate=validate.Length(max=2000), allow_none=True, metadata={"description": "Short description."}
+        ),
+        "required": StrictBoolean(
+            metadata={"description": "Required for every member (assigned automatically on joining)."}
+        ),
+        "recertify_after_days": body_integer(
+            validate=validate.Range(min=1, max=3650),
+            allow_none=True,
+            metadata={"description": "A pass expires after this many days."},
+        ),
+        "max_attempts": body_integer(
+            validate=validate.Range(min=1, max=100),
+            allow_none=True,
+            metadata={"description": "Attempts allowed (null: unlimited)."},
+        ),
+        "lessons": ma.fields.List(
+            ma.fields.Nested(LessonInSchema),
+            required=required,
+            validate=validate.Length(max=100),
+            metadata={"description": "Lessons in order."},
+        ),
         "quiz": ma.fields.Nested(QuizInSchema, required=required, metadata={"description": "The quiz."}),
     }
 
@@ -117,17 +164,26 @@ class ModuleSchema(ModuleSummarySchema):
 
 
 class ModuleListArgsSchema(ma.Schema):
-    status = ma.fields.String(validate=validate.OneOf(MODULE_STATUSES), metadata={"description": "Only this status (staff)."})
+    status = ma.fields.String(
+        validate=validate.OneOf(MODULE_STATUSES), metadata={"description": "Only this status (staff)."}
+    )
     kind = ma.fields.String(validate=validate.OneOf(MODULE_KINDS), metadata={"description": "Only this kind."})
 
 
 class AnswerSchema(ma.Schema):
     question_id = ma.fields.UUID(required=True, metadata={"description": "Question answered."})
-    option_ids = ma.fields.List(ma.fields.UUID(), required=True, validate=validate.Length(max=10), metadata={"description": "Options chosen."})
+    option_ids = ma.fields.List(
+        ma.fields.UUID(), required=True, validate=validate.Length(max=10), metadata={"description": "Options chosen."}
+    )
 
 
 class AttemptInSchema(ma.Schema):
-    answers = ma.fields.List(ma.fields.Nested(AnswerSchema), required=True, validate=validate.Length(max=100), metadata={"description": "One entry per answered question."})
+    answers = ma.fields.List(
+        ma.fields.Nested(AnswerSchema),
+        required=True,
+        validate=validate.Length(max=100),
+        metadata={"description": "One entry per answered question."},
+    )
 
 
 class QuestionResultSchema(ma.Schema):
@@ -142,15 +198,21 @@ class AttemptResultSchema(ma.Schema):
     version = ma.fields.Integer(metadata={"description": "Its version number."})
     score = ma.fields.Integer(metadata={"description": "Percent right."})
     passed = ma.fields.Boolean(metadata={"description": "Score reached the pass score."})
-    attempts_left = ma.fields.Integer(allow_none=True, metadata={"description": "Attempts remaining (null: unlimited)."})
+    attempts_left = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Attempts remaining (null: unlimited)."}
+    )
     results = ma.fields.List(ma.fields.Nested(QuestionResultSchema), metadata={"description": "Per question."})
     created_at = UTCDateTimeField(metadata={"description": "When."})
 
 
 class AssignmentInSchema(ma.Schema):
     module_id = ma.fields.UUID(required=True, metadata={"description": "A published module version."})
-    member_ids = ma.fields.List(ma.fields.UUID(), validate=validate.Length(min=1, max=10_000), metadata={"description": "These members."})
-    department = ma.fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Everyone in this department."})
+    member_ids = ma.fields.List(
+        ma.fields.UUID(), validate=validate.Length(min=1, max=10_000), metadata={"description": "These members."}
+    )
+    department = ma.fields.String(
+        validate=validate.Length(min=1, max=100), metadata={"description": "Everyone in this department."}
+    )
     all_members = StrictBoolean(metadata={"description": "Everybody (true)."})
     due_at = UTCDateTimeField(allow_none=True, metadata={"description": "Due date (ISO 8601 with offset)."})
 

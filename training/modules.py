@@ -47,7 +47,12 @@ def create(data: dict[str, Any], actor: Principal | None, *, template_key: str |
     db.session.add(module)
     db.session.flush()
     _write_content(module, data["lessons"], data["quiz"]["questions"])
-    audit.record("training.module_created", "training_module", module.id, after={"title": module.title, "version": 1, "template": template_key})
+    audit.record(
+        "training.module_created",
+        "training_module",
+        module.id,
+        after={"title": module.title, "version": 1, "template": template_key},
+    )
     return module
 
 
@@ -106,7 +111,12 @@ def revise(module: Module, actor: Principal) -> Module:
     db.session.add(revision)
     db.session.flush()
     _write_content(revision, _lessons_payload(module), _questions_payload(module))
-    audit.record("training.module_revised", "training_module", revision.id, after={"version": revision.version, "from": str(module.id)})
+    audit.record(
+        "training.module_revised",
+        "training_module",
+        revision.id,
+        after={"version": revision.version, "from": str(module.id)},
+    )
     return revision
 
 
@@ -128,7 +138,9 @@ def questions(module_id: uuid.UUID) -> list[Question]:
 def options_by_question(question_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Option]]:
     grouped: dict[uuid.UUID, list[Option]] = {qid: [] for qid in question_ids}
     if question_ids:
-        for option in db.session.scalars(select(Option).where(Option.question_id.in_(question_ids)).order_by(Option.position)):
+        for option in db.session.scalars(
+            select(Option).where(Option.question_id.in_(question_ids)).order_by(Option.position)
+        ):
             grouped[option.question_id].append(option)
     return grouped
 
@@ -141,20 +153,40 @@ def view(module: Module, *, reveal_answers: bool) -> dict[str, Any]:
     for question in module_questions:
         item = {"id": question.id, "text": question.text, "kind": question.kind, "options": []}
         for option in grouped[question.id]:
-            item["options"].append({"id": option.id, "text": option.text, **({"correct": option.correct} if reveal_answers else {})})
+            item["options"].append(
+                {"id": option.id, "text": option.text, **({"correct": option.correct} if reveal_answers else {})}
+            )
         if reveal_answers:
             item["explanation"] = question.explanation
         quiz_questions.append(item)
     return {
-        **{field: getattr(module, field) for field in ("id", "lineage_id", "version", "status", "pass_score", "template_key", "published_at", "created_at", *SCALAR_FIELDS)},
-        "lessons": [{"id": l.id, "title": l.title, "body": l.body, "media_url": l.media_url} for l in lessons(module.id)],
+        **{
+            field: getattr(module, field)
+            for field in (
+                "id",
+                "lineage_id",
+                "version",
+                "status",
+                "pass_score",
+                "template_key",
+                "published_at",
+                "created_at",
+                *SCALAR_FIELDS,
+            )
+        },
+        "lessons": [
+            {"id": lesson.id, "title": lesson.title, "body": lesson.body, "media_url": lesson.media_url}
+            for lesson in lessons(module.id)
+        ],
         "quiz": {"pass_score": module.pass_score, "questions": quiz_questions},
         "answers_revealed": reveal_answers,
     }
 
 
 def _lessons_payload(module: Module) -> list[dict[str, Any]]:
-    return [{"title": l.title, "body": l.body, "media_url": l.media_url} for l in lessons(module.id)]
+    return [
+        {"title": lesson.title, "body": lesson.body, "media_url": lesson.media_url} for lesson in lessons(module.id)
+    ]
 
 
 def _questions_payload(module: Module) -> list[dict[str, Any]]:
@@ -181,11 +213,29 @@ def _clear_content(module: Module) -> None:
 
 def _write_content(module: Module, lesson_data: list[dict[str, Any]], question_data: list[dict[str, Any]]) -> None:
     for position, lesson in enumerate(lesson_data):
-        db.session.add(Lesson(module_id=module.id, position=position, title=lesson["title"], body=lesson["body"], media_url=lesson.get("media_url")))
+        db.session.add(
+            Lesson(
+                module_id=module.id,
+                position=position,
+                title=lesson["title"],
+                body=lesson["body"],
+                media_url=lesson.get("media_url"),
+            )
+        )
     for position, item in enumerate(question_data):
-        question = Question(module_id=module.id, position=position, text=item["text"], kind=item["kind"], explanation=item.get("explanation"))
+        question = Question(
+            module_id=module.id,
+            position=position,
+            text=item["text"],
+            kind=item["kind"],
+            explanation=item.get("explanation"),
+        )
         db.session.add(question)
         db.session.flush()
         for option_position, option in enumerate(item["options"]):
-            db.session.add(Option(question_id=question.id, position=option_position, text=option["text"], correct=option["correct"]))
+            db.session.add(
+                Option(
+                    question_id=question.id, position=option_position, text=option["text"], correct=option["correct"]
+                )
+            )
     db.session.flush()

@@ -37,9 +37,9 @@ TEXTS = {
         "digest_intro": "Hallo {name},\n\ndiese Schulungen sind überfällig:\n\n",
     },
     "en": {
-        "due_subject": "Reminder: training \"{module}\" due {due}",
-        "overdue_subject": "Overdue: training \"{module}\"",
-        "body": "Hello {name},\n\nthe training \"{module}\" is {when}. You find it at GET /api/v1/me/assignments.\n\nThank you for taking part!\n",
+        "due_subject": 'Reminder: training "{module}" due {due}',
+        "overdue_subject": 'Overdue: training "{module}"',
+        "body": 'Hello {name},\n\nthe training "{module}" is {when}. You find it at GET /api/v1/me/assignments.\n\nThank you for taking part!\n',
         "due_when": "due on {due}",
         "overdue_when": "overdue since {due}",
         "digest_subject": "Weekly report: {count} overdue trainings",
@@ -68,7 +68,12 @@ def run(now: datetime | None = None) -> ReminderRun:
     rows = db.session.execute(
         select(Assignment, Member)
         .join(Member, (Member.id == Assignment.member_id) & (Member.tenant_id == Assignment.tenant_id))
-        .where(Assignment.completed_at.is_(None), Assignment.due_at.is_not(None), Assignment.due_at <= now + DUE_SOON, Member.status == "active")
+        .where(
+            Assignment.completed_at.is_(None),
+            Assignment.due_at.is_not(None),
+            Assignment.due_at <= now + DUE_SOON,
+            Member.status == "active",
+        )
         .order_by(Assignment.due_at)
     ).all()
     for assignment, member in rows:

@@ -214,7 +214,10 @@ BRAND_VALUES_WORKSHOP_DE = _template(
         _single(
             "Was besagt das Big-Seed-Prinzip?",
             [
-                ("Inhalte verbreiten sich am besten, wenn viele Menschen sie in ihren normalen Netzwerken teilen.", True),
+                (
+                    "Inhalte verbreiten sich am besten, wenn viele Menschen sie in ihren normalen Netzwerken teilen.",
+                    True,
+                ),
                 ("Ein Programm braucht vor allem wenige Mitarbeitende mit sehr großer Reichweite.", False),
                 ("Je öfter derselbe Text gepostet wird, desto größer die Wirkung.", False),
             ],
@@ -419,8 +422,7 @@ BRAND_VALUES_WORKSHOP_EN = _template(
                 ("Her manager should take it into account in her performance review.", False),
                 ("She must publish at least one mandatory post per month.", False),
             ],
-            "Participation is voluntary. Forced posts destroy the credibility the program is "
-            "about.",
+            "Participation is voluntary. Forced posts destroy the credibility the program is about.",
         ),
         _multiple(
             "What makes a post about {Company} authentic? (Select all that apply)",
@@ -1041,7 +1043,10 @@ HEALTHCARE_ADVERTISING_RULES_DE = _template(
         _single(
             "Jemand kommentiert, nach der Anwendung eines Produkts von {Unternehmen} einen Hautausschlag bekommen zu haben. Was ist richtig?",
             [
-                ("Den Hinweis umgehend an {Vigilanz-Kontakt} weiterleiten und öffentlich nichts medizinisch bewerten", True),
+                (
+                    "Den Hinweis umgehend an {Vigilanz-Kontakt} weiterleiten und öffentlich nichts medizinisch bewerten",
+                    True,
+                ),
                 ("Antworten, dass das Produkt nachweislich keine Nebenwirkungen hat", False),
                 ("Den Kommentar löschen, damit andere nicht verunsichert werden", False),
             ],
@@ -1054,7 +1059,10 @@ HEALTHCARE_ADVERTISING_RULES_DE = _template(
                 ("Sachliche Informationen zur Grippeschutzimpfung im Herbst", True),
                 ("Eine Erklärung, wie das E-Rezept funktioniert", True),
                 ("Einblicke in den Ausbildungsalltag, ohne Patientinnen und Patienten zu zeigen", True),
-                ("Ein Erfahrungsbericht, wie gut Ihnen ein verschreibungspflichtiges Präparat Ihres Arbeitgebers geholfen hat", False),
+                (
+                    "Ein Erfahrungsbericht, wie gut Ihnen ein verschreibungspflichtiges Präparat Ihres Arbeitgebers geholfen hat",
+                    False,
+                ),
             ],
             "Saisonale Information, praktische Erklärungen und Einblicke in die Arbeit sind "
             "gute Inhalte. Erfahrungsberichte zu verschreibungspflichtigen Präparaten sind tabu.",
@@ -1605,8 +1613,7 @@ DATA_PROTECTION_BASICS_EN = _template(
                 ("It is enough to inform them after posting", False),
                 ("Your manager’s approval is sufficient", False),
             ],
-            "Recognisable people must agree beforehand and voluntarily. A manager cannot "
-            "consent on behalf of others.",
+            "Recognisable people must agree beforehand and voluntarily. A manager cannot consent on behalf of others.",
         ),
         _multiple(
             "Which of these are personal data? (Select all that apply)",
@@ -1626,8 +1633,7 @@ DATA_PROTECTION_BASICS_EN = _template(
                 ("Post a screenshot after blacking out the customer names", False),
                 ("Photograph the screen with your phone, since a photo is not a screenshot", False),
             ],
-            "Internal systems are not shown, neither redacted nor photographed. Approved "
-            "visuals are the safe way.",
+            "Internal systems are not shown, neither redacted nor photographed. Approved visuals are the safe way.",
         ),
         _multiple(
             "Why is location information in posts risky? (Select all that apply)",

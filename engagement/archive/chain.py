@@ -84,7 +84,9 @@ def entry_digest(record: dict[str, Any]) -> str:
                 "subject_type": record["subject_type"],
                 "subject_id": _id(record["subject_id"]),
                 "actor_member_id": _id(record["actor_member_id"]),
-                "recorded_at": record["recorded_at"] if isinstance(record["recorded_at"], str) else clock.isoformat(record["recorded_at"]),
+                "recorded_at": record["recorded_at"]
+                if isinstance(record["recorded_at"], str)
+                else clock.isoformat(record["recorded_at"]),
                 "payload_hash": record["payload_hash"],
                 "prev_hash": record["prev_hash"],
             }
@@ -151,7 +153,9 @@ class ChainChecker:
         self.last_id = _id(record["id"])
         self.expected_seq += 1
 
-    def finish(self, last_seq: int | None = None, last_hash: str | None = None, anchor: tuple[int, str] | None = None) -> None:
+    def finish(
+        self, last_seq: int | None = None, last_hash: str | None = None, anchor: tuple[int, str] | None = None
+    ) -> None:
         """End of the walk: compare with the head, the retention anchor and recorded erasures."""
         if self.first_bad is not None:
             return

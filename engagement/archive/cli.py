@@ -24,7 +24,10 @@ def prune() -> None:
         if outcome.get("refused"):
             refused += 1
             bad = outcome["refused"]
-            click.echo(f"tenant {tenant_id}: not pruned, the chain does not verify at entry {bad['seq']}: {bad['reason']}", err=True)
+            click.echo(
+                f"tenant {tenant_id}: not pruned, the chain does not verify at entry {bad['seq']}: {bad['reason']}",
+                err=True,
+            )
         elif outcome["pruned"]:
             tenants += 1
             pruned += outcome["pruned"]

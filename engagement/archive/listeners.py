@@ -18,13 +18,21 @@ def archive_governance_change(event: events.OutboxEvent) -> None:
     payload = event.payload or {}
     tenant = current_tenant()
     before = payload.get("from")
-    archived_before = before in GOVERNANCE_MODES and effective_policy(before, tenant.policy_overrides).get("archive_enabled")
+    archived_before = before in GOVERNANCE_MODES and effective_policy(before, tenant.policy_overrides).get(
+        "archive_enabled"
+    )
     if not (archived_before or services.archive_enabled()):
         return
     services.append(
         "governance.mode_changed",
         "tenant",
         event.tenant_id,
-        {"from": before, "to": payload.get("to"), "reason": payload.get("reason"), "changed_at": event.created_at, "event_id": event.id},
+        {
+            "from": before,
+            "to": payload.get("to"),
+            "reason": payload.get("reason"),
+            "changed_at": event.created_at,
+            "event_id": event.id,
+        },
         actor_member_id=payload.get("actor_member_id"),
     )

@@ -25,7 +25,9 @@ from tenants import data_rights
 NDJSON = "application/x-ndjson"
 
 archive_blp = make_blueprint(
-    "archive", __name__, "The tamper-evident archive: every post version, decision and publication in a per-tenant hash chain."
+    "archive",
+    __name__,
+    "The tamper-evident archive: every post version, decision and publication in a per-tenant hash chain.",
 )
 
 

@@ -183,7 +183,9 @@ def page(cursor: str | None, limit: int, kind: str | None = None, subject_id: uu
     return {"items": rows, "next_cursor": f"{rows[-1].seq}-{rows[-1].id.hex}" if more else None}
 
 
-def _rows(after_seq: int = 0, through_seq: int | None = None, since: datetime | None = None, until: datetime | None = None) -> Iterator[Any]:
+def _rows(
+    after_seq: int = 0, through_seq: int | None = None, since: datetime | None = None, until: datetime | None = None
+) -> Iterator[Any]:
     """Entries in ``seq`` order, read in keyset batches (constant memory, no identity map)."""
     last = after_seq
     while True:
@@ -357,12 +359,19 @@ def prune(now: datetime | None = None) -> dict[str, Any]:
         chain.PRUNE_KIND,
         "archive",
         None,
-        {"through_seq": through, "through_hash": through_hash, "entries": deleted, "cutoff": cutoff, "retention_days": days},
+        {
+            "through_seq": through,
+            "through_hash": through_hash,
+            "entries": deleted,
+            "cutoff": cutoff,
+            "retention_days": days,
+        },
     )
     return {"pruned": deleted, "through_seq": through, "cutoff": cutoff}
 
 
 # --- Erasure ---------------------------------------------------------------------------------
+
 
 def erase_member(member, label: str, replacements) -> int:
     """Eraser for :data:`tenants.data_rights.ERASERS`: pseudonymise the member in payloads.

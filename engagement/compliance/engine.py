@@ -82,9 +82,24 @@ RE2_MAX_MEM = 2 << 20
 # --- Folding ------------------------------------------------------------------------------
 
 _SPECIAL_FOLDS = {
-    "ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue", "\u0308": "e",
+    "ä": "ae",
+    "ö": "oe",
+    "ü": "ue",
+    "ß": "ss",
+    "ẞ": "ss",
+    "Ä": "ae",
+    "Ö": "oe",
+    "Ü": "ue",
+    "\u0308": "e",
     # Typographic apostrophes and dashes count as their plain forms ("it’s" is "it's").
-    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+    "\u2019": "'",
+    "\u2018": "'",
+    "\u02bc": "'",
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
 }
 _fold_cache: dict[str, str] = {}
 
@@ -178,7 +193,7 @@ def parse_term(term: str) -> Term | None:
     tokens = list(_WORD.finditer(folded))
     if not tokens:
         return None
-    separators = tuple("".join(folded[a.end() : b.start()].split()) for a, b in zip(tokens, tokens[1:]))
+    separators = tuple("".join(folded[a.end() : b.start()].split()) for a, b in zip(tokens, tokens[1:], strict=False))
     words = tuple(t.group() for t in tokens)
     return Term(
         words=words,
@@ -207,9 +222,7 @@ def _candidates(token: str) -> Iterable[tuple[str, bool]]:
 
 # --- PII -----------------------------------------------------------------------------------
 
-_EMAIL = re.compile(
-    r"(?<![\w.%+-])[\w.%+-]{1,64}@(?:[^\W_][\w-]{0,62}\.){1,8}[^\W\d_]{2,24}(?![\w-])"
-)
+_EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]{1,64}@(?:[^\W_][\w-]{0,62}\.){1,8}[^\W\d_]{2,24}(?![\w-])")
 _PHONE = re.compile(
     r"(?<![\w+/.,-])"
     r"(?:(?:\+|00)[1-9]\d{0,2}[ \t/-]?(?:\(0\)[ \t]?)?|\(0\d{1,5}\)[ \t]?|0\d{1,5}[ \t/-]?)"
@@ -219,10 +232,42 @@ _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}")
 _KVNR = re.compile(r"(?<![A-Za-z0-9])[A-Z]\d{9}(?![A-Za-z0-9])")
 #: IBAN lengths of the SEPA countries most posts would mention.
 IBAN_LENGTHS = {
-    "AD": 24, "AT": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22, "DK": 18,
-    "EE": 20, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GR": 27, "HR": 21, "HU": 28, "IE": 22,
-    "IS": 26, "IT": 27, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MT": 31, "NL": 18,
-    "NO": 15, "PL": 28, "PT": 25, "RO": 24, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "TR": 26,
+    "AD": 24,
+    "AT": 20,
+    "BE": 16,
+    "BG": 22,
+    "CH": 21,
+    "CY": 28,
+    "CZ": 24,
+    "DE": 22,
+    "DK": 18,
+    "EE": 20,
+    "ES": 24,
+    "FI": 18,
+    "FR": 27,
+    "GB": 22,
+    "GR": 27,
+    "HR": 21,
+    "HU": 28,
+    "IE": 22,
+    "IS": 26,
+    "IT": 27,
+    "LI": 21,
+    "LT": 20,
+    "LU": 20,
+    "LV": 21,
+    "MC": 27,
+    "MT": 31,
+    "NL": 18,
+    "NO": 15,
+    "PL": 28,
+    "PT": 25,
+    "RO": 24,
+    "SE": 24,
+    "SI": 19,
+    "SK": 24,
+    "SM": 27,
+    "TR": 26,
 }
 
 
@@ -446,7 +491,7 @@ class RuleSet:
         index = self._index
         found: dict[int, list[tuple[int, int]]] = {}
         count = len(tokens)
-        for i, (start, end, token) in enumerate(tokens):
+        for i, (start, _end, token) in enumerate(tokens):
             for candidate, inflected in _candidates(token):
                 entries = index.get(candidate)
                 if not entries:
@@ -489,7 +534,14 @@ class RuleSet:
         active = self._applicable(platform, locale)
         findings: list[dict[str, Any]] = []
 
-        def add(position: int, start: int, end: int, detail: str | None = None, severity: str | None = None, message: str | None = None):
+        def add(
+            position: int,
+            start: int,
+            end: int,
+            detail: str | None = None,
+            severity: str | None = None,
+            message: str | None = None,
+        ):
             rule = self.rules[position]
             findings.append(
                 {
@@ -547,7 +599,14 @@ class RuleSet:
         # RE2 works on UTF-8: a lone surrogate (possible in JSON) becomes U+FFFD, same offsets.
         text = _SURROGATE.sub("\ufffd", text)
         for position in sorted(self._broken & active):
-            add(position, 0, 0, "not evaluated", "warn", "The rule's pattern could not be compiled; check this text by hand.")
+            add(
+                position,
+                0,
+                0,
+                "not evaluated",
+                "warn",
+                "The rule's pattern could not be compiled; check this text by hand.",
+            )
         deadline = self.clock() + CHECK_REGEX_BUDGET
         for position, compiled in self._regexes:
             if position not in active:
@@ -584,6 +643,8 @@ def compile_rules(rules: Iterable[RuleSpec], clock: Callable[[], float] = time.p
     return RuleSet(list(rules), clock)
 
 
-def check(rules: Iterable[RuleSpec], text: str, platform: str | None = None, locale: str | None = None) -> list[dict[str, Any]]:
+def check(
+    rules: Iterable[RuleSpec], text: str, platform: str | None = None, locale: str | None = None
+) -> list[dict[str, Any]]:
     """Compile and run in one go (tests, one-off checks); services keep the compiled set."""
     return compile_rules(rules).check(text, platform, locale)

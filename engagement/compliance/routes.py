@@ -23,7 +23,9 @@ from engagement.compliance.schemas import (
 )
 
 compliance_blp = make_blueprint(
-    "compliance", __name__, "Compliance rules (terms, patterns, personal data, disclosure, link limits), presets and the dry-run check."
+    "compliance",
+    __name__,
+    "Compliance rules (terms, patterns, personal data, disclosure, link limits), presets and the dry-run check.",
 )
 
 

@@ -46,7 +46,7 @@ def _terms_field(**kwargs) -> ma.fields.List:
             "description": (
                 "Words or phrases (kinds terms, disclosure, confidential), matched case-insensitively on word "
                 "boundaries, with umlaut spellings (ä/ae, ß/ss) and German inflection endings "
-                "(\"garantiert\" also matches \"garantierten\"); white space inside a phrase is flexible; a "
+                '("garantiert" also matches "garantierten"); white space inside a phrase is flexible; a '
                 "leading `#` must be there. Each needs a letter or digit."
             ),
             "maxItems": MAX_TERMS,
@@ -97,10 +97,14 @@ class RuleCreateSchema(ma.Schema):
     kind = ma.fields.String(
         required=True,
         validate=validate.OneOf(engine.KINDS),
-        metadata={"description": "terms, regex, pii (personal data), disclosure (one of the terms required), link_limit or confidential (project names)."},
+        metadata={
+            "description": "terms, regex, pii (personal data), disclosure (one of the terms required), link_limit or confidential (project names)."
+        },
     )
     severity = ma.fields.String(
-        required=True, validate=validate.OneOf(engine.SEVERITIES), metadata={"description": "`block` (needs approval) or `warn` (advice)."}
+        required=True,
+        validate=validate.OneOf(engine.SEVERITIES),
+        metadata={"description": "`block` (needs approval) or `warn` (advice)."},
     )
     message = _message_field()
     terms = _terms_field()
@@ -118,8 +122,12 @@ class RuleCreateSchema(ma.Schema):
 
 
 class RuleUpdateSchema(ma.Schema):
-    kind = ma.fields.String(validate=validate.OneOf(engine.KINDS), metadata={"description": "New kind (its fields must come along)."})
-    severity = ma.fields.String(validate=validate.OneOf(engine.SEVERITIES), metadata={"description": "`block` or `warn`."})
+    kind = ma.fields.String(
+        validate=validate.OneOf(engine.KINDS), metadata={"description": "New kind (its fields must come along)."}
+    )
+    severity = ma.fields.String(
+        validate=validate.OneOf(engine.SEVERITIES), metadata={"description": "`block` or `warn`."}
+    )
     message = _message_field(allow_none=True)
     terms = _terms_field(allow_none=True)
     pattern = _pattern_field(allow_none=True)
@@ -134,20 +142,34 @@ class RuleSchema(ma.Schema):
     kind = ma.fields.String(metadata={"description": "terms, regex, pii, disclosure, link_limit or confidential."})
     severity = ma.fields.String(metadata={"description": "`block` or `warn`."})
     message = ma.fields.String(metadata={"description": "What the author is told."})
-    terms = ma.fields.List(ma.fields.String(metadata={"description": "A word or phrase."}), allow_none=True, metadata={"description": "Words or phrases (term kinds)."})
+    terms = ma.fields.List(
+        ma.fields.String(metadata={"description": "A word or phrase."}),
+        allow_none=True,
+        metadata={"description": "Words or phrases (term kinds)."},
+    )
     pattern = ma.fields.String(allow_none=True, metadata={"description": "RE2 regular expression (kind regex)."})
     max_links = ma.fields.Integer(allow_none=True, metadata={"description": "Most links allowed (kind link_limit)."})
-    locales = ma.fields.List(ma.fields.String(metadata={"description": "A locale."}), metadata={"description": "Locales it applies to (empty: all)."})
-    platforms = ma.fields.List(ma.fields.String(metadata={"description": "A platform."}), metadata={"description": "Platforms it applies to (empty: all)."})
+    locales = ma.fields.List(
+        ma.fields.String(metadata={"description": "A locale."}),
+        metadata={"description": "Locales it applies to (empty: all)."},
+    )
+    platforms = ma.fields.List(
+        ma.fields.String(metadata={"description": "A platform."}),
+        metadata={"description": "Platforms it applies to (empty: all)."},
+    )
     enabled = ma.fields.Boolean(metadata={"description": "Whether checks use it."})
-    preset = ma.fields.String(allow_none=True, metadata={"description": "The preset it came from (null: written by the tenant)."})
+    preset = ma.fields.String(
+        allow_none=True, metadata={"description": "The preset it came from (null: written by the tenant)."}
+    )
     created_at = UTCDateTimeField(metadata={"description": "When it was created."})
     updated_at = UTCDateTimeField(metadata={"description": "When it last changed."})
 
 
 class RuleListArgsSchema(ma.Schema):
     kind = ma.fields.String(validate=validate.OneOf(engine.KINDS), metadata={"description": "Only rules of this kind."})
-    preset = ma.fields.String(validate=validate.OneOf(presets.NAMES), metadata={"description": "Only rules from this preset."})
+    preset = ma.fields.String(
+        validate=validate.OneOf(presets.NAMES), metadata={"description": "Only rules from this preset."}
+    )
 
 
 class PresetSchema(ma.Schema):
@@ -159,8 +181,12 @@ class PresetSchema(ma.Schema):
 class PresetResultSchema(ma.Schema):
     preset = ma.fields.String(metadata={"description": "The preset applied."})
     added = ma.fields.Integer(metadata={"description": "Rules added now."})
-    skipped = ma.fields.Integer(metadata={"description": "Rules the tenant already had from this preset (kept as they are)."})
-    rules = ma.fields.List(ma.fields.Nested(RuleSchema), metadata={"description": "All of the tenant's rules from this preset."})
+    skipped = ma.fields.Integer(
+        metadata={"description": "Rules the tenant already had from this preset (kept as they are)."}
+    )
+    rules = ma.fields.List(
+        ma.fields.Nested(RuleSchema), metadata={"description": "All of the tenant's rules from this preset."}
+    )
 
 
 class CheckSchema(ma.Schema):
@@ -170,22 +196,39 @@ class CheckSchema(ma.Schema):
         metadata={"description": "The text to check (up to 100,000 characters)."},
     )
     platform = ma.fields.String(
-        validate=validate.OneOf(PLATFORMS), metadata={"description": "Platform of the post; without it, rules of every platform apply."}
+        validate=validate.OneOf(PLATFORMS),
+        metadata={"description": "Platform of the post; without it, rules of every platform apply."},
     )
     locale = ma.fields.String(
-        validate=validate.OneOf(LOCALES), metadata={"description": "Language of the text; without it, rules of every locale apply."}
+        validate=validate.OneOf(LOCALES),
+        metadata={"description": "Language of the text; without it, rules of every locale apply."},
     )
 
 
 class FindingSchema(ma.Schema):
-    rule_id = ma.fields.String(allow_none=True, metadata={"description": "Id of the rule that found it (null for the sameness nudge on posts).", "format": "uuid"})
+    rule_id = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Id of the rule that found it (null for the sameness nudge on posts).",
+            "format": "uuid",
+        },
+    )
     kind = ma.fields.String(metadata={"description": "The rule's kind."})
     severity = ma.fields.String(metadata={"description": "`block` or `warn`."})
     message = ma.fields.String(metadata={"description": "What the author is told."})
     start = ma.fields.Integer(metadata={"description": "Start of the match (character offset into the text)."})
-    end = ma.fields.Integer(metadata={"description": "End of the match (exclusive); a missing disclosure has start = end = the text's length."})
+    end = ma.fields.Integer(
+        metadata={
+            "description": "End of the match (exclusive); a missing disclosure has start = end = the text's length."
+        }
+    )
     excerpt = ma.fields.String(allow_none=True, metadata={"description": "The matched text (up to 200 characters)."})
-    detail = ma.fields.String(allow_none=True, metadata={"description": "More about it: which personal data, which link, or that a rule could not be evaluated."})
+    detail = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "More about it: which personal data, which link, or that a rule could not be evaluated."
+        },
+    )
 
 
 class CheckResultSchema(ma.Schema):

@@ -55,7 +55,9 @@ def kind_errors(data: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def term_errors(terms: list[str]) -> list[str]:
-    return [f"Term {i + 1} has no letter or digit to match on." for i, t in enumerate(terms) if engine.parse_term(t) is None]
+    return [
+        f"Term {i + 1} has no letter or digit to match on." for i, t in enumerate(terms) if engine.parse_term(t) is None
+    ]
 
 
 # --- Reading -------------------------------------------------------------------------------
@@ -136,7 +138,9 @@ def _bump_version() -> None:
     bump()  # a concurrent first change inserted the row: count this one on top
 
 
-def create(data: dict[str, Any], actor: Principal | None, preset: str | None = None, preset_key: str | None = None) -> ComplianceRule:
+def create(
+    data: dict[str, Any], actor: Principal | None, preset: str | None = None, preset_key: str | None = None
+) -> ComplianceRule:
     if _count() >= MAX_RULES:
         abort(409, message=f"A tenant can have at most {MAX_RULES} compliance rules.")
     rule = _new_rule(data, actor, preset, preset_key)
@@ -147,7 +151,9 @@ def create(data: dict[str, Any], actor: Principal | None, preset: str | None = N
     return rule
 
 
-def _new_rule(data: dict[str, Any], actor: Principal | None, preset: str | None, preset_key: str | None) -> ComplianceRule:
+def _new_rule(
+    data: dict[str, Any], actor: Principal | None, preset: str | None, preset_key: str | None
+) -> ComplianceRule:
     kind = data["kind"]
     return ComplianceRule(
         kind=kind,
@@ -230,7 +236,12 @@ def apply_preset(name: str, actor: Principal | None) -> dict[str, Any]:
         )
         _bump_version()
     rules = list(db.session.scalars(listing(preset=name)))
-    return {"preset": name, "added": len(added), "skipped": len(preset["rules"]) - len(added), "rules": [view(r) for r in rules]}
+    return {
+        "preset": name,
+        "added": len(added),
+        "skipped": len(preset["rules"]) - len(added),
+        "rules": [view(r) for r in rules],
+    }
 
 
 # --- Checking ------------------------------------------------------------------------------

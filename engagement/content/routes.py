@@ -90,7 +90,9 @@ class ContentResource(MethodView):
         return services.view(services.get(content_id, current_principal()), current_principal())
 
     @require_scope("content:manage")
-    @content_blp.doc(**cross_field_rules(CONTENT_RULES + " The rules apply to the item as it will be after the change."))
+    @content_blp.doc(
+        **cross_field_rules(CONTENT_RULES + " The rules apply to the item as it will be after the change.")
+    )
     @content_blp.arguments(ContentUpdateSchema)
     @content_blp.response(200, ContentSchema)
     @content_blp.alt_response(409, description="The item has been deleted from the library.")

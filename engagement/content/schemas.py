@@ -35,7 +35,9 @@ def _tags(what: str) -> ma.fields.List:
 
 
 class CaptionSchema(ma.Schema):
-    locale = ma.fields.String(required=True, validate=validate.OneOf(LOCALES), metadata={"description": "Language of the caption."})
+    locale = ma.fields.String(
+        required=True, validate=validate.OneOf(LOCALES), metadata={"description": "Language of the caption."}
+    )
     platform = ma.fields.String(
         allow_none=True,
         validate=validate.OneOf(PLATFORMS),
@@ -44,7 +46,10 @@ class CaptionSchema(ma.Schema):
     text = ma.fields.String(
         required=True,
         validate=[validate.Length(min=1, max=MAX_TEXT_LENGTH), not_blank("caption")],
-        metadata={"description": f"The ready-to-post text; at most the platform's limit ({_LIMITS}).", "pattern": NOT_BLANK_PATTERN},
+        metadata={
+            "description": f"The ready-to-post text; at most the platform's limit ({_LIMITS}).",
+            "pattern": NOT_BLANK_PATTERN,
+        },
     )
 
     @ma.validates_schema
@@ -61,7 +66,9 @@ def _captions(required: bool) -> ma.fields.List:
         ma.fields.Nested(CaptionSchema),
         required=required,
         validate=validate.Length(min=1, max=MAX_CAPTIONS),
-        metadata={"description": f"Captions per locale and platform, 1 to {MAX_CAPTIONS}; an update replaces them all."},
+        metadata={
+            "description": f"Captions per locale and platform, 1 to {MAX_CAPTIONS}; an update replaces them all."
+        },
     )
 
 
@@ -70,7 +77,10 @@ class _ContentBody(ma.Schema):
         validate=[validate.Length(min=1, max=200), not_blank("title")],
         metadata={"description": "Title shown in the library and the feed.", "pattern": NOT_BLANK_PATTERN},
     )
-    kind = ma.fields.String(validate=validate.OneOf(KINDS), metadata={"description": "`article`, `image`, `video` or `statement` (an official position)."})
+    kind = ma.fields.String(
+        validate=validate.OneOf(KINDS),
+        metadata={"description": "`article`, `image`, `video` or `statement` (an official position)."},
+    )
     url = http_url("The article, image or video to share; target of the posts' tracking links.")
     body = ma.fields.String(
         allow_none=True,
@@ -116,7 +126,11 @@ class ContentCreateSchema(_ContentBody):
         validate=[validate.Length(min=1, max=200), not_blank("title")],
         metadata={"description": "Title shown in the library and the feed.", "pattern": NOT_BLANK_PATTERN},
     )
-    kind = ma.fields.String(required=True, validate=validate.OneOf(KINDS), metadata={"description": "`article`, `image`, `video` or `statement` (an official position)."})
+    kind = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(KINDS),
+        metadata={"description": "`article`, `image`, `video` or `statement` (an official position)."},
+    )
     captions = _captions(required=True)
 
 
@@ -139,9 +153,13 @@ class ContentSchema(ma.Schema):
     caption = ma.fields.Nested(
         CaptionViewSchema,
         allow_none=True,
-        metadata={"description": "The caption for the caller: their locale, else the tenant's default locale, else any; a caption for any platform preferred."},
+        metadata={
+            "description": "The caption for the caller: their locale, else the tenant's default locale, else any; a caption for any platform preferred."
+        },
     )
-    captions = ma.fields.List(ma.fields.Nested(CaptionViewSchema), metadata={"description": "Every caption of the item."})
+    captions = ma.fields.List(
+        ma.fields.Nested(CaptionViewSchema), metadata={"description": "Every caption of the item."}
+    )
     topics = ma.fields.List(ma.fields.String(), metadata={"description": "Topics."})
     departments = ma.fields.List(ma.fields.String(), metadata={"description": "Targeted departments; empty: everyone."})
     locations = ma.fields.List(ma.fields.String(), metadata={"description": "Targeted locations; empty: everyone."})
@@ -149,32 +167,46 @@ class ContentSchema(ma.Schema):
     ends_at = UTCDateTimeField(allow_none=True, metadata={"description": "Live until."})
     pinned = ma.fields.Boolean(metadata={"description": "A pinned statement (shown first)."})
     live = ma.fields.Boolean(metadata={"description": "Not archived and inside its validity window now."})
-    shared_by_me = ma.fields.Boolean(metadata={"description": "The caller has a post sharing this item that is not withdrawn."})
-    share_count = ma.fields.Integer(
-        allow_none=True, metadata={"description": "Staff only (else null): posts sharing the item that are not withdrawn."}
+    shared_by_me = ma.fields.Boolean(
+        metadata={"description": "The caller has a post sharing this item that is not withdrawn."}
     )
-    archived_at = UTCDateTimeField(allow_none=True, metadata={"description": "When it was deleted from the library (it stays readable)."})
+    share_count = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "Staff only (else null): posts sharing the item that are not withdrawn."},
+    )
+    archived_at = UTCDateTimeField(
+        allow_none=True, metadata={"description": "When it was deleted from the library (it stays readable)."}
+    )
     created_at = UTCDateTimeField(metadata={"description": "When it was added."})
     updated_at = UTCDateTimeField(metadata={"description": "Last change."})
 
 
 class ContentListArgsSchema(ma.Schema):
     kind = ma.fields.String(validate=validate.OneOf(KINDS), metadata={"description": "Only items of this kind."})
-    topic = ma.fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Only items with this topic (case-insensitive)."})
+    topic = ma.fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Only items with this topic (case-insensitive)."},
+    )
     live = ma.fields.Boolean(metadata={"description": "Staff: only live (`true`) or only not live (`false`) items."})
     archived = ma.fields.Boolean(
-        load_default=False, metadata={"description": "Staff: `true` lists deleted (archived) items instead of the library."}
+        load_default=False,
+        metadata={"description": "Staff: `true` lists deleted (archived) items instead of the library."},
     )
     feed = ma.fields.Boolean(
-        load_default=False, metadata={"description": "Staff: `true` shows the caller's own feed, as members see theirs."}
+        load_default=False,
+        metadata={"description": "Staff: `true` shows the caller's own feed, as members see theirs."},
     )
 
 
 class ShareCreateSchema(ma.Schema):
-    platform = ma.fields.String(required=True, validate=validate.OneOf(PLATFORMS), metadata={"description": "Where to post."})
+    platform = ma.fields.String(
+        required=True, validate=validate.OneOf(PLATFORMS), metadata={"description": "Where to post."}
+    )
     locale = ma.fields.String(
         validate=validate.OneOf(LOCALES),
-        metadata={"description": "Language; without `text` the item needs a caption in it. Default: the caller's locale with the feed's fallback."},
+        metadata={
+            "description": "Language; without `text` the item needs a caption in it. Default: the caller's locale with the feed's fallback."
+        },
     )
     text = ma.fields.String(
         validate=[validate.Length(min=1, max=MAX_TEXT_LENGTH), not_blank("text")],
@@ -197,12 +229,18 @@ class ShareSchema(ma.Schema):
     platform = ma.fields.String(metadata={"description": "On which platform."})
     locale = ma.fields.String(metadata={"description": "In which language."})
     status = ma.fields.String(metadata={"description": "The post's status: one of " + ", ".join(POST_STATUSES) + "."})
-    caption_unchanged = ma.fields.Boolean(metadata={"description": "The text is one of the item's captions, unchanged."})
+    caption_unchanged = ma.fields.Boolean(
+        metadata={"description": "The text is one of the item's captions, unchanged."}
+    )
     shared_at = UTCDateTimeField(metadata={"description": "When the post was created."})
     approved_at = UTCDateTimeField(allow_none=True, metadata={"description": "When it was approved."})
     published_at = UTCDateTimeField(allow_none=True, metadata={"description": "When it was published."})
 
 
 class ShareListArgsSchema(ma.Schema):
-    status = ma.fields.String(validate=validate.OneOf(POST_STATUSES), metadata={"description": "Only shares whose post has this status."})
-    platform = ma.fields.String(validate=validate.OneOf(PLATFORMS), metadata={"description": "Only shares on this platform."})
+    status = ma.fields.String(
+        validate=validate.OneOf(POST_STATUSES), metadata={"description": "Only shares whose post has this status."}
+    )
+    platform = ma.fields.String(
+        validate=validate.OneOf(PLATFORMS), metadata={"description": "Only shares on this platform."}
+    )

@@ -120,7 +120,9 @@ def get(item_id: uuid.UUID, principal: Principal) -> ContentItem:
 
 
 def _shared_by(member_id: uuid.UUID):
-    return exists().where(Post.content_id == ContentItem.id, Post.tenant_id == ContentItem.tenant_id, Post.member_id == member_id)
+    return exists().where(
+        Post.content_id == ContentItem.id, Post.tenant_id == ContentItem.tenant_id, Post.member_id == member_id
+    )
 
 
 def _manageable(item_id: uuid.UUID) -> ContentItem:
@@ -173,7 +175,9 @@ def _captions_of(item_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ContentCapti
 def _tags_of(item_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, list[str]]]:
     found: dict[uuid.UUID, dict[str, list[str]]] = defaultdict(lambda: {kind: [] for kind in TAG_FIELDS.values()})
     if item_ids:
-        for tag in db.session.scalars(select(ContentTag).where(ContentTag.content_id.in_(item_ids)).order_by(ContentTag.value, ContentTag.id)):
+        for tag in db.session.scalars(
+            select(ContentTag).where(ContentTag.content_id.in_(item_ids)).order_by(ContentTag.value, ContentTag.id)
+        ):
             found[tag.content_id][tag.kind].append(tag.value)
     return found
 
@@ -189,14 +193,18 @@ def views(items: list[ContentItem], principal: Principal) -> list[dict[str, Any]
     locales = [member.locale, setting("default_locale")]
     shared = set(
         db.session.scalars(
-            select(Post.content_id).where(Post.content_id.in_(ids), Post.member_id == member.id, Post.status != "withdrawn").distinct()
+            select(Post.content_id)
+            .where(Post.content_id.in_(ids), Post.member_id == member.id, Post.status != "withdrawn")
+            .distinct()
         )
     )
     counts = None
     if principal.has("content:manage"):
         counts = dict(
             db.session.execute(
-                select(Post.content_id, func.count()).where(Post.content_id.in_(ids), Post.status != "withdrawn").group_by(Post.content_id)
+                select(Post.content_id, func.count())
+                .where(Post.content_id.in_(ids), Post.status != "withdrawn")
+                .group_by(Post.content_id)
             ).all()
         )
     now = clock.now()
@@ -247,7 +255,11 @@ def _set_captions(item: ContentItem, captions: list[dict[str, Any]]) -> None:
     for position, caption in enumerate(captions):
         db.session.add(
             ContentCaption(
-                content_id=item.id, position=position, locale=caption["locale"], platform=caption.get("platform"), text=caption["text"]
+                content_id=item.id,
+                position=position,
+                locale=caption["locale"],
+                platform=caption.get("platform"),
+                text=caption["text"],
             )
         )
 
@@ -321,7 +333,9 @@ def update(item_id: uuid.UUID, changes: dict[str, Any], actor: Principal) -> Con
     old, new = audit.changes(before, _auditable(item, changes))
     if new:
         audit.record("content.updated", "content", item.id, before=old, after=new)
-        archive.record("content.updated", "content", item.id, {"before": old, "after": new}, actor_member_id=actor.member_id)
+        archive.record(
+            "content.updated", "content", item.id, {"before": old, "after": new}, actor_member_id=actor.member_id
+        )
     return item
 
 
@@ -359,7 +373,9 @@ def share(item_id: uuid.UUID, data: dict[str, Any], principal: Principal) -> Pos
         if caption is None:
             abort(422, errors={"json": {"locale": ["The item has no caption in this language; give your own text."]}})
         text, locale = caption.text, caption.locale
-    post = posts.create({"platform": data["platform"], "text": text, "content_id": item.id, "locale": locale}, principal)
+    post = posts.create(
+        {"platform": data["platform"], "text": text, "content_id": item.id, "locale": locale}, principal
+    )
     return posts.submit(post, principal)
 
 
@@ -389,7 +405,11 @@ def share_views(rows: list[Post]) -> list[dict[str, Any]]:
         result.append(
             {
                 "post_id": post.id,
-                "member": {"id": post.member_id, "name": person.name if person else None, "department": person.department if person else None},
+                "member": {
+                    "id": post.member_id,
+                    "name": person.name if person else None,
+                    "department": person.department if person else None,
+                },
                 "platform": post.platform,
                 "locale": post.locale,
                 "status": post.status,

@@ -10,7 +10,9 @@ from engagement.metrics import services, stats
 from engagement.metrics.schemas import IngestResultSchema, IngestSchema, StatsArgsSchema, StatsSchema, TenantStatsSchema
 
 metrics_blp = make_blueprint(
-    "metrics", __name__, "Engagement metrics: ingestion of cumulative counts, potential reach, amplification and earned media value."
+    "metrics",
+    __name__,
+    "Engagement metrics: ingestion of cumulative counts, potential reach, amplification and earned media value.",
 )
 
 _PERIOD_RULE = cross_field_rules("`until`, when given with `since`, must be after it.")
@@ -27,7 +29,10 @@ class Metrics(MethodView):
     )
     @metrics_blp.arguments(IngestSchema)
     @metrics_blp.response(200, IngestResultSchema)
-    @metrics_blp.alt_response(404, description="An observation names an unknown post or another tenant's; `errors.json.observations.<index>.post_id` says which. Nothing is stored.")
+    @metrics_blp.alt_response(
+        404,
+        description="An observation names an unknown post or another tenant's; `errors.json.observations.<index>.post_id` says which. Nothing is stored.",
+    )
     def post(self, data):
         """Record up to 1,000 cumulative observations (staff, or an integration token with `engagement:ingest`).
 

@@ -17,7 +17,9 @@ from engagement.metrics.services import MAX_BATCH, MAX_VALUE
 class ObservationSchema(ma.Schema):
     post_id = ma.fields.UUID(required=True, metadata={"description": "The published post the count belongs to."})
     metric = ma.fields.String(
-        required=True, validate=validate.OneOf(METRICS), metadata={"description": "What was counted: " + ", ".join(f"`{m}`" for m in METRICS) + "."}
+        required=True,
+        validate=validate.OneOf(METRICS),
+        metadata={"description": "What was counted: " + ", ".join(f"`{m}`" for m in METRICS) + "."},
     )
     value = body_integer(
         required=True,
@@ -25,7 +27,10 @@ class ObservationSchema(ma.Schema):
         metadata={"description": "The cumulative count at `observed_at` (a non-negative JSON integer)."},
     )
     observed_at = UTCDateTimeField(
-        required=True, metadata={"description": "When the platform reported this count (ISO 8601 with offset); the latest one is the current value."}
+        required=True,
+        metadata={
+            "description": "When the platform reported this count (ISO 8601 with offset); the latest one is the current value."
+        },
     )
 
 
@@ -74,13 +79,17 @@ class IngestSchema(ma.Schema):
         ma.fields.Nested(ObservationSchema),
         required=True,
         validate=validate.Length(min=1, max=MAX_BATCH),
-        metadata={"description": f"1 to {MAX_BATCH:,} observations; errors name the offending index (`observations.<index>.<field>`)."},
+        metadata={
+            "description": f"1 to {MAX_BATCH:,} observations; errors name the offending index (`observations.<index>.<field>`)."
+        },
     )
 
 
 class IngestResultSchema(ma.Schema):
     accepted = ma.fields.Integer(metadata={"description": "Observations stored by this call."})
-    duplicates = ma.fields.Integer(metadata={"description": "Observations stored before (or repeated in the batch); they change nothing."})
+    duplicates = ma.fields.Integer(
+        metadata={"description": "Observations stored before (or repeated in the batch); they change nothing."}
+    )
 
 
 class StatsArgsSchema(ma.Schema):
@@ -94,8 +103,12 @@ class StatsArgsSchema(ma.Schema):
 
 
 class StatsSchema(ma.Schema):
-    since = UTCDateTimeField(allow_none=True, metadata={"description": "Start of the period (null: from the beginning)."})
-    until = UTCDateTimeField(allow_none=True, metadata={"description": "End of the period, exclusive (null: until now)."})
+    since = UTCDateTimeField(
+        allow_none=True, metadata={"description": "Start of the period (null: from the beginning)."}
+    )
+    until = UTCDateTimeField(
+        allow_none=True, metadata={"description": "End of the period, exclusive (null: until now)."}
+    )
     posts = ma.fields.Integer(metadata={"description": "Published posts in the period."})
     impressions = ma.fields.Integer(metadata={"description": "Impressions of those posts (latest cumulative values)."})
     reactions = ma.fields.Integer(metadata={"description": "Reactions (likes and the like)."})
@@ -103,14 +116,21 @@ class StatsSchema(ma.Schema):
     reshares = ma.fields.Integer(metadata={"description": "Reshares."})
     clicks = ma.fields.Integer(metadata={"description": "Clicks: `platform_clicks` plus `tracked_clicks`."})
     platform_clicks = ma.fields.Integer(metadata={"description": "Clicks the platforms reported (metric `clicks`)."})
-    tracked_clicks = ma.fields.Integer(metadata={"description": "Clicks on the posts' tracking links (bots not counted)."})
+    tracked_clicks = ma.fields.Integer(
+        metadata={"description": "Clicks on the posts' tracking links (bots not counted)."}
+    )
     unique_clicks = ma.fields.Integer(metadata={"description": "Unique tracking-link clicks (per visitor and day)."})
     engagement_rate = ma.fields.Float(
-        allow_none=True, metadata={"description": "(reactions + comments + reshares) / impressions (null without impressions)."}
+        allow_none=True,
+        metadata={"description": "(reactions + comments + reshares) / impressions (null without impressions)."},
     )
-    potential_reach = ma.fields.Integer(metadata={"description": "Sum over the posts of the author's followers on the platform at publication."})
+    potential_reach = ma.fields.Integer(
+        metadata={"description": "Sum over the posts of the author's followers on the platform at publication."}
+    )
     earned_media_value = ma.fields.Integer(
-        metadata={"description": "CPM x impressions / 1000 (rounded half up) + CPC x clicks, in minor units of `currency`."}
+        metadata={
+            "description": "CPM x impressions / 1000 (rounded half up) + CPC x clicks, in minor units of `currency`."
+        }
     )
     currency = ma.fields.String(metadata={"description": "ISO 4217 currency of `earned_media_value` (tenant setting)."})
 
@@ -118,22 +138,37 @@ class StatsSchema(ma.Schema):
 class PlatformReachSchema(ma.Schema):
     platform = ma.fields.String(metadata={"description": "Platform."})
     posts = ma.fields.Integer(metadata={"description": "Published posts on it in the period."})
-    potential_reach = ma.fields.Integer(metadata={"description": "Employees' potential reach: sum of the posts' potential reach."})
-    corporate_followers = ma.fields.Integer(metadata={"description": "Followers of the company's own accounts there (tenant setting)."})
+    potential_reach = ma.fields.Integer(
+        metadata={"description": "Employees' potential reach: sum of the posts' potential reach."}
+    )
+    corporate_followers = ma.fields.Integer(
+        metadata={"description": "Followers of the company's own accounts there (tenant setting)."}
+    )
     amplification_factor = ma.fields.Float(
-        allow_none=True, metadata={"description": "potential_reach / corporate_followers (null without corporate followers)."}
+        allow_none=True,
+        metadata={"description": "potential_reach / corporate_followers (null without corporate followers)."},
     )
 
 
 class TenantStatsSchema(StatsSchema):
-    corporate_followers = ma.fields.Integer(metadata={"description": "Followers of the company's own accounts, all platforms."})
-    amplification_factor = ma.fields.Float(
-        allow_none=True, metadata={"description": "Employees' potential reach / corporate followers, all platforms (null without corporate followers)."}
+    corporate_followers = ma.fields.Integer(
+        metadata={"description": "Followers of the company's own accounts, all platforms."}
     )
-    reach_by_platform = ma.fields.List(ma.fields.Nested(PlatformReachSchema), metadata={"description": "Reach next to corporate followers per platform."})
+    amplification_factor = ma.fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "Employees' potential reach / corporate followers, all platforms (null without corporate followers)."
+        },
+    )
+    reach_by_platform = ma.fields.List(
+        ma.fields.Nested(PlatformReachSchema),
+        metadata={"description": "Reach next to corporate followers per platform."},
+    )
     cpm = ma.fields.Integer(metadata={"description": "Tenant's cost per 1,000 impressions, minor units."})
     cpc = ma.fields.Integer(metadata={"description": "Tenant's cost per click, minor units."})
-    members_posting = ma.fields.Integer(metadata={"description": "Members with at least one published post in the period."})
+    members_posting = ma.fields.Integer(
+        metadata={"description": "Members with at least one published post in the period."}
+    )
     active_members = ma.fields.Integer(metadata={"description": "Active members now."})
     participation_rate = ma.fields.Float(
         allow_none=True, metadata={"description": "members_posting / active_members (null without active members)."}

@@ -60,7 +60,9 @@ def _check_posts(observations: list[dict[str, Any]]) -> None:
     else:
         match = Post.id.in_(wanted)
     statuses = dict(db.session.execute(select(Post.id, Post.status).where(match)).tuples().all())
-    missing = {i: {"post_id": ["No such post."]} for i, item in enumerate(observations) if item["post_id"] not in statuses}
+    missing = {
+        i: {"post_id": ["No such post."]} for i, item in enumerate(observations) if item["post_id"] not in statuses
+    }
     if missing:
         _refuse(404, missing, "Some observations name posts that do not exist.")
     unpublished = {
@@ -103,7 +105,15 @@ def ingest(observations: list[dict[str, Any]], actor_member_id: uuid.UUID | None
         {
             **result,
             "observations": sorted(
-                ({"post_id": str(r.post_id), "metric": r.metric, "value": r.value, "observed_at": clock.isoformat(r.observed_at)} for r in stored),
+                (
+                    {
+                        "post_id": str(r.post_id),
+                        "metric": r.metric,
+                        "value": r.value,
+                        "observed_at": clock.isoformat(r.observed_at),
+                    }
+                    for r in stored
+                ),
                 key=lambda o: (o["post_id"], o["metric"], o["observed_at"]),
             ),
         },
@@ -164,8 +174,15 @@ def _store_postgresql(tenant_id: uuid.UUID, unique: dict[tuple, int], now: datet
 def _store_portable(tenant_id: uuid.UUID, unique: dict[tuple, int], now: datetime) -> list:
     """Other databases (SQLite): executemany INSERT ... ON CONFLICT DO NOTHING, then the latest rows."""
     rows = [
-        {"id": uuid.uuid4(), "tenant_id": tenant_id, "post_id": post_id, "metric": metric, "value": value,
-         "observed_at": observed_at, "recorded_at": now}
+        {
+            "id": uuid.uuid4(),
+            "tenant_id": tenant_id,
+            "post_id": post_id,
+            "metric": metric,
+            "value": value,
+            "observed_at": observed_at,
+            "recorded_at": now,
+        }
         for (post_id, metric, observed_at), value in unique.items()
     ]
     table = MetricObservation.__table__
@@ -194,14 +211,25 @@ def _advance_latest(tenant_id: uuid.UUID, stored, now: datetime) -> None:
     statement = upsert_insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=["tenant_id", "post_id", "metric"],
-        set_={"value": statement.excluded.value, "observed_at": statement.excluded.observed_at, "updated_at": statement.excluded.updated_at},
+        set_={
+            "value": statement.excluded.value,
+            "observed_at": statement.excluded.observed_at,
+            "updated_at": statement.excluded.updated_at,
+        },
         where=table.c.observed_at < statement.excluded.observed_at,
     )
     db.session.execute(
         statement,
         [
-            {"id": uuid.uuid4(), "tenant_id": tenant_id, "post_id": row.post_id, "metric": row.metric, "value": row.value,
-             "observed_at": row.observed_at, "updated_at": now}
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": tenant_id,
+                "post_id": row.post_id,
+                "metric": row.metric,
+                "value": row.value,
+                "observed_at": row.observed_at,
+                "updated_at": now,
+            }
             for (_, _), row in sorted(newest.items(), key=lambda item: (str(item[0][0]), item[0][1]))
         ],
     )

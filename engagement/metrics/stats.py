@@ -67,14 +67,22 @@ def _published(member_id: uuid.UUID | None, since: datetime | None, until: datet
 
 def _totals(conditions: list) -> dict[str, Any]:
     """Posts, potential reach per platform, metric sums and tracking clicks of the matching posts."""
-    posts = db.session.execute(
-        select(Post.id, Post.platform, Post.member_id, _reach_expression())
-        .outerjoin(
-            SocialAccount,
-            and_(SocialAccount.member_id == Post.member_id, SocialAccount.platform == Post.platform, SocialAccount.tenant_id == Post.tenant_id),
+    posts = (
+        db.session.execute(
+            select(Post.id, Post.platform, Post.member_id, _reach_expression())
+            .outerjoin(
+                SocialAccount,
+                and_(
+                    SocialAccount.member_id == Post.member_id,
+                    SocialAccount.platform == Post.platform,
+                    SocialAccount.tenant_id == Post.tenant_id,
+                ),
+            )
+            .where(*conditions)
         )
-        .where(*conditions)
-    ).tuples().all()
+        .tuples()
+        .all()
+    )
     by_platform: dict[str, dict[str, int]] = {}
     for _, platform, _, reach in posts:
         entry = by_platform.setdefault(platform, {"posts": 0, "potential_reach": 0})
@@ -87,7 +95,9 @@ def _totals(conditions: list) -> dict[str, Any]:
             .join(Post, and_(Post.id == PostMetric.post_id, Post.tenant_id == PostMetric.tenant_id))
             .where(*conditions)
             .group_by(PostMetric.metric)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     sums = {metric: int(value or 0) for metric, value in sums.items()}
     tracking = tracked_clicks([post_id for post_id, *_ in posts]).values()

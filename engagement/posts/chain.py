@@ -61,5 +61,11 @@ def replace(new_levels: list[dict[str, str]], actor: Principal) -> dict[str, Any
         row.levels, row.updated_by = cleaned, actor.member_id
     db.session.flush()
     if before != cleaned:
-        audit.record("governance.approval_chain_changed", "approval_chain", row.id, before={"levels": before}, after={"levels": cleaned})
+        audit.record(
+            "governance.approval_chain_changed",
+            "approval_chain",
+            row.id,
+            before={"levels": before},
+            after={"levels": cleaned},
+        )
     return _view(row)

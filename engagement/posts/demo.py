@@ -42,7 +42,11 @@ def seed(tenant: Tenant, members: list[Member]) -> None:
     services.submit(published, demo.principal(authors[0]))
     services.decide(published, "approve", "Passt.", demo.principal(lead))
     services.decide(published, "approve", None, demo.principal(approver))
-    services.publish(published, "https://www.linkedin.com/feed/update/urn:li:activity:7000000000000000001", demo.principal(authors[0]))
+    services.publish(
+        published,
+        "https://www.linkedin.com/feed/update/urn:li:activity:7000000000000000001",
+        demo.principal(authors[0]),
+    )
 
     waiting = services.create({"platform": "xing", "text": WAITING}, demo.principal(authors[1]))
     services.submit(waiting, demo.principal(authors[1]))
@@ -50,7 +54,9 @@ def seed(tenant: Tenant, members: list[Member]) -> None:
 
     rejected = services.create({"platform": "linkedin", "text": REJECTED}, demo.principal(authors[2]))
     services.submit(rejected, demo.principal(authors[2]))
-    services.decide(rejected, "reject", "Heilversprechen sind nach dem Heilmittelwerbegesetz unzulässig.", demo.principal(lead))
+    services.decide(
+        rejected, "reject", "Heilversprechen sind nach dem Heilmittelwerbegesetz unzulässig.", demo.principal(lead)
+    )
 
     services.create({"platform": "linkedin", "text": DRAFT}, demo.principal(authors[3]))
 

@@ -37,7 +37,11 @@ def awaiting_decision_by(principal: Principal):
 
 
 def _decided_by(principal: Principal):
-    return exists().where(PostDecision.post_id == Post.id, PostDecision.tenant_id == Post.tenant_id, PostDecision.member_id == principal.member_id)
+    return exists().where(
+        PostDecision.post_id == Post.id,
+        PostDecision.tenant_id == Post.tenant_id,
+        PostDecision.member_id == principal.member_id,
+    )
 
 
 def _visible(principal: Principal):

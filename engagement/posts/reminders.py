@@ -53,14 +53,20 @@ def run(now: datetime | None = None) -> int:
         return 0
     decided = defaultdict(set)
     for post_id, round_, member_id in db.session.execute(
-        select(PostDecision.post_id, PostDecision.round, PostDecision.member_id).where(PostDecision.post_id.in_([p.id for p in waiting]))
+        select(PostDecision.post_id, PostDecision.round, PostDecision.member_id).where(
+            PostDecision.post_id.in_([p.id for p in waiting])
+        )
     ):
         decided[(post_id, round_)].add(member_id)
     per_approver: dict[Member, list[Post]] = defaultdict(list)
     for role in sorted({p.awaiting_role for p in waiting}):
         for approver in members.active_with_role(role):
             for post in waiting:
-                if post.awaiting_role == role and post.member_id != approver.id and approver.id not in decided[(post.id, post.round)]:
+                if (
+                    post.awaiting_role == role
+                    and post.member_id != approver.id
+                    and approver.id not in decided[(post.id, post.round)]
+                ):
                     per_approver[approver].append(post)
     for approver, posts in per_approver.items():
         texts = TEXTS.get(approver.locale, TEXTS["en"])

@@ -58,7 +58,9 @@ class Posts(MethodView):
     @posts_blp.doc(**_TEXT_RULES)
     @posts_blp.arguments(PostCreateSchema)
     @posts_blp.response(201, PostSchema)
-    @posts_blp.alt_response(403, description="The policy allows only shares from the content library (no `content_id` given).")
+    @posts_blp.alt_response(
+        403, description="The policy allows only shares from the content library (no `content_id` given)."
+    )
     def post(self, data):
         """Write a draft; the response carries the compliance findings on its text."""
         return _shown(services.create(data, current_principal()))
@@ -88,7 +90,9 @@ class PostResource(MethodView):
     @posts_blp.doc(**_TEXT_RULES)
     @posts_blp.arguments(PostUpdateSchema)
     @posts_blp.response(200, PostSchema)
-    @posts_blp.alt_response(403, description="Only the author edits; an approved post sent back to approval also needs eligibility.")
+    @posts_blp.alt_response(
+        403, description="Only the author edits; an approved post sent back to approval also needs eligibility."
+    )
     @posts_blp.alt_response(409, description="Pending, published or withdrawn posts cannot be edited.")
     def patch(self, data, post_id: uuid.UUID):
         """Change the text (the author, while draft, rejected or approved): a new version with fresh findings.
@@ -104,7 +108,9 @@ class Submit(MethodView):
     @require_scope("posts:write")
     @posts_blp.response(200, PostSchema)
     @posts_blp.alt_response(403, description=_NOT_ELIGIBLE)
-    @posts_blp.alt_response(409, description="Only drafts and rejected posts are submitted, to a platform the policy still allows.")
+    @posts_blp.alt_response(
+        409, description="Only drafts and rejected posts are submitted, to a platform the policy still allows."
+    )
     def post(self, post_id: uuid.UUID):
         """Submit a draft or rejected post.
 
@@ -129,7 +135,11 @@ class Decisions(MethodView):
         The last level's approval makes the post `approved`; a rejection makes it `rejected`.
         Nobody decides their own post or two levels of the same post.
         """
-        return _shown(services.decide(_locked(post_id, to_decide=True), data["decision"], data.get("comment"), current_principal()))
+        return _shown(
+            services.decide(
+                _locked(post_id, to_decide=True), data["decision"], data.get("comment"), current_principal()
+            )
+        )
 
     @require_scope("self")
     @posts_blp.response(200, DecisionSchema(many=True))

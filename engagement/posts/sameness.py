@@ -57,4 +57,14 @@ def findings(post: Post) -> list[dict[str, Any]]:
     if count < COLLEAGUES:
         return []
     message = MESSAGES.get(post.locale, MESSAGES["en"]).format(count=count)
-    return [{"rule_id": None, "kind": "sameness", "severity": "warn", "message": message, "start": 0, "end": len(post.text), "excerpt": None}]
+    return [
+        {
+            "rule_id": None,
+            "kind": "sameness",
+            "severity": "warn",
+            "message": message,
+            "start": 0,
+            "end": len(post.text),
+            "excerpt": None,
+        }
+    ]

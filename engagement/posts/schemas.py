@@ -20,10 +20,15 @@ class LevelSchema(ma.Schema):
     name = ma.fields.String(
         required=True,
         validate=[validate.Length(min=1, max=100), not_blank("name")],
-        metadata={"description": "Name of the level, e.g. `Fachabteilung` or `Compliance`.", "pattern": NOT_BLANK_PATTERN},
+        metadata={
+            "description": "Name of the level, e.g. `Fachabteilung` or `Compliance`.",
+            "pattern": NOT_BLANK_PATTERN,
+        },
     )
     role = ma.fields.String(
-        required=True, validate=validate.OneOf(LEVEL_ROLES), metadata={"description": "The role whose members decide this level."}
+        required=True,
+        validate=validate.OneOf(LEVEL_ROLES),
+        metadata={"description": "The role whose members decide this level."},
     )
 
 
@@ -43,14 +48,24 @@ class ApprovalChainViewSchema(ApprovalChainSchema):
 
 
 class PostCreateSchema(ma.Schema):
-    platform = ma.fields.String(required=True, validate=validate.OneOf(PLATFORMS), metadata={"description": "Where the post goes."})
+    platform = ma.fields.String(
+        required=True, validate=validate.OneOf(PLATFORMS), metadata={"description": "Where the post goes."}
+    )
     text = ma.fields.String(
         required=True,
         validate=[validate.Length(min=1, max=MAX_TEXT_LENGTH), not_blank("text")],
-        metadata={"description": f"The post text; at most the platform's limit ({_LIMITS}).", "pattern": NOT_BLANK_PATTERN},
+        metadata={
+            "description": f"The post text; at most the platform's limit ({_LIMITS}).",
+            "pattern": NOT_BLANK_PATTERN,
+        },
     )
-    content_id = ma.fields.UUID(allow_none=True, metadata={"description": "The content library item this post shares (absent: an own post)."})
-    locale = ma.fields.String(validate=validate.OneOf(LOCALES), metadata={"description": "Language of the text; defaults to the author's locale."})
+    content_id = ma.fields.UUID(
+        allow_none=True, metadata={"description": "The content library item this post shares (absent: an own post)."}
+    )
+    locale = ma.fields.String(
+        validate=validate.OneOf(LOCALES),
+        metadata={"description": "Language of the text; defaults to the author's locale."},
+    )
 
 
 class PostUpdateSchema(ma.Schema):
@@ -62,11 +77,15 @@ class PostUpdateSchema(ma.Schema):
 
 
 class DecisionCreateSchema(ma.Schema):
-    decision = ma.fields.String(required=True, validate=validate.OneOf(DECISIONS), metadata={"description": "`approve` or `reject`."})
+    decision = ma.fields.String(
+        required=True, validate=validate.OneOf(DECISIONS), metadata={"description": "`approve` or `reject`."}
+    )
     comment = ma.fields.String(
         validate=validate.Length(max=2000),
         allow_none=True,
-        metadata={"description": "Why; required to approve a text with blocking findings, shown to the author on rejection."},
+        metadata={
+            "description": "Why; required to approve a text with blocking findings, shown to the author on rejection."
+        },
     )
 
 
@@ -87,14 +106,28 @@ class PostSchema(ma.Schema):
     text = ma.fields.String(metadata={"description": "Current text."})
     version = ma.fields.Integer(metadata={"description": "Text version, 1 for the first draft."})
     status = ma.fields.String(metadata={"description": "One of " + ", ".join(POST_STATUSES) + "."})
-    findings = ma.fields.List(ma.fields.Nested(FindingSchema), metadata={"description": "Compliance findings on the current text."})
+    findings = ma.fields.List(
+        ma.fields.Nested(FindingSchema), metadata={"description": "Compliance findings on the current text."}
+    )
     round = ma.fields.Integer(metadata={"description": "How often the post has been submitted."})
-    levels = ma.fields.List(ma.fields.Nested(LevelSchema), allow_none=True, metadata={"description": "The approval chain of the current round."})
-    current_level = ma.fields.Integer(allow_none=True, metadata={"description": "The level (1-based) waiting for a decision."})
-    awaiting_role = ma.fields.String(allow_none=True, metadata={"description": "The role that decides the current level."})
+    levels = ma.fields.List(
+        ma.fields.Nested(LevelSchema),
+        allow_none=True,
+        metadata={"description": "The approval chain of the current round."},
+    )
+    current_level = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The level (1-based) waiting for a decision."}
+    )
+    awaiting_role = ma.fields.String(
+        allow_none=True, metadata={"description": "The role that decides the current level."}
+    )
     approval_route = ma.fields.String(
         allow_none=True,
-        metadata={"description": "How it was approved, one of " + ", ".join(APPROVAL_ROUTES) + ": every level of the chain, no approval needed, or an unchanged library caption."},
+        metadata={
+            "description": "How it was approved, one of "
+            + ", ".join(APPROVAL_ROUTES)
+            + ": every level of the chain, no approval needed, or an unchanged library caption."
+        },
     )
     submitted_at = UTCDateTimeField(allow_none=True, metadata={"description": "Last submission."})
     approved_at = UTCDateTimeField(allow_none=True, metadata={"description": "When it was approved."})
@@ -104,17 +137,25 @@ class PostSchema(ma.Schema):
     external_url = ma.fields.String(allow_none=True, metadata={"description": "The published post on the platform."})
     tracking_url = ma.fields.String(
         allow_none=True,
-        metadata={"description": "Short link counting clicks (`/r/{code}`), for approved posts with a target: the shared item's URL or the first link in the text."},
+        metadata={
+            "description": "Short link counting clicks (`/r/{code}`), for approved posts with a target: the shared item's URL or the first link in the text."
+        },
     )
     created_at = UTCDateTimeField(metadata={"description": "When the draft was created."})
     updated_at = UTCDateTimeField(metadata={"description": "Last change."})
 
 
 class PostListArgsSchema(ma.Schema):
-    status = ma.fields.String(validate=validate.OneOf(POST_STATUSES), metadata={"description": "Only posts in this status."})
+    status = ma.fields.String(
+        validate=validate.OneOf(POST_STATUSES), metadata={"description": "Only posts in this status."}
+    )
     member_id = ma.fields.UUID(metadata={"description": "Only this author's posts."})
-    platform = ma.fields.String(validate=validate.OneOf(PLATFORMS), metadata={"description": "Only posts for this platform."})
-    queue = ma.fields.Boolean(metadata={"description": "`true`: only posts waiting for a decision the caller may take now."})
+    platform = ma.fields.String(
+        validate=validate.OneOf(PLATFORMS), metadata={"description": "Only posts for this platform."}
+    )
+    queue = ma.fields.Boolean(
+        metadata={"description": "`true`: only posts waiting for a decision the caller may take now."}
+    )
 
 
 class DecisionSchema(ma.Schema):
@@ -133,6 +174,8 @@ class DecisionSchema(ma.Schema):
 class VersionSchema(ma.Schema):
     version = ma.fields.Integer(metadata={"description": "Version number."})
     text = ma.fields.String(metadata={"description": "The text of this version."})
-    findings = ma.fields.List(ma.fields.Nested(FindingSchema), metadata={"description": "Findings on this version when it was written."})
+    findings = ma.fields.List(
+        ma.fields.Nested(FindingSchema), metadata={"description": "Findings on this version when it was written."}
+    )
     edited_by = ma.fields.UUID(allow_none=True, metadata={"description": "Who wrote it."})
     created_at = UTCDateTimeField(metadata={"description": "When."})

@@ -58,7 +58,11 @@ def _check_content(content_id: uuid.UUID | None) -> None:
 
 
 def _unchanged_caption(post: Post) -> bool:
-    return post.content_id is not None and _content_source is not None and _content_source.caption_matches(post.content_id, post.text)
+    return (
+        post.content_id is not None
+        and _content_source is not None
+        and _content_source.caption_matches(post.content_id, post.text)
+    )
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -85,7 +89,9 @@ def _require_eligible(member: Member) -> None:
 
 def _check_platform(platform: str, text: str, policy: dict[str, Any], status: int = 422) -> None:
     if platform not in policy["allowed_platforms"]:
-        message = f"The {policy['mode']} policy allows posting to {', '.join(policy['allowed_platforms'])}, not {platform}."
+        message = (
+            f"The {policy['mode']} policy allows posting to {', '.join(policy['allowed_platforms'])}, not {platform}."
+        )
         if status == 409:
             abort(409, message=message)
         abort(422, errors={"json": {"platform": [message]}})
@@ -95,11 +101,19 @@ def _check_platform(platform: str, text: str, policy: dict[str, Any], status: in
 
 
 def _archive(kind: str, post: Post, actor: uuid.UUID | None, **extra: Any) -> None:
-    archive.record(kind, "post", post.id, {"post_id": str(post.id), "author_member_id": str(post.member_id), **extra}, actor_member_id=actor)
+    archive.record(
+        kind,
+        "post",
+        post.id,
+        {"post_id": str(post.id), "author_member_id": str(post.member_id), **extra},
+        actor_member_id=actor,
+    )
 
 
 def _add_version(post: Post, editor: uuid.UUID) -> None:
-    db.session.add(PostVersion(post_id=post.id, version=post.version, text=post.text, findings=post.findings, edited_by=editor))
+    db.session.add(
+        PostVersion(post_id=post.id, version=post.version, text=post.text, findings=post.findings, edited_by=editor)
+    )
     _archive(
         "post.version",
         post,
@@ -115,10 +129,20 @@ def _add_version(post: Post, editor: uuid.UUID) -> None:
 def _findings(post: Post) -> list[dict[str, Any]]:
     """Compliance and sameness findings of the post's text, computed once per transaction for the
     same inputs (a share or an edit is created and submitted in one request)."""
-    inputs = ("posts.findings", tenancy.require(), post.member_id, post.content_id, post.platform, post.locale, post.text)
+    inputs = (
+        "posts.findings",
+        tenancy.require(),
+        post.member_id,
+        post.content_id,
+        post.platform,
+        post.locale,
+        post.text,
+    )
     cache = transaction_cache()
     if inputs not in cache:
-        cache[inputs] = compliance.check(post.text, platform=post.platform, locale=post.locale) + sameness.findings(post)
+        cache[inputs] = compliance.check(post.text, platform=post.platform, locale=post.locale) + sameness.findings(
+            post
+        )
     return copy.deepcopy(cache[inputs])
 
 
@@ -140,7 +164,9 @@ def create(data: dict[str, Any], principal: Principal) -> Post:
     policy = current_policy()
     content_id = data.get("content_id")
     if content_id is None and not policy["own_posts_allowed"]:
-        abort(403, message="Your organisation's policy allows only shares from the content library (give a content_id).")
+        abort(
+            403, message="Your organisation's policy allows only shares from the content library (give a content_id)."
+        )
     _check_content(content_id)
     _check_platform(data["platform"], data["text"], policy)
     author = members.get(principal.member_id)
@@ -198,7 +224,9 @@ def submit(post: Post, principal: Principal) -> Post:
     post.submitted_at, post.rejected_at = now, None
     blocked = compliance.blocks(post.findings)
     needs_approval = policy["approval_required"] or (policy["approval_on_blocking_findings"] and blocked)
-    _archive("post.submitted", post, principal.member_id, version=post.version, round=post.round, findings=post.findings)
+    _archive(
+        "post.submitted", post, principal.member_id, version=post.version, round=post.round, findings=post.findings
+    )
     events.emit("engagement.post_submitted", _event_payload(post, round=post.round, needs_approval=needs_approval))
     if needs_approval and _unchanged_caption(post) and not blocked:
         _approve(post, "library", principal.member_id)  # centrally approved content, shared as written
@@ -267,7 +295,9 @@ def decision_refusal(post: Post, principal: Principal) -> str | None:
         return f"Level {post.current_level} ({level['name']}) is decided by the role {level['role']}."
     earlier = db.session.scalar(
         select(PostDecision.level).where(
-            PostDecision.post_id == post.id, PostDecision.round == post.round, PostDecision.member_id == principal.member_id
+            PostDecision.post_id == post.id,
+            PostDecision.round == post.round,
+            PostDecision.member_id == principal.member_id,
         )
     )
     if earlier is not None:
@@ -283,7 +313,9 @@ def decide(post: Post, decision: str, comment: str | None, principal: Principal)
     if refusal:
         abort(403, message=refusal)
     if decision == "approve" and compliance.blocks(post.findings) and not comment:
-        abort(422, errors={"json": {"comment": ["Approving a text with blocking findings needs a comment saying why."]}})
+        abort(
+            422, errors={"json": {"comment": ["Approving a text with blocking findings needs a comment saying why."]}}
+        )
     level_number = post.current_level
     level = post.levels[level_number - 1]
     db.session.add(
@@ -331,7 +363,9 @@ def publish(post: Post, external_url: str, principal: Principal) -> Post:
     _require_eligible(members.get(principal.member_id))
     post.status, post.published_at, post.external_url = "published", clock.now(), external_url
     post.potential_reach = profiles.followers(post.member_id, post.platform)
-    _archive("post.published", post, principal.member_id, version=post.version, text=post.text, external_url=external_url)
+    _archive(
+        "post.published", post, principal.member_id, version=post.version, text=post.text, external_url=external_url
+    )
     events.emit("engagement.post_published", _event_payload(post, version=post.version, external_url=external_url))
     return post
 
@@ -348,11 +382,17 @@ def withdraw(post: Post, principal: Principal) -> Post:
 
 
 def decisions(post: Post) -> list[PostDecision]:
-    return list(db.session.scalars(select(PostDecision).where(PostDecision.post_id == post.id).order_by(PostDecision.round, PostDecision.level)))
+    return list(
+        db.session.scalars(
+            select(PostDecision).where(PostDecision.post_id == post.id).order_by(PostDecision.round, PostDecision.level)
+        )
+    )
 
 
 def versions(post: Post) -> list[PostVersion]:
-    return list(db.session.scalars(select(PostVersion).where(PostVersion.post_id == post.id).order_by(PostVersion.version)))
+    return list(
+        db.session.scalars(select(PostVersion).where(PostVersion.post_id == post.id).order_by(PostVersion.version))
+    )
 
 
 # -- governance switch ---------------------------------------------------------------------
@@ -373,4 +413,11 @@ def _apply_new_policy(event) -> None:
         post.approved_at, post.approval_route = None, None
         post.round += 1
         _enter_chain(post, levels, now)
-        _archive("post.requeued", post, None, version=post.version, round=post.round, reason="governance mode now requires approval")
+        _archive(
+            "post.requeued",
+            post,
+            None,
+            version=post.version,
+            round=post.round,
+            reason="governance mode now requires approval",
+        )

@@ -164,9 +164,7 @@ def redirect_url(link: TrackingLink) -> str:
     which ours replace; the fragment stays at the end.
     """
     parts = urlsplit(link.target_url)
-    kept = [
-        pair for pair in parts.query.split("&") if pair and unquote_plus(pair.split("=", 1)[0]) not in _UTM_KEYS
-    ]
+    kept = [pair for pair in parts.query.split("&") if pair and unquote_plus(pair.split("=", 1)[0]) not in _UTM_KEYS]
     utm = urlencode(
         {
             "utm_source": link.platform,
@@ -274,7 +272,10 @@ def click_totals(post_ids, since: date | None = None, until: date | None = None)
         return totals
     statement = (
         select(TrackingLink.post_id, func.sum(TrackingClickDay.clicks), func.sum(TrackingClickDay.unique_clicks))
-        .join(TrackingClickDay, (TrackingClickDay.link_id == TrackingLink.id) & (TrackingClickDay.tenant_id == TrackingLink.tenant_id))
+        .join(
+            TrackingClickDay,
+            (TrackingClickDay.link_id == TrackingLink.id) & (TrackingClickDay.tenant_id == TrackingLink.tenant_id),
+        )
         .where(TrackingLink.post_id.in_(ids))
         .group_by(TrackingLink.post_id)
     )

@@ -8,8 +8,8 @@ The tamper-evident archive: per-tenant hash-chained entries and the chain's head
 appends serialise on, with the retention anchor), both under forced RLS.
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from app import rls
 from app.db import UTCDateTime

@@ -8,8 +8,8 @@ Posts and approval chains: the tenant's chain, posts with their versions and the
 each submission round, each under forced RLS.
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from app import rls
 from app.db import UTCDateTime

@@ -16,8 +16,8 @@ planner picks ``ix_members_tenant_status`` for the foreign-key checks of ``invit
 (``tenant_id = $1 AND id = $2``) and scans the whole tenant per inserted row.
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from app import rls
 from app.db import UTCDateTime

@@ -8,8 +8,8 @@ The content library: items, their captions and their tags (topics and targeting)
 under forced RLS.
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from app import rls
 from app.db import UTCDateTime
@@ -45,7 +45,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("content_items", schema=None) as batch_op:
         batch_op.create_index("ix_content_items_tenant_created", ["tenant_id", "created_at", "id"], unique=False)
-        batch_op.create_index("ix_content_items_tenant_window", ["tenant_id", "archived_at", "starts_at", "ends_at"], unique=False)
+        batch_op.create_index(
+            "ix_content_items_tenant_window", ["tenant_id", "archived_at", "starts_at", "ends_at"], unique=False
+        )
 
     op.create_table(
         "content_captions",

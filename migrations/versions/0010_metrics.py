@@ -8,8 +8,8 @@ Engagement metrics: append-only observations (unique per post, metric and observ
 and the latest value per post and metric, both under forced RLS.
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from app import rls
 from app.db import UTCDateTime

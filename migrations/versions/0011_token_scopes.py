@@ -7,8 +7,8 @@ Create Date: 2026-11-23
 API tokens limited to scopes (integration tokens); posts keep their potential reach at publication.
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0011"
 down_revision = "0010"

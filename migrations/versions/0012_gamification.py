@@ -11,8 +11,8 @@ UPDATE or DELETE ledger entries or activities (append-only by grant, not only by
 except a ledger entry's ``reason``, which erasure pseudonymises.
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from app import rls
 from app.db import UTCDateTime
@@ -105,12 +105,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("tenant_id", "member_id", "period", "period_start"),
     )
     op.create_index(
-        "ix_member_points_board", "member_points",
-        ["tenant_id", "period", "period_start", "points", "member_id"], **_where("listed"),
+        "ix_member_points_board",
+        "member_points",
+        ["tenant_id", "period", "period_start", "points", "member_id"],
+        **_where("listed"),
     )
     op.create_index(
-        "ix_member_points_department", "member_points",
-        ["tenant_id", "period", "period_start", "department_key", "points", "member_id"], **_where("listed"),
+        "ix_member_points_department",
+        "member_points",
+        ["tenant_id", "period", "period_start", "department_key", "points", "member_id"],
+        **_where("listed"),
     )
     op.create_table(
         "points_histogram",
@@ -133,7 +137,9 @@ def upgrade() -> None:
         sa.Column("occurred_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("tenant_id", "metric", "source_key"),
     )
-    op.create_index("ix_member_activities_member_metric", "member_activities", ["tenant_id", "member_id", "metric", "occurred_at"])
+    op.create_index(
+        "ix_member_activities_member_metric", "member_activities", ["tenant_id", "member_id", "metric", "occurred_at"]
+    )
     op.create_table(
         "member_counters",
         _tenant(),
@@ -208,7 +214,9 @@ def upgrade() -> None:
         sa.Column("challenge_id", sa.Uuid(), nullable=False),
         sa.Column("progress", sa.Integer(), nullable=False),
         sa.Column("completed_at", UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["tenant_id", "challenge_id"], ["challenges.tenant_id", "challenges.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "challenge_id"], ["challenges.tenant_id", "challenges.id"], ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("tenant_id", "challenge_id", "member_id"),
     )
     for table in NEW_TENANT_OWNED:

@@ -151,7 +151,9 @@ def test_altered_payload_with_recomputed_payload_hash_is_named(app, world, owner
     forged = {"text": "anders"}
     tamper(
         owner_engine,
-        update(ENTRIES).where(at(world.a.tenant_id, 2)).values(payload=forged, payload_hash=chain.payload_digest(forged)),
+        update(ENTRIES)
+        .where(at(world.a.tenant_id, 2))
+        .values(payload=forged, payload_hash=chain.payload_digest(forged)),
     )
     assert verify(world.a.api)["first_bad_entry"]["seq"] == 2
     assert verify(world.a.api)["first_bad_entry"]["reason"] == "entry altered"
@@ -182,7 +184,11 @@ def test_deleted_middle_entry_is_named(app, world, owner_engine):
 def test_deleted_oldest_and_newest_entries_are_detected(app, world, owner_engine):
     record(app, world.a.tenant_id, 4)
     tamper(owner_engine, delete(ENTRIES).where(at(world.a.tenant_id, 4)))
-    assert verify(world.a.api)["first_bad_entry"] == {"seq": 4, "id": None, "reason": "chain broken: entries 4 to 4 missing"}
+    assert verify(world.a.api)["first_bad_entry"] == {
+        "seq": 4,
+        "id": None,
+        "reason": "chain broken: entries 4 to 4 missing",
+    }
     tamper(owner_engine, delete(ENTRIES).where(at(world.a.tenant_id, 1)))
     assert verify(world.a.api)["first_bad_entry"]["seq"] == 2
     assert verify(world.a.api)["first_bad_entry"]["reason"] == "chain broken: entry 1 missing or reordered"
@@ -192,17 +198,29 @@ def test_a_forged_entry_appended_behind_the_heads_back_is_detected(app, world, o
     record(app, world.a.tenant_id, 2)
     newest = world.a.api.get("/archive?limit=1").get_json()["items"][0]
     forged = {
-        "tenant_id": world.a.tenant_id, "seq": 3, "id": uuid.uuid4(), "kind": "post.published", "subject_type": "post",
-        "subject_id": uuid.uuid4(), "actor_member_id": None, "payload": {"text": "nachgeschoben"},
-        "payload_hash": chain.payload_digest({"text": "nachgeschoben"}), "prev_hash": newest["entry_hash"],
-        "recorded_at": datetime(2026, 6, 1, tzinfo=UTC), "redacted_at": None,
+        "tenant_id": world.a.tenant_id,
+        "seq": 3,
+        "id": uuid.uuid4(),
+        "kind": "post.published",
+        "subject_type": "post",
+        "subject_id": uuid.uuid4(),
+        "actor_member_id": None,
+        "payload": {"text": "nachgeschoben"},
+        "payload_hash": chain.payload_digest({"text": "nachgeschoben"}),
+        "prev_hash": newest["entry_hash"],
+        "recorded_at": datetime(2026, 6, 1, tzinfo=UTC),
+        "redacted_at": None,
     }
     forged["entry_hash"] = chain.entry_digest({**forged, "recorded_at": "2026-06-01T00:00:00Z"})
     with owner_engine.begin() as connection:
         connection.execute(ENTRIES.insert().values(**forged))
     result = verify(world.a.api)
     assert result["ok"] is False and result["entries"] == 3
-    assert result["first_bad_entry"] == {"seq": 3, "id": str(forged["id"]), "reason": "chain broken: entries do not end at the archive head"}
+    assert result["first_bad_entry"] == {
+        "seq": 3,
+        "id": str(forged["id"]),
+        "reason": "chain broken: entries do not end at the archive head",
+    }
 
 
 def test_reordered_entries_are_named(app, world, owner_engine):
@@ -223,7 +241,9 @@ def test_a_payload_marked_redacted_without_an_erasure_is_detected(app, world, ow
     record(app, world.a.tenant_id, 3)
     tamper(
         owner_engine,
-        update(ENTRIES).where(at(world.a.tenant_id, 2)).values(payload={"text": "weg"}, redacted_at=datetime(2030, 1, 1, tzinfo=UTC)),
+        update(ENTRIES)
+        .where(at(world.a.tenant_id, 2))
+        .values(payload={"text": "weg"}, redacted_at=datetime(2030, 1, 1, tzinfo=UTC)),
     )
     result = verify(world.a.api)
     assert result["first_bad_entry"] == {"seq": 2, "id": None, "reason": "payload replaced without a recorded erasure"}
@@ -235,9 +255,8 @@ def test_a_payload_marked_redacted_without_an_erasure_is_detected(app, world, ow
 def test_erasure_pseudonymises_payloads_and_keeps_the_chain_verifiable(app, world, owner_engine):
     member_id, _ = add_member(app, world.a.tenant_id, "influencer", email="anna.schmidt@medtech-nord.example")
     with app.app_context(), tenancy.scope(world.a.tenant_id):
-        from tenants.models import Member
-
         from tenants import profiles
+        from tenants.models import Member
 
         member = db.session.get(Member, member_id)
         member.name = "Anna Schmidt"
@@ -250,11 +269,29 @@ def test_erasure_pseudonymises_payloads_and_keeps_the_chain_verifiable(app, worl
         kind="post.version",
         subject_id=post_id,
         actor=member_id,
-        payload={"author": {"member_id": str(member_id), "name": "Anna Schmidt", "email": "anna.schmidt@medtech-nord.example"},
-                 "text": "Unser neues Implantat ist da. Grüße, anna schmidt"},
+        payload={
+            "author": {
+                "member_id": str(member_id),
+                "name": "Anna Schmidt",
+                "email": "anna.schmidt@medtech-nord.example",
+            },
+            "text": "Unser neues Implantat ist da. Grüße, anna schmidt",
+        },
     )
-    record(app, world.a.tenant_id, kind="post.decision", subject_id=post_id, payload={"decision": "approve", "comment": "Danke Anna Schmidt!"})
-    record(app, world.a.tenant_id, kind="post.published", subject_id=post_id, payload={"external_url": "https://x.com/ANNAS_IMPLANTS/status/1"})
+    record(
+        app,
+        world.a.tenant_id,
+        kind="post.decision",
+        subject_id=post_id,
+        payload={"decision": "approve", "comment": "Danke Anna Schmidt!"},
+    )
+    record(
+        app,
+        world.a.tenant_id,
+        kind="post.published",
+        subject_id=post_id,
+        payload={"external_url": "https://x.com/ANNAS_IMPLANTS/status/1"},
+    )
     record(app, world.a.tenant_id, kind="post.version", payload={"text": "Nichts Persönliches"})
 
     assert world.a.api.post(f"/members/{member_id}/erase").status_code == 200
@@ -266,7 +303,11 @@ def test_erasure_pseudonymises_payloads_and_keeps_the_chain_verifiable(app, worl
     label = by_seq[5]["payload"]["pseudonym"]
     assert by_seq[5]["kind"] == "archive.redacted" and by_seq[5]["payload"]["seqs"] == [1, 2, 3]
     assert by_seq[3]["payload"]["external_url"] == f"https://x.com/{label}/status/1"
-    assert by_seq[1]["payload"]["author"] == {"member_id": str(member_id), "name": label, "email": f"{label}@erased.invalid"}
+    assert by_seq[1]["payload"]["author"] == {
+        "member_id": str(member_id),
+        "name": label,
+        "email": f"{label}@erased.invalid",
+    }
     assert by_seq[1]["payload"]["text"] == f"Unser neues Implantat ist da. Grüße, {label}"
     assert by_seq[1]["redacted_at"] and by_seq[2]["redacted_at"] and by_seq[4]["redacted_at"] is None
     assert by_seq[4]["payload"] == {"text": "Nichts Persönliches"}
@@ -320,8 +361,13 @@ def test_deleting_the_oldest_retained_entry_or_moving_the_anchor_is_detected(app
     # Hiding the deletion by moving the anchor contradicts the archived prune record.
     with owner_engine.connect() as connection:
         prev_of_5 = connection.execute(ENTRIES.select().where(at(world.a.tenant_id, 5))).one().prev_hash
-    tamper(owner_engine, update(HEADS).where(HEADS.c.tenant_id == world.a.tenant_id).values(pruned_seq=4, pruned_hash=prev_of_5))
-    assert verify(world.a.api)["first_bad_entry"]["reason"] == "retention anchor does not match the archived prune record"
+    tamper(
+        owner_engine,
+        update(HEADS).where(HEADS.c.tenant_id == world.a.tenant_id).values(pruned_seq=4, pruned_hash=prev_of_5),
+    )
+    assert (
+        verify(world.a.api)["first_bad_entry"]["reason"] == "retention anchor does not match the archived prune record"
+    )
 
 
 def test_prune_refuses_to_delete_a_tampered_segment(app, world, owner_engine):
@@ -335,7 +381,9 @@ def test_prune_refuses_to_delete_a_tampered_segment(app, world, owner_engine):
 
 
 def test_prune_cli_runs_for_every_tenant(app, world):
-    set_tenant(app, world.b.tenant_id, policy_overrides={"archive_enabled": True}, settings={"archive_retention_days": 365})
+    set_tenant(
+        app, world.b.tenant_id, policy_overrides={"archive_enabled": True}, settings={"archive_retention_days": 365}
+    )
     set_tenant(app, world.a.tenant_id, settings={"archive_retention_days": 3650})
     with clock.frozen(T0):
         record(app, world.a.tenant_id, 2)
@@ -394,9 +442,16 @@ def test_governance_switch_is_archived_when_either_mode_archives(world):
     assert world.a.api.put("/tenant/governance", json={"mode": "empowerment", "reason": "Nochmal"}).status_code == 200
     assert len(world.a.api.get("/archive?kind=governance.mode_changed").get_json()["items"]) == 1
     # Entering Containment starts the chain with the switch.
-    assert world.b.api.put("/tenant/governance", json={"mode": "containment", "reason": "Neue Kundin aus der Pharma"}).status_code == 200
+    assert (
+        world.b.api.put(
+            "/tenant/governance", json={"mode": "containment", "reason": "Neue Kundin aus der Pharma"}
+        ).status_code
+        == 200
+    )
     entered = world.b.api.get("/archive").get_json()["items"]
-    assert [(i["seq"], i["kind"], i["payload"]["to"]) for i in entered] == [(1, "governance.mode_changed", "containment")]
+    assert [(i["seq"], i["kind"], i["payload"]["to"]) for i in entered] == [
+        (1, "governance.mode_changed", "containment")
+    ]
 
 
 # --- Concurrency ----------------------------------------------------------------------------
@@ -430,7 +485,9 @@ def test_concurrent_appends_do_not_fork_the_chain(app, world, is_postgres):
 
 
 def test_canonical_json_is_sorted_compact_utf8_with_utc_times():
-    value = chain.jsonable({"b": 1, "a": {"z": datetime(2026, 5, 1, 12, 0, tzinfo=UTC), "id": uuid.UUID(int=1)}, "ü": "ß"})
+    value = chain.jsonable(
+        {"b": 1, "a": {"z": datetime(2026, 5, 1, 12, 0, tzinfo=UTC), "id": uuid.UUID(int=1)}, "ü": "ß"}
+    )
     assert chain.canonical(value) == (
         '{"a":{"id":"00000000-0000-0000-0000-000000000001","z":"2026-05-01T12:00:00Z"},"b":1,"ü":"ß"}'.encode()
     )
@@ -443,14 +500,30 @@ def test_canonical_json_is_sorted_compact_utf8_with_utc_times():
 
 def test_entry_hash_covers_every_field_and_the_previous_hash():
     base = {
-        "tenant_id": str(uuid.uuid4()), "seq": 7, "id": str(uuid.uuid4()), "kind": "post.version", "subject_type": "post",
-        "subject_id": str(uuid.uuid4()), "actor_member_id": None, "recorded_at": "2026-05-01T12:00:00.123456Z",
-        "payload_hash": "a" * 64, "prev_hash": "b" * 64,
+        "tenant_id": str(uuid.uuid4()),
+        "seq": 7,
+        "id": str(uuid.uuid4()),
+        "kind": "post.version",
+        "subject_type": "post",
+        "subject_id": str(uuid.uuid4()),
+        "actor_member_id": None,
+        "recorded_at": "2026-05-01T12:00:00.123456Z",
+        "payload_hash": "a" * 64,
+        "prev_hash": "b" * 64,
     }
     digest = chain.entry_digest(base)
-    changes = {"tenant_id": str(uuid.uuid4()), "seq": 8, "id": str(uuid.uuid4()), "kind": "post.decision",
-               "subject_type": "tenant", "subject_id": None, "actor_member_id": str(uuid.uuid4()),
-               "recorded_at": "2026-05-01T12:00:00.123457Z", "payload_hash": "c" * 64, "prev_hash": "d" * 64}
+    changes = {
+        "tenant_id": str(uuid.uuid4()),
+        "seq": 8,
+        "id": str(uuid.uuid4()),
+        "kind": "post.decision",
+        "subject_type": "tenant",
+        "subject_id": None,
+        "actor_member_id": str(uuid.uuid4()),
+        "recorded_at": "2026-05-01T12:00:00.123457Z",
+        "payload_hash": "c" * 64,
+        "prev_hash": "d" * 64,
+    }
     for key, value in changes.items():
         assert chain.entry_digest({**base, key: value}) != digest, key
     assert chain.genesis_hash(base["tenant_id"]) != chain.genesis_hash(str(uuid.uuid4()))

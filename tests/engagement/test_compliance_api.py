@@ -9,7 +9,12 @@ from app import tenancy
 from engagement.compliance import presets, services
 from tests.factories import add_member
 
-HEALING = {"kind": "terms", "severity": "block", "message": "Keine Heilversprechen.", "terms": ["heilt garantiert", "Heilung"]}
+HEALING = {
+    "kind": "terms",
+    "severity": "block",
+    "message": "Keine Heilversprechen.",
+    "terms": ["heilt garantiert", "Heilung"],
+}
 
 
 def create(api, **overrides):
@@ -141,7 +146,9 @@ def test_cached_rule_sets_follow_every_change(world, app):
     assert create(api, kind="confidential", terms=["Projekt Nordstern"], message=None).status_code == 201
     with app.app_context(), tenancy.scope(world.a.tenant_id):
         findings = services.check("Zum Projekt  Nordstern", platform="x", locale="de")
-        assert [(f["kind"], f["excerpt"], f["start"], f["end"]) for f in findings] == [("confidential", "Projekt  Nordstern", 4, 22)]
+        assert [(f["kind"], f["excerpt"], f["start"], f["end"]) for f in findings] == [
+            ("confidential", "Projekt  Nordstern", 4, 22)
+        ]
         assert isinstance(findings[0]["rule_id"], str)
 
 
@@ -185,7 +192,9 @@ def test_updates_must_fit_the_kind(world):
     api = world.a.api
     rule = create(api).get_json()
     url = f"/compliance/rules/{rule['id']}"
-    assert api.patch(url, json={"kind": "regex"}).get_json()["errors"]["json"] == {"pattern": ["Required for kind regex."]}
+    assert api.patch(url, json={"kind": "regex"}).get_json()["errors"]["json"] == {
+        "pattern": ["Required for kind regex."]
+    }
     assert api.patch(url, json={"pattern": "x+"}).status_code == 422
     assert api.patch(url, json={"terms": None}).status_code == 422
     assert api.patch(url, json={"pattern": "(?<=a)"}).status_code == 422

@@ -13,7 +13,9 @@ from engagement.compliance.engine import RuleSpec
 
 
 def terms(*words, rule_id="t", **kw) -> RuleSpec:
-    return RuleSpec(id=rule_id, kind=kw.pop("kind", "terms"), severity=kw.pop("severity", "block"), terms=tuple(words), **kw)
+    return RuleSpec(
+        id=rule_id, kind=kw.pop("kind", "terms"), severity=kw.pop("severity", "block"), terms=tuple(words), **kw
+    )
 
 
 def excerpts(rules, text, **kw) -> list[str]:
@@ -37,7 +39,11 @@ def test_inflection_is_no_substring_match():
 
 
 def test_english_endings_too():
-    assert excerpts(terms("guarantee", "cure"), "We guaranteed it; it cures; guarantees.") == ["guaranteed", "cures", "guarantees"]
+    assert excerpts(terms("guarantee", "cure"), "We guaranteed it; it cures; guarantees.") == [
+        "guaranteed",
+        "cures",
+        "guarantees",
+    ]
 
 
 def test_case_and_umlaut_transliteration_are_equivalent():
@@ -50,7 +56,10 @@ def test_spans_point_into_the_original_text_after_expanding_characters():
     # ß and ä become two letters when folded; the spans must still be those of the original.
     text = "Süße Grüße, ähnlich: Maßnahme heilt garantiert. Straße"
     findings = engine.check([terms("heilt garantiert", "Strasse")], text)
-    assert [(f["start"], f["end"]) for f in findings] == [(text.index("heilt"), text.index(".")), (text.index("Straße"), len(text))]
+    assert [(f["start"], f["end"]) for f in findings] == [
+        (text.index("heilt"), text.index(".")),
+        (text.index("Straße"), len(text)),
+    ]
     assert [f["excerpt"] for f in findings] == ["heilt garantiert", "Straße"]
 
 
@@ -68,7 +77,10 @@ def test_phrases_allow_any_white_space_but_keep_punctuation():
 
 def test_typographic_apostrophes_and_dashes_count_as_plain_ones():
     rule = terms("before it's too late", "risk-free")
-    assert excerpts(rule, "Act before it\u2019s too late: risk\u2013free!") == ["before it\u2019s too late", "risk\u2013free"]
+    assert excerpts(rule, "Act before it\u2019s too late: risk\u2013free!") == [
+        "before it\u2019s too late",
+        "risk\u2013free",
+    ]
 
 
 def test_hashtags_and_word_boundaries():
@@ -145,13 +157,17 @@ def test_an_iban_is_not_also_a_phone_number():
 
 # --- Disclosure and links ------------------------------------------------------------------
 
-DISCLOSURE = RuleSpec(id="d", kind="disclosure", severity="block", terms=("#Mitarbeiter", "#employee", "ich arbeite bei"))
+DISCLOSURE = RuleSpec(
+    id="d", kind="disclosure", severity="block", terms=("#Mitarbeiter", "#employee", "ich arbeite bei")
+)
 
 
 def test_disclosure_missing_is_one_finding_at_the_end():
     text = "Tolles neues Produkt!"
     findings = engine.check([DISCLOSURE], text)
-    assert [(f["rule_id"], f["start"], f["end"], f["detail"]) for f in findings] == [("d", len(text), len(text), "disclosure missing")]
+    assert [(f["rule_id"], f["start"], f["end"], f["detail"]) for f in findings] == [
+        ("d", len(text), len(text), "disclosure missing")
+    ]
 
 
 @pytest.mark.parametrize("text", ["Tolles Produkt #Mitarbeiter", "#EMPLOYEE here", "Ich arbeite  bei Nordlicht."])
@@ -167,7 +183,10 @@ def test_link_limit_reports_each_link_beyond_it():
     rule = RuleSpec(id="l", kind="link_limit", severity="warn", max_links=1)
     text = "Mehr: https://example.com/a, www.example.org und (http://x.de/p?q=1)."
     findings = engine.check([rule], text)
-    assert [(f["excerpt"], f["detail"]) for f in findings] == [("www.example.org", "link 2 of at most 1"), ("http://x.de/p?q=1", "link 3 of at most 1")]
+    assert [(f["excerpt"], f["detail"]) for f in findings] == [
+        ("www.example.org", "link 2 of at most 1"),
+        ("http://x.de/p?q=1", "link 3 of at most 1"),
+    ]
     assert engine.check([rule], "nur https://example.com") == []
 
 
@@ -278,16 +297,31 @@ def test_preset_rules_are_valid_and_keys_unique():
 
 
 def test_healthcare_preset_catches_hwg_claims_in_german_and_english():
-    rules = [RuleSpec(id=r["key"], kind=r["kind"], severity=r["severity"], terms=tuple(r.get("terms", ())),
-                      pattern=r.get("pattern"), locales=tuple(r.get("locales", ())))
-             for r in presets.PRESETS["healthcare_de"]["rules"]]
-    german = "Unser Implantat heilt garantiert und ist völlig unbedenklich – bevor es zu spät ist! Nehmen Sie 20 mg täglich."
+    rules = [
+        RuleSpec(
+            id=r["key"],
+            kind=r["kind"],
+            severity=r["severity"],
+            terms=tuple(r.get("terms", ())),
+            pattern=r.get("pattern"),
+            locales=tuple(r.get("locales", ())),
+        )
+        for r in presets.PRESETS["healthcare_de"]["rules"]
+    ]
+    german = (
+        "Unser Implantat heilt garantiert und ist völlig unbedenklich – bevor es zu spät ist! Nehmen Sie 20 mg täglich."
+    )
     assert {f["rule_id"] for f in engine.check(rules, german, locale="de")} == {
-        "cure_promises_de", "no_side_effects_de", "fear_advertising_de", "dosage",
+        "cure_promises_de",
+        "no_side_effects_de",
+        "fear_advertising_de",
+        "dosage",
     }
     english = "A guaranteed cure with no side effects. Send me your symptoms!"
     assert {f["rule_id"] for f in engine.check(rules, english, locale="en")} == {
-        "cure_promises_en", "no_side_effects_en", "medical_advice_en",
+        "cure_promises_en",
+        "no_side_effects_en",
+        "medical_advice_en",
     }
 
 

@@ -48,12 +48,22 @@ def test_feed_targets_falls_back_in_locale_pins_statements_and_marks_shares(app,
     article = _item(
         b.api,
         url="https://example.com/werk",
-        captions=[{"locale": "de", "text": DE}, {"locale": "en", "text": EN}, {"locale": "de", "platform": "x", "text": "Werk offen! #Mitarbeiter"}],
+        captions=[
+            {"locale": "de", "text": DE},
+            {"locale": "en", "text": EN},
+            {"locale": "de", "platform": "x", "text": "Werk offen! #Mitarbeiter"},
+        ],
         departments=["VERTRIEB", "Service"],
         topics=["Standorte"],
     )
     image = _item(b.api, kind="image", captions=[{"locale": "en", "text": EN}], locations=["hamburg"])
-    statement = _item(b.api, kind="statement", title="Stellungnahme", pinned=True, captions=[{"locale": "de", "text": "Wir nehmen Stellung."}])
+    statement = _item(
+        b.api,
+        kind="statement",
+        title="Stellungnahme",
+        pinned=True,
+        captions=[{"locale": "de", "text": "Wir nehmen Stellung."}],
+    )
     marketing = _item(b.api, kind="video", departments=["Marketing"])
     later = _item(b.api, starts_at=clock.isoformat(clock.now() + timedelta(days=1)))
     expired = _item(b.api, starts_at="2020-01-01T00:00:00Z", ends_at="2020-02-01T00:00:00+01:00")
@@ -79,16 +89,32 @@ def test_feed_targets_falls_back_in_locale_pins_statements_and_marks_shares(app,
     shared = sales.post(f"/content/{article['id']}/shares", json={"platform": "x"})
     assert shared.status_code == 201, shared.get_json()
     post = shared.get_json()
-    assert (post["status"], post["content_id"], post["text"], post["locale"]) == ("approved", article["id"], "Werk offen! #Mitarbeiter", "de")
+    assert (post["status"], post["content_id"], post["text"], post["locale"]) == (
+        "approved",
+        article["id"],
+        "Werk offen! #Mitarbeiter",
+        "de",
+    )
     english = sales.post(f"/content/{article['id']}/shares", json={"platform": "linkedin", "locale": "en"}).get_json()
     assert (english["text"], english["locale"]) == (EN, "en")
     feed = sales.get("/content").get_json()
-    assert {item["id"]: item["shared_by_me"] for item in feed} == {statement["id"]: False, image["id"]: False, article["id"]: True}
+    assert {item["id"]: item["shared_by_me"] for item in feed} == {
+        statement["id"]: False,
+        image["id"]: False,
+        article["id"]: True,
+    }
     assert outsider.get("/content").get_json()[0]["shared_by_me"] is False
 
     # Staff: the library with filters, share counts and the share report.
     library = b.api.get("/content")
-    assert set(_ids(library)) == {article["id"], image["id"], statement["id"], marketing["id"], later["id"], expired["id"]}
+    assert set(_ids(library)) == {
+        article["id"],
+        image["id"],
+        statement["id"],
+        marketing["id"],
+        later["id"],
+        expired["id"],
+    }
     assert {i["id"]: i["share_count"] for i in library.get_json()}[article["id"]] == 2
     assert _ids(b.api.get("/content", query_string={"kind": "statement"})) == [statement["id"]]
     assert _ids(b.api.get("/content", query_string={"topic": "standorte"})) == [article["id"]]
@@ -115,7 +141,9 @@ def test_feed_targets_falls_back_in_locale_pins_statements_and_marks_shares(app,
     assert b.api.get(f"/content/{article['id']}").get_json()["archived_at"] is not None
     assert sales.post(f"/content/{article['id']}/shares", json={"platform": "linkedin"}).status_code == 404
     assert b.api.patch(f"/content/{article['id']}", json={"title": "Neu"}).status_code == 409
-    assert sales.post("/posts", json={"platform": "linkedin", "text": DE, "content_id": article["id"]}).status_code == 422
+    assert (
+        sales.post("/posts", json={"platform": "linkedin", "text": DE, "content_id": article["id"]}).status_code == 422
+    )
 
 
 def test_validity_window_opens_and_closes_with_the_clock(app, world):
@@ -136,19 +164,31 @@ def test_validity_window_opens_and_closes_with_the_clock(app, world):
 def test_containment_unchanged_caption_is_approved_by_the_library_and_an_edit_waits(app, world):
     a = world.a
     _, member = _member(app, a, "influencer", department="Produktion")
-    item = _item(a.api, kind="statement", pinned=True, departments=["Produktion"], captions=[{"locale": "de", "platform": "linkedin", "text": DE}])
+    item = _item(
+        a.api,
+        kind="statement",
+        pinned=True,
+        departments=["Produktion"],
+        captions=[{"locale": "de", "platform": "linkedin", "text": DE}],
+    )
 
     unchanged = member.post(f"/content/{item['id']}/shares", json={"platform": "linkedin"})
     assert unchanged.status_code == 201, unchanged.get_json()
     assert (unchanged.get_json()["status"], unchanged.get_json()["approval_route"]) == ("approved", "library")
     spaced = member.post(f"/content/{item['id']}/shares", json={"platform": "linkedin", "text": f"  {DE}\n"}).get_json()
     assert spaced["status"] == "approved"
-    edited = member.post(f"/content/{item['id']}/shares", json={"platform": "linkedin", "text": DE + " Ich bin stolz!"}).get_json()
+    edited = member.post(
+        f"/content/{item['id']}/shares", json={"platform": "linkedin", "text": DE + " Ich bin stolz!"}
+    ).get_json()
     assert (edited["status"], edited["current_level"]) == ("pending_approval", 1)
     # Containment allows only some platforms.
     assert member.post(f"/content/{item['id']}/shares", json={"platform": "instagram"}).status_code == 422
     rows = a.api.get(f"/content/{item['id']}/shares").get_json()
-    assert sorted((r["status"], r["caption_unchanged"]) for r in rows) == [("approved", True), ("approved", True), ("pending_approval", False)]
+    assert sorted((r["status"], r["caption_unchanged"]) for r in rows) == [
+        ("approved", True),
+        ("approved", True),
+        ("pending_approval", False),
+    ]
 
 
 def test_other_tenants_items_answer_404(app, world):
@@ -165,7 +205,10 @@ def test_other_tenants_items_answer_404(app, world):
     ):
         assert response.status_code == 404
     assert foreign["id"] not in _ids(a.api.get("/content"))
-    assert member_a.post("/posts", json={"platform": "linkedin", "text": DE, "content_id": foreign["id"]}).status_code == 422
+    assert (
+        member_a.post("/posts", json={"platform": "linkedin", "text": DE, "content_id": foreign["id"]}).status_code
+        == 422
+    )
     assert b.api.get(f"/content/{foreign['id']}").get_json()["archived_at"] is None
     assert a.api.get(f"/content/{uuid.uuid4()}").status_code == 404
 
@@ -189,7 +232,9 @@ def test_other_tenants_items_answer_404(app, world):
     ],
 )
 def test_bad_items_answer_422_with_the_field(world, body, field):
-    response = world.b.api.post("/content", json={"title": "T", "kind": "statement", "captions": [{"locale": "de", "text": DE}], **body})
+    response = world.b.api.post(
+        "/content", json={"title": "T", "kind": "statement", "captions": [{"locale": "de", "text": DE}], **body}
+    )
     assert response.status_code == 422, response.get_json()
     assert field in response.get_json()["errors"]["json"]
 
@@ -198,11 +243,21 @@ def test_updates_are_checked_against_the_whole_item_and_audited(app, world):
     b = world.b
     statement = _item(b.api, kind="statement", pinned=True, starts_at="2030-01-01T00:00:00Z")
     assert "pinned" in b.api.patch(f"/content/{statement['id']}", json={"kind": "article"}).get_json()["errors"]["json"]
-    assert "ends_at" in b.api.patch(f"/content/{statement['id']}", json={"ends_at": "2029-01-01T00:00:00Z"}).get_json()["errors"]["json"]
+    assert (
+        "ends_at"
+        in b.api.patch(f"/content/{statement['id']}", json={"ends_at": "2029-01-01T00:00:00Z"}).get_json()["errors"][
+            "json"
+        ]
+    )
     assert b.api.patch(f"/content/{statement['id']}", json={"captions": []}).status_code == 422
     changed = b.api.patch(
         f"/content/{statement['id']}",
-        json={"pinned": False, "kind": "article", "departments": ["Vertrieb", "vertrieb "], "captions": [{"locale": "en", "text": EN}]},
+        json={
+            "pinned": False,
+            "kind": "article",
+            "departments": ["Vertrieb", "vertrieb "],
+            "captions": [{"locale": "en", "text": EN}],
+        },
     )
     assert changed.status_code == 200, changed.get_json()
     body = changed.get_json()
@@ -225,7 +280,12 @@ def test_sharing_refuses_a_locale_without_caption_and_needs_the_scope_to_manage(
     own = member.post(f"/content/{item['id']}/shares", json={"platform": "linkedin", "locale": "en", "text": EN})
     assert own.status_code == 201 and own.get_json()["locale"] == "en"
     assert member.post(f"/content/{item['id']}/shares", json={"platform": "myspace"}).status_code == 422
-    assert member.post("/content", json={"title": "T", "kind": "article", "captions": [{"locale": "de", "text": DE}]}).status_code == 403
+    assert (
+        member.post(
+            "/content", json={"title": "T", "kind": "article", "captions": [{"locale": "de", "text": DE}]}
+        ).status_code
+        == 403
+    )
     assert member.patch(f"/content/{item['id']}", json={"title": "T"}).status_code == 403
 
 
@@ -234,7 +294,12 @@ def _caption(locale, platform, text, position):
 
 
 def test_pick_caption_prefers_locale_then_platform_then_any_platform():
-    captions = [_caption("en", None, "en", 0), _caption("de", "x", "de-x", 1), _caption("de", None, "de", 2), _caption("de", "linkedin", "de-li", 3)]
+    captions = [
+        _caption("en", None, "en", 0),
+        _caption("de", "x", "de-x", 1),
+        _caption("de", None, "de", 2),
+        _caption("de", "linkedin", "de-li", 3),
+    ]
     assert services.pick_caption(captions, ["de"]).text == "de"
     assert services.pick_caption(captions, ["de"], "x").text == "de-x"
     assert services.pick_caption(captions, ["de"], "xing").text == "de"
@@ -247,7 +312,11 @@ def test_pick_caption_prefers_locale_then_platform_then_any_platform():
 
 def test_the_posts_hook_knows_live_items_their_captions_and_url(app, world):
     b = world.b
-    item = _item(b.api, url="https://example.com/a", captions=[{"locale": "de", "text": DE}, {"locale": "en", "platform": "x", "text": EN}])
+    item = _item(
+        b.api,
+        url="https://example.com/a",
+        captions=[{"locale": "de", "text": DE}, {"locale": "en", "platform": "x", "text": EN}],
+    )
     foreign = _item(world.a.api, url="https://example.com/b")
     item_id = uuid.UUID(item["id"])
     with app.app_context(), tenancy.scope(b.tenant_id):

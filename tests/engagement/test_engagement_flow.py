@@ -20,7 +20,13 @@ def _influencer(app, tenant, department, locale, followers):
         member.department, member.locale = department, locale
         transactions.commit()
     api = tenant.api.as_(token)
-    assert api.post("/me/social-accounts", json={"platform": "linkedin", "handle": f"h{member_id.hex[:6]}", "followers": followers}).status_code == 201
+    assert (
+        api.post(
+            "/me/social-accounts",
+            json={"platform": "linkedin", "handle": f"h{member_id.hex[:6]}", "followers": followers},
+        ).status_code
+        == 201
+    )
     return api
 
 
@@ -28,7 +34,12 @@ def test_a_targeted_item_is_shared_clicked_measured_and_counted_in_reach(app, wo
     b = world.b  # Empowerment: shares are approved on submit
     _, lead_token = add_member(app, b.tenant_id, "program_lead")
     lead = b.api.as_(lead_token)
-    assert b.api.patch("/tenant", json={"settings": {"corporate_followers": {"linkedin": 500}, "cpm": 2000, "cpc": 100}}).status_code == 200
+    assert (
+        b.api.patch(
+            "/tenant", json={"settings": {"corporate_followers": {"linkedin": 500}, "cpm": 2000, "cpc": 100}}
+        ).status_code
+        == 200
+    )
     item = lead.post(
         "/content",
         json={
@@ -55,7 +66,9 @@ def test_a_targeted_item_is_shared_clicked_measured_and_counted_in_reach(app, wo
         assert share.status_code == 201, share.get_json()
         post = share.get_json()
         assert post["status"] == "approved" and post["content_id"] == item["id"]
-        published = api.post(f"/posts/{post['id']}/publications", json={"external_url": f"https://www.linkedin.com/feed/update/{name}"})
+        published = api.post(
+            f"/posts/{post['id']}/publications", json={"external_url": f"https://www.linkedin.com/feed/update/{name}"}
+        )
         shares[name] = published.get_json()
     assert "Werk" in shares["anna"]["text"] and "plant" in shares["ben"]["text"]  # each in their language
     assert anna.get("/content").get_json()[0]["shared_by_me"] is True
@@ -63,18 +76,28 @@ def test_a_targeted_item_is_shared_clicked_measured_and_counted_in_reach(app, wo
     assert {s["post_id"] for s in report} == {shares["anna"]["id"], shares["ben"]["id"]}
 
     link = shares["anna"]["tracking_url"]
-    path = link[link.index("/r/"):]
+    path = link[link.index("/r/") :]
     first = client.get(path, headers=BROWSER)
-    assert first.status_code == 302 and first.headers["Location"].startswith("https://agentur-sued.example/werk?utm_source=linkedin")
+    assert first.status_code == 302 and first.headers["Location"].startswith(
+        "https://agentur-sued.example/werk?utm_source=linkedin"
+    )
     client.get(path, headers=BROWSER)  # the same visitor again: a click, not a unique one
     client.get(path, headers=BOT)  # a link preview: not counted
 
     observations = [
-        {"post_id": shares["anna"]["id"], "metric": "impressions", "value": 1000, "observed_at": "2026-11-20T10:00:00Z"},
+        {
+            "post_id": shares["anna"]["id"],
+            "metric": "impressions",
+            "value": 1000,
+            "observed_at": "2026-11-20T10:00:00Z",
+        },
         {"post_id": shares["anna"]["id"], "metric": "reactions", "value": 40, "observed_at": "2026-11-20T10:00:00Z"},
         {"post_id": shares["ben"]["id"], "metric": "impressions", "value": 500, "observed_at": "2026-11-20T10:00:00Z"},
     ]
-    assert lead.post("/engagement/metrics", json={"observations": observations}).get_json() == {"accepted": 3, "duplicates": 0}
+    assert lead.post("/engagement/metrics", json={"observations": observations}).get_json() == {
+        "accepted": 3,
+        "duplicates": 0,
+    }
 
     mine = anna.get("/me/stats").get_json()
     assert (mine["impressions"], mine["reactions"], mine["potential_reach"]) == (1000, 40, 800)

@@ -30,7 +30,10 @@ def _member(app, tenant, *roles):
 
 
 def _account(author, platform: str, followers: int) -> None:
-    response = author.post("/me/social-accounts", json={"platform": platform, "handle": f"h-{uuid.uuid4().hex[:6]}", "followers": followers})
+    response = author.post(
+        "/me/social-accounts",
+        json={"platform": platform, "handle": f"h-{uuid.uuid4().hex[:6]}", "followers": followers},
+    )
     assert response.status_code == 201, response.get_json()
 
 
@@ -40,7 +43,9 @@ def _published(author, platform: str = "linkedin") -> str:
     post_id = draft.get_json()["id"]
     submitted = author.post(f"/posts/{post_id}/submit").get_json()
     assert submitted["status"] == "approved", submitted
-    published = author.post(f"/posts/{post_id}/publications", json={"external_url": "https://www.linkedin.com/feed/update/1"})
+    published = author.post(
+        f"/posts/{post_id}/publications", json={"external_url": "https://www.linkedin.com/feed/update/1"}
+    )
     assert published.status_code == 201, published.get_json()
     return post_id
 
@@ -60,7 +65,9 @@ def _rows(app, tenant_id, model):
 
 def _latest(app, tenant_id, post_id) -> dict:
     with app.app_context(), tenancy.scope(tenant_id):
-        rows = db.session.execute(select(PostMetric.metric, PostMetric.value).where(PostMetric.post_id == uuid.UUID(post_id)))
+        rows = db.session.execute(
+            select(PostMetric.metric, PostMetric.value).where(PostMetric.post_id == uuid.UUID(post_id))
+        )
         return dict(rows.tuples().all())
 
 
@@ -84,15 +91,23 @@ def test_ingestion_is_idempotent_and_the_latest_observation_wins_out_of_order(ap
     assert first.status_code == 200, first.get_json()
     assert first.get_json() == {"accepted": 2, "duplicates": 0}
     # The same observations again change nothing.
-    assert _ingest(b.api, _obs(post_id, "impressions", 500, T1), _obs(post_id, "reactions", 20, T1)).get_json() == {"accepted": 0, "duplicates": 2}
+    assert _ingest(b.api, _obs(post_id, "impressions", 500, T1), _obs(post_id, "reactions", 20, T1)).get_json() == {
+        "accepted": 0,
+        "duplicates": 2,
+    }
     # A repeat inside one batch counts once as well.
-    assert _ingest(b.api, _obs(post_id, "clicks", 3, T1), _obs(post_id, "clicks", 3, T1)).get_json() == {"accepted": 1, "duplicates": 1}
+    assert _ingest(b.api, _obs(post_id, "clicks", 3, T1), _obs(post_id, "clicks", 3, T1)).get_json() == {
+        "accepted": 1,
+        "duplicates": 1,
+    }
     assert _rows(app, b.tenant_id, MetricObservation) == 3
 
     # Newer first, older later: the older one is stored but does not become the current value.
     assert _ingest(b.api, _obs(post_id, "impressions", 900, T2)).get_json()["accepted"] == 1
     # 12:00+02:00 is T1 (10:00Z): the reactions observation is a duplicate, its first value stays.
-    late = _ingest(b.api, _obs(post_id, "impressions", 100, T0), _obs(post_id, "reactions", 25, "2026-11-21T12:00:00+02:00"))
+    late = _ingest(
+        b.api, _obs(post_id, "impressions", 100, T0), _obs(post_id, "reactions", 25, "2026-11-21T12:00:00+02:00")
+    )
     assert late.get_json() == {"accepted": 1, "duplicates": 1}
     assert _latest(app, b.tenant_id, post_id) == {"impressions": 900, "reactions": 20, "clicks": 3}
 
@@ -101,7 +116,9 @@ def test_a_later_observation_in_the_same_batch_wins(app, world):
     b = world.b
     _, author = _member(app, b, "influencer")
     post_id = _published(author)
-    body = _ingest(b.api, _obs(post_id, "reshares", 7, T2), _obs(post_id, "reshares", 2, T0), _obs(post_id, "reshares", 5, T1))
+    body = _ingest(
+        b.api, _obs(post_id, "reshares", 7, T2), _obs(post_id, "reshares", 2, T0), _obs(post_id, "reshares", 5, T1)
+    )
     assert body.get_json() == {"accepted": 3, "duplicates": 0}
     assert _latest(app, b.tenant_id, post_id) == {"reshares": 7}
 
@@ -126,7 +143,9 @@ def test_bad_observations_answer_422_naming_the_index_and_store_nothing(app, wor
         assert response.status_code == 422, (bad, response.get_json())
         assert field in response.get_json()["errors"]["json"]["observations"]["2"], (bad, response.get_json())
 
-    too_many = [_obs(post_id, "impressions", i, clock.isoformat(clock.now() - timedelta(minutes=i))) for i in range(1001)]
+    too_many = [
+        _obs(post_id, "impressions", i, clock.isoformat(clock.now() - timedelta(minutes=i))) for i in range(1001)
+    ]
     response = _ingest(b.api, *too_many)
     assert response.status_code == 422 and "observations" in response.get_json()["errors"]["json"]
     assert _ingest(b.api).status_code == 422  # an empty batch
@@ -144,7 +163,14 @@ def test_another_tenants_posts_answer_404_naming_the_index_and_nothing_is_stored
     a, b = world.a, world.b
     member_id, _ = add_member(app, a.tenant_id, "influencer")
     with app.app_context(), tenancy.scope(a.tenant_id):
-        foreign = Post(member_id=member_id, platform="linkedin", locale="de", text=TEXT, status="published", published_at=clock.now())
+        foreign = Post(
+            member_id=member_id,
+            platform="linkedin",
+            locale="de",
+            text=TEXT,
+            status="published",
+            published_at=clock.now(),
+        )
         db.session.add(foreign)
         db.session.flush()
         foreign_id = str(foreign.id)
@@ -152,7 +178,12 @@ def test_another_tenants_posts_answer_404_naming_the_index_and_nothing_is_stored
     _, author = _member(app, b, "influencer")
     own = _published(author)
 
-    response = _ingest(b.api, _obs(own, "impressions", 10, T1), _obs(foreign_id, "impressions", 10, T1), _obs(str(uuid.uuid4()), "clicks", 1, T1))
+    response = _ingest(
+        b.api,
+        _obs(own, "impressions", 10, T1),
+        _obs(foreign_id, "impressions", 10, T1),
+        _obs(str(uuid.uuid4()), "clicks", 1, T1),
+    )
     assert response.status_code == 404, response.get_json()
     assert set(response.get_json()["errors"]["json"]["observations"]) == {"1", "2"}
     assert _rows(app, b.tenant_id, MetricObservation) == 0
@@ -179,20 +210,36 @@ def test_containment_archives_one_entry_per_batch_and_every_batch_emits_one_even
     a, b = world.a, world.b
     member_id, _ = add_member(app, a.tenant_id, "influencer")
     with app.app_context(), tenancy.scope(a.tenant_id):
-        posts = [Post(member_id=member_id, platform="linkedin", locale="de", text=TEXT, status="published", published_at=clock.now()) for _ in range(2)]
+        posts = [
+            Post(
+                member_id=member_id,
+                platform="linkedin",
+                locale="de",
+                text=TEXT,
+                status="published",
+                published_at=clock.now(),
+            )
+            for _ in range(2)
+        ]
         db.session.add_all(posts)
         db.session.flush()
         p1, p2 = (str(p.id) for p in posts)
         transactions.commit()
     before = a.api.get("/archive/verify").get_json()["entries"]
-    body = _ingest(a.api, _obs(p1, "impressions", 10, T1), _obs(p1, "clicks", 1, T1), _obs(p2, "impressions", 4, T1)).get_json()
+    body = _ingest(
+        a.api, _obs(p1, "impressions", 10, T1), _obs(p1, "clicks", 1, T1), _obs(p2, "impressions", 4, T1)
+    ).get_json()
     assert body == {"accepted": 3, "duplicates": 0}
     assert _ingest(a.api, _obs(p1, "impressions", 10, T1)).get_json() == {"accepted": 0, "duplicates": 1}
     verify = a.api.get("/archive/verify").get_json()
     assert verify["ok"] is True and verify["entries"] == before + 1
     events = _events(app, a.tenant_id, "engagement.metrics_recorded")
     assert len(events) == 1
-    assert events[0]["accepted"] == 3 and events[0]["counts"] == {p1: 2, p2: 1} and events[0]["post_ids"] == sorted([p1, p2])
+    assert (
+        events[0]["accepted"] == 3
+        and events[0]["counts"] == {p1: 2, p2: 1}
+        and events[0]["post_ids"] == sorted([p1, p2])
+    )
 
     # Empowerment does not archive, but still emits.
     _, author = _member(app, b, "influencer")
@@ -216,21 +263,38 @@ def test_me_stats_and_tenant_stats_computed_by_hand(app, world):
     a2 = _published(anna, "x")
     b1 = _published(ben, "linkedin")
     # Followers change after publication: the snapshot at publication counts.
-    assert anna.patch(f"/me/social-accounts/{anna.get('/me/social-accounts').get_json()[0]['id']}", json={"followers": 99999}).status_code == 200
+    assert (
+        anna.patch(
+            f"/me/social-accounts/{anna.get('/me/social-accounts').get_json()[0]['id']}", json={"followers": 99999}
+        ).status_code
+        == 200
+    )
 
     _ingest(
         b.api,
-        _obs(a1, "impressions", 1000, T1), _obs(a1, "impressions", 1234, T2), _obs(a1, "reactions", 40, T2),
-        _obs(a1, "comments", 5, T2), _obs(a1, "clicks", 7, T2),
-        _obs(a2, "impressions", 567, T2), _obs(a2, "reshares", 3, T2),
-        _obs(b1, "impressions", 2000, T2), _obs(b1, "clicks", 10, T2), _obs(b1, "reactions", 60, T2),
+        _obs(a1, "impressions", 1000, T1),
+        _obs(a1, "impressions", 1234, T2),
+        _obs(a1, "reactions", 40, T2),
+        _obs(a1, "comments", 5, T2),
+        _obs(a1, "clicks", 7, T2),
+        _obs(a2, "impressions", 567, T2),
+        _obs(a2, "reshares", 3, T2),
+        _obs(b1, "impressions", 2000, T2),
+        _obs(b1, "clicks", 10, T2),
+        _obs(b1, "reactions", 60, T2),
     )
     # A late, older observation of a1 changes nothing.
     _ingest(b.api, _obs(a1, "impressions", 5, T0))
 
     mine = anna.get("/me/stats").get_json()
     impressions, clicks = 1234 + 567, 7
-    assert (mine["posts"], mine["impressions"], mine["reactions"], mine["comments"], mine["reshares"]) == (2, impressions, 40, 5, 3)
+    assert (mine["posts"], mine["impressions"], mine["reactions"], mine["comments"], mine["reshares"]) == (
+        2,
+        impressions,
+        40,
+        5,
+        3,
+    )
     assert mine["clicks"] == clicks + mine["tracked_clicks"]
     assert mine["potential_reach"] == 800 + 300
     # 2550 x 1801 / 1000 = 4592.55 -> 4593; + 120 x clicks
@@ -239,13 +303,30 @@ def test_me_stats_and_tenant_stats_computed_by_hand(app, world):
 
     report = b.api.get("/engagement/stats").get_json()
     total_impressions = 1234 + 567 + 2000
-    assert (report["posts"], report["impressions"], report["reactions"], report["platform_clicks"]) == (3, total_impressions, 100, 17)
+    assert (report["posts"], report["impressions"], report["reactions"], report["platform_clicks"]) == (
+        3,
+        total_impressions,
+        100,
+        17,
+    )
     assert report["potential_reach"] == 800 + 300 + 1500
     # 2550 x 3801 / 1000 = 9692.55 -> 9693
     assert report["earned_media_value"] == 9693 + 120 * report["clicks"]
     by_platform = {row["platform"]: row for row in report["reach_by_platform"]}
-    assert by_platform["linkedin"] == {"platform": "linkedin", "posts": 2, "potential_reach": 2300, "corporate_followers": 1000, "amplification_factor": 2.3}
-    assert by_platform["x"] == {"platform": "x", "posts": 1, "potential_reach": 300, "corporate_followers": 400, "amplification_factor": 0.75}
+    assert by_platform["linkedin"] == {
+        "platform": "linkedin",
+        "posts": 2,
+        "potential_reach": 2300,
+        "corporate_followers": 1000,
+        "amplification_factor": 2.3,
+    }
+    assert by_platform["x"] == {
+        "platform": "x",
+        "posts": 1,
+        "potential_reach": 300,
+        "corporate_followers": 400,
+        "amplification_factor": 0.75,
+    }
     assert report["amplification_factor"] == round(2600 / 1400, 2)
     # Active: the owner and three influencers; two of them published.
     assert (report["members_posting"], report["active_members"], report["participation_rate"]) == (2, 4, 0.5)
@@ -295,7 +376,9 @@ def test_amplification_factor():
     assert stats.amplification(0, 10) == 0.0
 
 
-def test_tracking_clicks_count_towards_clicks_and_value_and_a_missing_tracking_module_counts_none(app, world, monkeypatch):
+def test_tracking_clicks_count_towards_clicks_and_value_and_a_missing_tracking_module_counts_none(
+    app, world, monkeypatch
+):
     import sys
     import types
 
@@ -321,9 +404,24 @@ def test_tracking_clicks_count_towards_clicks_and_value_and_a_missing_tracking_m
 @pytest.mark.parametrize(
     "item",
     [
-        {"post_id": "0b6a3c3e-1f0e-4a43-9e55-0c0f4a0e2d11", "metric": "clicks", "value": 5, "observed_at": "2026-11-21T10:00:00Z"},
-        {"post_id": "0B6A3C3E-1F0E-4A43-9E55-0C0F4A0E2D11", "metric": "impressions", "value": 0, "observed_at": "2026-11-21T12:30:00.123456+02:00"},
-        {"post_id": "0b6a3c3e-1f0e-4a43-9e55-0c0f4a0e2d11", "metric": "reshares", "value": 2**53 - 1, "observed_at": "2026-11-21T10:00:00.5-03:30"},
+        {
+            "post_id": "0b6a3c3e-1f0e-4a43-9e55-0c0f4a0e2d11",
+            "metric": "clicks",
+            "value": 5,
+            "observed_at": "2026-11-21T10:00:00Z",
+        },
+        {
+            "post_id": "0B6A3C3E-1F0E-4A43-9E55-0C0F4A0E2D11",
+            "metric": "impressions",
+            "value": 0,
+            "observed_at": "2026-11-21T12:30:00.123456+02:00",
+        },
+        {
+            "post_id": "0b6a3c3e-1f0e-4a43-9e55-0c0f4a0e2d11",
+            "metric": "reshares",
+            "value": 2**53 - 1,
+            "observed_at": "2026-11-21T10:00:00.5-03:30",
+        },
     ],
 )
 def test_the_fast_path_parses_exactly_like_the_schema(item):
@@ -339,7 +437,10 @@ def test_the_fast_path_parses_exactly_like_the_schema(item):
     ("item", "field"),
     [
         ({"post_id": "not-a-uuid", "metric": "clicks", "value": 5, "observed_at": T1}, "post_id"),
-        ({"post_id": str(uuid.uuid4()), "metric": "clicks", "value": 5, "observed_at": "2026-02-30T10:00:00Z"}, "observed_at"),
+        (
+            {"post_id": str(uuid.uuid4()), "metric": "clicks", "value": 5, "observed_at": "2026-02-30T10:00:00Z"},
+            "observed_at",
+        ),
         ({"post_id": str(uuid.uuid4()), "metric": "clicks", "value": 2**53, "observed_at": T1}, "value"),
         ({"post_id": str(uuid.uuid4()), "metric": "clicks", "value": 1, "observed_at": T1, "extra": 1}, "extra"),
         ({"post_id": str(uuid.uuid4()), "metric": {"a": 1}, "value": 1, "observed_at": T1}, "metric"),

@@ -47,7 +47,9 @@ def test_containment_chain_blocks_a_cure_promise_until_both_levels_approve_a_cor
     _, lead_and_approver = _member(app, a, "program_lead", "approver")
 
     # Eligibility gates submission: the current guideline must be acknowledged first.
-    guideline = a.api.post("/guidelines", json={"title": "Leitlinie", "body": "Sachlich bleiben.", "locale": "de"}).get_json()
+    guideline = a.api.post(
+        "/guidelines", json={"title": "Leitlinie", "body": "Sachlich bleiben.", "locale": "de"}
+    ).get_json()
     post = _draft(author, CURE)
     assert post["status"] == "draft" and any(f["severity"] == "block" for f in post["findings"])
     refused = author.post(f"/posts/{post['id']}/submit")
@@ -65,7 +67,9 @@ def test_containment_chain_blocks_a_cure_promise_until_both_levels_approve_a_cor
     assert approver.get("/posts", query_string={"queue": "true"}).get_json() == []
     # Approving a blocked text needs a reason; the lead rejects it instead.
     assert lead.post(f"/posts/{post['id']}/decisions", json={"decision": "approve"}).status_code == 422
-    rejected = lead.post(f"/posts/{post['id']}/decisions", json={"decision": "reject", "comment": "Heilversprechen (HWG)"}).get_json()
+    rejected = lead.post(
+        f"/posts/{post['id']}/decisions", json={"decision": "reject", "comment": "Heilversprechen (HWG)"}
+    ).get_json()
     assert rejected["status"] == "rejected"
 
     corrected = author.patch(f"/posts/{post['id']}", json={"text": CORRECTED}).get_json()
@@ -74,17 +78,28 @@ def test_containment_chain_blocks_a_cure_promise_until_both_levels_approve_a_cor
     assert (resubmitted["status"], resubmitted["current_level"], resubmitted["round"]) == ("pending_approval", 1, 2)
 
     # Four-eyes: who decided level 1 cannot also decide level 2, even holding its role.
-    assert lead_and_approver.post(f"/posts/{post['id']}/decisions", json={"decision": "approve"}).get_json()["current_level"] == 2
+    assert (
+        lead_and_approver.post(f"/posts/{post['id']}/decisions", json={"decision": "approve"}).get_json()[
+            "current_level"
+        ]
+        == 2
+    )
     second = lead_and_approver.post(f"/posts/{post['id']}/decisions", json={"decision": "approve"})
     assert second.status_code == 403 and "Four-eyes" in second.get_json()["message"]
     approved = approver.post(f"/posts/{post['id']}/decisions", json={"decision": "approve", "comment": "ok"}).get_json()
     assert (approved["status"], approved["approval_route"]) == ("approved", "chain")
 
-    published = author.post(f"/posts/{post['id']}/publications", json={"external_url": "https://www.linkedin.com/feed/update/1"})
+    published = author.post(
+        f"/posts/{post['id']}/publications", json={"external_url": "https://www.linkedin.com/feed/update/1"}
+    )
     assert published.status_code == 201 and published.get_json()["status"] == "published"
 
     decisions = author.get(f"/posts/{post['id']}/decisions").get_json()
-    assert [(d["round"], d["level"], d["decision"]) for d in decisions] == [(1, 1, "reject"), (2, 1, "approve"), (2, 2, "approve")]
+    assert [(d["round"], d["level"], d["decision"]) for d in decisions] == [
+        (1, 1, "reject"),
+        (2, 1, "approve"),
+        (2, 2, "approve"),
+    ]
     assert [v["version"] for v in author.get(f"/posts/{post['id']}/versions").get_json()] == [1, 2]
     for name in ("engagement.post_submitted", "engagement.post_approved", "engagement.post_published"):
         assert any(e["post_id"] == post["id"] for e in _events(app, a.tenant_id, name)), name
@@ -97,7 +112,10 @@ def test_containment_chain_blocks_a_cure_promise_until_both_levels_approve_a_cor
     with owner_engine.begin() as connection:
         connection.execute(
             text("UPDATE archive_entries SET payload = :payload WHERE tenant_id = :tenant AND kind = 'post.published'"),
-            {"payload": '{"text": "harmlos"}', "tenant": a.tenant_id.hex if owner_engine.dialect.name == "sqlite" else str(a.tenant_id)},
+            {
+                "payload": '{"text": "harmlos"}',
+                "tenant": a.tenant_id.hex if owner_engine.dialect.name == "sqlite" else str(a.tenant_id),
+            },
         )
     verdict = a.api.get("/archive/verify").get_json()
     assert verdict["ok"] is False and verdict["first_bad_entry"]
@@ -124,12 +142,23 @@ def test_empowerment_publishes_an_ordinary_post_straight_away(app, world):
     assert b.api.get("/archive/verify").get_json()["entries"] == 0  # Empowerment does not archive
     assert post["tracking_url"] is None  # no link in the text, no content item: nothing to track
 
-    linked = author.post(f"/posts/{_draft(author, ORDINARY + ' Fotos: https://agentur-sued.example/sommerfest?id=7.')['id']}/submit").get_json()
+    linked = author.post(
+        f"/posts/{_draft(author, ORDINARY + ' Fotos: https://agentur-sued.example/sommerfest?id=7.')['id']}/submit"
+    ).get_json()
     assert linked["tracking_url"].startswith("http") and "/r/" in linked["tracking_url"]
-    redirect = author.get(linked["tracking_url"][linked["tracking_url"].index("/r/"):], headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"})
-    assert redirect.status_code == 302 and redirect.headers["Location"].startswith("https://agentur-sued.example/sommerfest?id=7&utm_source=linkedin")
-    assert [p["tracking_url"] for p in author.get("/posts").get_json() if p["id"] == linked["id"]] == [linked["tracking_url"]]
-    intranet = author.post(f"/posts/{_draft(author, ORDINARY + ' Mehr im Intranet: http://intranet/fest')['id']}/submit")
+    redirect = author.get(
+        linked["tracking_url"][linked["tracking_url"].index("/r/") :],
+        headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"},
+    )
+    assert redirect.status_code == 302 and redirect.headers["Location"].startswith(
+        "https://agentur-sued.example/sommerfest?id=7&utm_source=linkedin"
+    )
+    assert [p["tracking_url"] for p in author.get("/posts").get_json() if p["id"] == linked["id"]] == [
+        linked["tracking_url"]
+    ]
+    intranet = author.post(
+        f"/posts/{_draft(author, ORDINARY + ' Mehr im Intranet: http://intranet/fest')['id']}/submit"
+    )
     assert intranet.status_code == 200 and intranet.get_json()["tracking_url"] is None  # no public target to track
 
 
@@ -137,14 +166,26 @@ def test_empowerment_sends_only_blocking_findings_to_approval(app, world):
     b = world.b
     rule = {"kind": "terms", "terms": ["Projekt Falke"], "severity": "block", "message": "Vertrauliches Projekt."}
     assert b.api.post("/compliance/rules", json=rule).status_code == 201
-    assert b.api.post("/compliance/rules", json={**rule, "terms": ["Sommerfest"], "severity": "warn", "message": "Fotos nur mit Einwilligung."}).status_code == 201
+    assert (
+        b.api.post(
+            "/compliance/rules",
+            json={**rule, "terms": ["Sommerfest"], "severity": "warn", "message": "Fotos nur mit Einwilligung."},
+        ).status_code
+        == 201
+    )
     _, author = _member(app, b, "influencer")
     _, approver = _member(app, b, "approver")
     warned = author.post(f"/posts/{_draft(author)['id']}/submit").get_json()
     assert warned["status"] == "approved" and [f["severity"] for f in warned["findings"]] == ["warn"]
     blocked = author.post(f"/posts/{_draft(author, 'Bald mehr zu Projekt Falke!')['id']}/submit").get_json()
     assert (blocked["status"], blocked["awaiting_role"]) == ("pending_approval", "approver")
-    assert approver.post(f"/posts/{blocked['id']}/decisions", json={"decision": "approve", "comment": "Freigegeben, Projekt ist öffentlich"}).get_json()["status"] == "approved"
+    assert (
+        approver.post(
+            f"/posts/{blocked['id']}/decisions",
+            json={"decision": "approve", "comment": "Freigegeben, Projekt ist öffentlich"},
+        ).get_json()["status"]
+        == "approved"
+    )
 
 
 def test_invalid_transitions_answer_409_and_strangers_see_nothing(app, world):
@@ -154,11 +195,15 @@ def test_invalid_transitions_answer_409_and_strangers_see_nothing(app, world):
     _, approver = _member(app, a, "approver")
     post = _draft(author)
     path = f"/posts/{post['id']}"
-    assert approver.post(f"{path}/decisions", json={"decision": "approve"}).status_code == 404  # a draft is in nobody's queue
+    assert (
+        approver.post(f"{path}/decisions", json={"decision": "approve"}).status_code == 404
+    )  # a draft is in nobody's queue
     assert a.api.post(f"{path}/decisions", json={"decision": "approve"}).status_code == 409  # staff see it: wrong state
     assert author.post(f"{path}/publications", json={"external_url": "https://example.com/p"}).status_code == 409
     assert other.get(path).status_code == 404 and other.patch(path, json={"text": "x y"}).status_code == 404
-    assert a.api.patch(path, json={"text": "Vom Chef geändert"}).status_code == 403  # staff read, only the author writes
+    assert (
+        a.api.patch(path, json={"text": "Vom Chef geändert"}).status_code == 403
+    )  # staff read, only the author writes
     assert author.post(f"{path}/submit").get_json()["status"] == "pending_approval"
     assert author.post(f"{path}/submit").status_code == 409
     assert author.patch(path, json={"text": "Noch eine Änderung"}).status_code == 409
@@ -168,7 +213,9 @@ def test_invalid_transitions_answer_409_and_strangers_see_nothing(app, world):
     assert approver.get("/posts", query_string={"queue": "true"}).get_json() == []
     mine = author.get("/posts").get_json()
     assert [p["id"] for p in mine] == [post["id"]] and other.get("/posts").get_json() == []
-    assert {p["member_id"] for p in a.api.get("/posts", query_string={"member_id": str(author_id)}).get_json()} == {str(author_id)}
+    assert {p["member_id"] for p in a.api.get("/posts", query_string={"member_id": str(author_id)}).get_json()} == {
+        str(author_id)
+    }
 
 
 def test_bad_input_is_refused_with_field_errors(app, world):
@@ -178,14 +225,24 @@ def test_bad_input_is_refused_with_field_errors(app, world):
     assert too_long.status_code == 422 and "280" in too_long.get_json()["errors"]["json"]["text"][0]
     assert author.post("/posts", json={"platform": "linkedin", "text": "a" * 3000}).status_code == 201
     assert author.post("/posts", json={"platform": "myspace", "text": "Hallo"}).status_code == 422
-    assert author.post("/posts", json={"platform": "linkedin", "text": "Hallo", "tenant_id": str(a.tenant_id)}).status_code == 422
-    unknown_content = author.post("/posts", json={"platform": "linkedin", "text": "Hallo", "content_id": str(uuid.uuid4())})
+    assert (
+        author.post("/posts", json={"platform": "linkedin", "text": "Hallo", "tenant_id": str(a.tenant_id)}).status_code
+        == 422
+    )
+    unknown_content = author.post(
+        "/posts", json={"platform": "linkedin", "text": "Hallo", "content_id": str(uuid.uuid4())}
+    )
     assert unknown_content.status_code == 422 and "content_id" in unknown_content.get_json()["errors"]["json"]
     _, a_author = _member(app, a, "influencer")
-    tiktok = a_author.post("/posts", json={"platform": "tiktok", "text": "Hallo"})  # Containment allows LinkedIn, XING, X
+    tiktok = a_author.post(
+        "/posts", json={"platform": "tiktok", "text": "Hallo"}
+    )  # Containment allows LinkedIn, XING, X
     assert tiktok.status_code == 422 and "platform" in tiktok.get_json()["errors"]["json"]
     assert a.api.put("/governance/approval-chain", json={"levels": []}).status_code == 422
-    assert a.api.put("/governance/approval-chain", json={"levels": [{"name": "A", "role": "influencer"}]}).status_code == 422
+    assert (
+        a.api.put("/governance/approval-chain", json={"levels": [{"name": "A", "role": "influencer"}]}).status_code
+        == 422
+    )
     assert a_author.put("/governance/approval-chain", json=TWO_LEVELS).status_code == 403
     assert a_author.get("/posts").get_json() == []
 
@@ -193,9 +250,17 @@ def test_bad_input_is_refused_with_field_errors(app, world):
 def test_policy_overrides_only_tighten(app, world):
     a, b = world.a, world.b
     refused = a.api.patch("/tenant", json={"policy_overrides": {"archive_enabled": False, "approval_required": False}})
-    assert refused.status_code == 422 and set(refused.get_json()["errors"]["json"]["policy_overrides"]) == {"archive_enabled", "approval_required"}
-    assert a.api.patch("/tenant", json={"policy_overrides": {"allowed_platforms": ["linkedin", "tiktok"]}}).status_code == 422
-    tightened = b.api.patch("/tenant", json={"policy_overrides": {"own_posts_allowed": False, "approval_required": True}}).get_json()
+    assert refused.status_code == 422 and set(refused.get_json()["errors"]["json"]["policy_overrides"]) == {
+        "archive_enabled",
+        "approval_required",
+    }
+    assert (
+        a.api.patch("/tenant", json={"policy_overrides": {"allowed_platforms": ["linkedin", "tiktok"]}}).status_code
+        == 422
+    )
+    tightened = b.api.patch(
+        "/tenant", json={"policy_overrides": {"own_posts_allowed": False, "approval_required": True}}
+    ).get_json()
     assert tightened["policy"]["own_posts_allowed"] is False and tightened["policy"]["approval_required"] is True
     _, author = _member(app, b, "influencer")
     assert author.post("/posts", json={"platform": "linkedin", "text": ORDINARY}).status_code == 403
@@ -207,7 +272,10 @@ def test_editing_an_approved_post_sends_it_back_in_containment_only(app, world):
     _, a_author = _member(app, a, "influencer")
     _, a_approver = _member(app, a, "approver")
     post = a_author.post(f"/posts/{_draft(a_author)['id']}/submit").get_json()
-    assert a_approver.post(f"/posts/{post['id']}/decisions", json={"decision": "approve"}).get_json()["status"] == "approved"
+    assert (
+        a_approver.post(f"/posts/{post['id']}/decisions", json={"decision": "approve"}).get_json()["status"]
+        == "approved"
+    )
     edited = a_author.patch(f"/posts/{post['id']}", json={"text": ORDINARY + " Bis nächstes Jahr!"}).get_json()
     assert (edited["status"], edited["current_level"], edited["round"]) == ("pending_approval", 1, 2)
 
@@ -224,7 +292,12 @@ def test_switching_to_containment_sends_unpublished_automatic_approvals_to_the_c
     published = author.post(f"/posts/{_draft(author)['id']}/submit").get_json()
     author.post(f"/posts/{published['id']}/publications", json={"external_url": "https://example.com/p"})
     draft = _draft(author)
-    assert b.api.put("/tenant/governance", json={"mode": "containment", "reason": "Wechsel in die Finanzbranche"}).status_code == 200
+    assert (
+        b.api.put(
+            "/tenant/governance", json={"mode": "containment", "reason": "Wechsel in die Finanzbranche"}
+        ).status_code
+        == 200
+    )
     assert author.get(f"/posts/{approved['id']}").get_json()["status"] == "pending_approval"
     assert author.get(f"/posts/{published['id']}").get_json()["status"] == "published"
     assert author.post(f"/posts/{draft['id']}/submit").get_json()["status"] == "pending_approval"

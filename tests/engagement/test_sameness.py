@@ -11,6 +11,8 @@ def test_a_copied_caption_with_a_tag_added_is_near_identical():
 
 
 def test_a_personal_text_about_the_same_item_is_not():
-    personal = "Drei Jahre habe ich im Team an diesem Kniegelenk mitgearbeitet – heute ist es da. Ich bin stolz! #Mitarbeiter"
+    personal = (
+        "Drei Jahre habe ich im Team an diesem Kniegelenk mitgearbeitet – heute ist es da. Ich bin stolz! #Mitarbeiter"
+    )
     assert similarity(shingles(CAPTION), shingles(personal)) < 0.3
     assert similarity(shingles("Hallo"), shingles("Tschüss")) == 0.0

@@ -47,7 +47,9 @@ def _approved_post(app, tenant, platform="linkedin") -> dict:
     post = author.post(f"/posts/{draft.get_json()['id']}/submit").get_json()
     while post["status"] == "pending_approval":
         _, approver_token = add_member(app, tenant.tenant_id, post["awaiting_role"])
-        decided = tenant.api.as_(approver_token).post(f"/posts/{post['id']}/decisions", json={"decision": "approve", "comment": "ok"})
+        decided = tenant.api.as_(approver_token).post(
+            f"/posts/{post['id']}/decisions", json={"decision": "approve", "comment": "ok"}
+        )
         assert decided.status_code == 200, decided.get_json()
         post = decided.get_json()
     assert post["status"] == "approved", post
@@ -74,7 +76,10 @@ def _report(tenant, post_id):
 
 def _clicked_events(app, tenant_id):
     with app.app_context(), tenancy.scope(tenant_id):
-        return [e.payload for e in db.session.scalars(select(OutboxEvent).where(OutboxEvent.name == "engagement.link_clicked"))]
+        return [
+            e.payload
+            for e in db.session.scalars(select(OutboxEvent).where(OutboxEvent.name == "engagement.link_clicked"))
+        ]
 
 
 def test_redirect_adds_utm_keeps_the_query_and_counts_the_click(app, world, client):
@@ -86,7 +91,12 @@ def test_redirect_adds_utm_keeps_the_query_and_counts_the_click(app, world, clie
     response = _click(client, link.code)
     assert response.status_code == 302
     location = urlsplit(response.headers["Location"])
-    assert (location.scheme, location.netloc, location.path, location.fragment) == ("https", "example.com", "/blog/sommerfest", "fotos")
+    assert (location.scheme, location.netloc, location.path, location.fragment) == (
+        "https",
+        "example.com",
+        "/blog/sommerfest",
+        "fotos",
+    )
     assert parse_qsl(location.query) == [
         ("ref", "intranet"),
         ("utm_source", "linkedin"),
@@ -149,8 +159,12 @@ def test_unique_clicks_per_day_without_storing_ip_addresses(app, world, client, 
     # No IP address and no user agent anywhere: only keyed hashes, different per day.
     with owner_engine.connect() as connection:
         rows = connection.execute(text("SELECT day, visitor_hash FROM tracking_visitors")).all()
-        dump = " ".join(str(v) for table in ("tracking_visitors", "tracking_click_days", "tracking_links")
-                        for row in connection.execute(text(f"SELECT * FROM {table}")) for v in row)
+        dump = " ".join(
+            str(v)
+            for table in ("tracking_visitors", "tracking_click_days", "tracking_links")
+            for row in connection.execute(text(f"SELECT * FROM {table}"))
+            for v in row
+        )
     assert len(rows) == 4 and all(len(h) == 64 for _, h in rows)
     assert "203.0.113.7" not in dump and "198.51.100.23" not in dump and "Mozilla" not in dump
 
@@ -164,7 +178,9 @@ def test_unique_clicks_per_day_without_storing_ip_addresses(app, world, client, 
     with app.app_context(), tenancy.scope(b.tenant_id):
         totals = services.click_totals([uuid.UUID(post["id"])])
         assert totals == {uuid.UUID(post["id"]): {"clicks": 8, "unique_clicks": 4}}
-        assert services.click_totals([uuid.UUID(post["id"])], since=date(2026, 11, 24)) == {uuid.UUID(post["id"]): {"clicks": 2, "unique_clicks": 1}}
+        assert services.click_totals([uuid.UUID(post["id"])], since=date(2026, 11, 24)) == {
+            uuid.UUID(post["id"]): {"clicks": 2, "unique_clicks": 1}
+        }
         assert services.tenant_click_totals(until=date(2026, 11, 23)) == {"clicks": 6, "unique_clicks": 3}
 
 
@@ -224,7 +240,9 @@ def test_two_tenants_codes_are_independent(app, world, client):
     assert a.api.get(f"/engagement/links/{post_b['id']}").status_code == 404
     assert b.api.get(f"/engagement/links/{post_a['id']}").status_code == 404
     with app.app_context(), tenancy.scope(a.tenant_id):
-        assert services.click_totals([uuid.UUID(post_b["id"])]) == {uuid.UUID(post_b["id"]): {"clicks": 0, "unique_clicks": 0}}
+        assert services.click_totals([uuid.UUID(post_b["id"])]) == {
+            uuid.UUID(post_b["id"]): {"clicks": 0, "unique_clicks": 0}
+        }
         assert services.tracking_urls([uuid.UUID(post_b["id"])]) == {}
         assert services.tenant_click_totals() == {"clicks": 1, "unique_clicks": 1}
         with pytest.raises(HTTPException) as foreign:
@@ -254,11 +272,16 @@ def test_postgresql_rls_admits_a_link_only_by_its_code(app, world, is_postgres, 
     engine = create_engine(app_role_url(database_url, "cip_app", None))
     try:
         with engine.begin() as connection:
-            connection.execute(text("SELECT set_config('app.tenant_id', '', true), set_config('app.credential_hash', :c, true)"), {"c": link_a.code})
+            connection.execute(
+                text("SELECT set_config('app.tenant_id', '', true), set_config('app.credential_hash', :c, true)"),
+                {"c": link_a.code},
+            )
             assert connection.execute(text("SELECT code FROM tracking_links")).scalars().all() == [link_a.code]
             assert connection.execute(text("SELECT count(*) FROM tracking_click_days")).scalar() == 0
         with engine.begin() as connection:
-            connection.execute(text("SELECT set_config('app.tenant_id', '', true), set_config('app.credential_hash', '', true)"))
+            connection.execute(
+                text("SELECT set_config('app.tenant_id', '', true), set_config('app.credential_hash', '', true)")
+            )
             assert connection.execute(text("SELECT count(*) FROM tracking_links")).scalar() == 0
         with engine.begin() as connection:
             connection.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(a.tenant_id)})
@@ -266,7 +289,9 @@ def test_postgresql_rls_admits_a_link_only_by_its_code(app, world, is_postgres, 
             with pytest.raises(Exception, match="row-level security"):
                 with connection.begin_nested():
                     connection.execute(
-                        text("INSERT INTO tracking_click_days (id, tenant_id, link_id, day, clicks, unique_clicks) VALUES (:i, :t, :l, CURRENT_DATE, 1, 1)"),
+                        text(
+                            "INSERT INTO tracking_click_days (id, tenant_id, link_id, day, clicks, unique_clicks) VALUES (:i, :t, :l, CURRENT_DATE, 1, 1)"
+                        ),
                         {"i": str(uuid.uuid4()), "t": str(b.tenant_id), "l": str(link_b.id)},
                     )
     finally:
@@ -281,7 +306,14 @@ def test_postgresql_rls_admits_a_link_only_by_its_code(app, world, is_postgres, 
 
 
 def _fake_link(target, platform="linkedin", content_id=None):
-    return TrackingLink(post_id=uuid.uuid4(), member_id=uuid.uuid4(), platform=platform, content_id=content_id, code="abcdEFGH", target_url=target)
+    return TrackingLink(
+        post_id=uuid.uuid4(),
+        member_id=uuid.uuid4(),
+        platform=platform,
+        content_id=content_id,
+        code="abcdEFGH",
+        target_url=target,
+    )
 
 
 def test_redirect_url_rules():
@@ -290,13 +322,20 @@ def test_redirect_url_rules():
         "https://example.com?utm_source=linkedin&utm_medium=employee_advocacy&utm_campaign=own_post"
     )
     # The target's query stays byte for byte; its own UTM parameters are replaced, not doubled.
-    url = services.redirect_url(_fake_link("https://example.com/p?q=a%20b&x=1+2&UTM_x=k&utm_campaign=spring#top", "x", content_id))
-    assert url == f"https://example.com/p?q=a%20b&x=1+2&UTM_x=k&utm_source=x&utm_medium=employee_advocacy&utm_campaign={content_id}#top"
+    url = services.redirect_url(
+        _fake_link("https://example.com/p?q=a%20b&x=1+2&UTM_x=k&utm_campaign=spring#top", "x", content_id)
+    )
+    assert (
+        url
+        == f"https://example.com/p?q=a%20b&x=1+2&UTM_x=k&utm_source=x&utm_medium=employee_advocacy&utm_campaign={content_id}#top"
+    )
 
 
 def test_countable_rules():
     assert services.is_countable("GET", BROWSER)
-    assert services.is_countable("GET", "Mozilla/5.0 (Linux; Android 9; CUBOT X19) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36")
+    assert services.is_countable(
+        "GET", "Mozilla/5.0 (Linux; Android 9; CUBOT X19) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36"
+    )
     assert not services.is_countable("HEAD", BROWSER)
     assert not services.is_countable("GET", "")
     assert not services.is_countable("GET", BROWSER, {"Sec-Purpose": "prefetch;prerender"})

@@ -26,20 +26,25 @@ def influencer(app, tenant, *, name="Test Member", department=None, location=Non
     return api
 
 
-def publish_post(api, text="Heute auf der Messe: unser neues Gerät. https://example.com/geraet #Mitarbeiter", platform="linkedin"):
+def publish_post(
+    api, text="Heute auf der Messe: unser neues Gerät. https://example.com/geraet #Mitarbeiter", platform="linkedin"
+):
     post = api.post("/posts", json={"platform": platform, "text": text})
     assert post.status_code == 201, post.get_json()
     post_id = post.get_json()["id"]
     submitted = api.post(f"/posts/{post_id}/submit")
     assert submitted.status_code == 200 and submitted.get_json()["status"] == "approved", submitted.get_json()
-    published = api.post(f"/posts/{post_id}/publications", json={"external_url": f"https://www.linkedin.com/feed/update/{uuid.uuid4().hex}"})
+    published = api.post(
+        f"/posts/{post_id}/publications",
+        json={"external_url": f"https://www.linkedin.com/feed/update/{uuid.uuid4().hex}"},
+    )
     assert published.status_code in (200, 201), published.get_json()
     return published.get_json()
 
 
 def click(client, post, visitor: int):
     """A unique visitor (by IP) follows the post's tracking link."""
-    path = post["tracking_url"][post["tracking_url"].index("/r/"):]
+    path = post["tracking_url"][post["tracking_url"].index("/r/") :]
     response = client.get(path, headers=BROWSER, environ_base={"REMOTE_ADDR": f"198.51.100.{visitor}"})
     assert response.status_code == 302
 

@@ -33,7 +33,9 @@ def _milestones(api) -> dict[str, dict]:
 
 
 def _create_badge(api, **criteria):
-    return api.post("/badges", json={"name": "Zwei Beiträge", "description": "Zwei veröffentlicht.", "criteria": criteria})
+    return api.post(
+        "/badges", json={"name": "Zwei Beiträge", "description": "Zwei veröffentlicht.", "criteria": criteria}
+    )
 
 
 # -- badges ---------------------------------------------------------------------------------
@@ -44,7 +46,20 @@ def test_catalogue_lists_builtin_badges_in_the_callers_language(app, world):
     en = influencer(app, world.b, name="Eric", locale="en")
     german = {b["key"]: b for b in de.get("/badges").get_json()["items"]}
     english = {b["key"]: b for b in en.get("/badges").get_json()["items"]}
-    assert set(german) == set(english) >= {"first_steps", "quiz_ace", "own_voice", "amplifier", "steady_voice", "crowd_puller", "challenger", "thousand_club"}
+    assert (
+        set(german)
+        == set(english)
+        >= {
+            "first_steps",
+            "quiz_ace",
+            "own_voice",
+            "amplifier",
+            "steady_voice",
+            "crowd_puller",
+            "challenger",
+            "thousand_club",
+        }
+    )
     assert german["first_steps"]["name"] == "Erste Schritte" and english["first_steps"]["name"] == "First steps"
     assert german["challenger"]["name"] == "Herausforderer" and english["challenger"]["name"] == "Challenger"
     assert german["steady_voice"]["criteria"] == {"metric": "posts_published", "threshold": 4, "window_days": 28}
@@ -95,8 +110,14 @@ def test_a_tenant_badge_is_backfilled_then_awarded_once_on_reaching_it(app, worl
     [
         ({"name": "X", "criteria": {"metric": "likes", "threshold": 2}}, ("criteria", "metric")),
         ({"name": "X", "criteria": {"metric": "posts_published", "threshold": 0}}, ("criteria", "threshold")),
-        ({"name": "X", "criteria": {"metric": "posts_published", "threshold": 2, "window_days": 0}}, ("criteria", "window_days")),
-        ({"name": "X", "criteria": {"metric": "posts_published", "threshold": 2, "window_days": 367}}, ("criteria", "window_days")),
+        (
+            {"name": "X", "criteria": {"metric": "posts_published", "threshold": 2, "window_days": 0}},
+            ("criteria", "window_days"),
+        ),
+        (
+            {"name": "X", "criteria": {"metric": "posts_published", "threshold": 2, "window_days": 367}},
+            ("criteria", "window_days"),
+        ),
         ({"name": "X"}, ("criteria",)),
         ({"name": "  ", "criteria": {"metric": "posts_published", "threshold": 2}}, ("name",)),
     ],
@@ -108,7 +129,9 @@ def test_invalid_badges_are_422_naming_the_field(world, body, path):
     for part in path:
         assert part in errors, errors
         errors = errors[part]
-    assert world.b.api.get("/badges").get_json()["items"] == [b for b in world.b.api.get("/badges").get_json()["items"] if b["builtin"]]
+    assert world.b.api.get("/badges").get_json()["items"] == [
+        b for b in world.b.api.get("/badges").get_json()["items"] if b["builtin"]
+    ]
 
 
 def test_only_staff_define_and_retire_badges(app, world):
@@ -157,7 +180,11 @@ def test_windowed_builtin_badge_needs_four_posts_within_28_days(app, world):
                 assert _badges(anna)["steady_voice"]["awarded_at"] is None
     with clock.frozen(MONDAY + timedelta(days=21)):
         steady = _badges(anna)["steady_voice"]
-    assert steady["awarded_at"] == "2026-12-28T09:00:00Z" and steady["progress"] == {"current": 4, "target": 4, "ratio": 1.0}
+    assert steady["awarded_at"] == "2026-12-28T09:00:00Z" and steady["progress"] == {
+        "current": 4,
+        "target": 4,
+        "ratio": 1.0,
+    }
 
     for n, day in enumerate((0, 20, 40, 60)):  # Ben: four posts spread over 60 days
         with clock.frozen(MONDAY + timedelta(days=day)):
@@ -174,9 +201,17 @@ def test_profile_account_and_reach_milestones_and_the_profile_bonus_once(app, wo
     b = world.b
     anna = influencer(app, b, name="Anna")
     before = _milestones(anna)
-    assert before["profile_completed"]["achieved_at"] is None and before["profile_completed"]["progress"] == {"current": 0, "target": 4, "ratio": 0.0}
+    assert before["profile_completed"]["achieved_at"] is None and before["profile_completed"]["progress"] == {
+        "current": 0,
+        "target": 4,
+        "ratio": 0.0,
+    }
 
-    profile = {"headline": "Vertriebsingenieurin", "bio": "Ich erkläre Medizintechnik.", "photo_url": "https://example.com/anna.jpg"}
+    profile = {
+        "headline": "Vertriebsingenieurin",
+        "bio": "Ich erkläre Medizintechnik.",
+        "photo_url": "https://example.com/anna.jpg",
+    }
     assert anna.patch("/me", json={"profile": profile}).status_code == 200
     mine = _milestones(anna)
     assert mine["profile_completed"]["achieved_at"] is None and mine["profile_completed"]["progress"]["current"] == 3
@@ -188,7 +223,11 @@ def test_profile_account_and_reach_milestones_and_the_profile_bonus_once(app, wo
     mine = _milestones(anna)
     for key in ("profile_completed", "first_social_account", "reach_1000"):
         assert mine[key]["achieved_at"] is not None, key
-    assert mine["reach_10000"]["achieved_at"] is None and mine["reach_10000"]["progress"] == {"current": 1200, "target": 10000, "ratio": 0.12}
+    assert mine["reach_10000"]["achieved_at"] is None and mine["reach_10000"]["progress"] == {
+        "current": 1200,
+        "target": 10000,
+        "ratio": 0.12,
+    }
     assert points(anna) == 15
     completed_at = mine["profile_completed"]["achieved_at"]
 
@@ -241,7 +280,9 @@ def test_posting_streak_needs_four_consecutive_weeks_and_ten_posts_needs_ten(app
 
 def _guideline(api, at: datetime) -> str:
     with clock.frozen(at):
-        guideline = api.post("/guidelines", json={"title": "Richtlinie", "body": "# Richtlinie\n\nSeien Sie Sie selbst.", "locale": "de"})
+        guideline = api.post(
+            "/guidelines", json={"title": "Richtlinie", "body": "# Richtlinie\n\nSeien Sie Sie selbst.", "locale": "de"}
+        )
     assert guideline.status_code == 201, guideline.get_json()
     return f"/guidelines/{guideline.get_json()['id']}/acknowledgements"
 
@@ -256,7 +297,9 @@ def test_guideline_acknowledged_within_a_week_is_a_milestone_later_only_points(a
 
     reached = _milestones(anna)["guideline_within_week"]
     if in_time:
-        assert reached["achieved_at"] == clock.isoformat(t0 + timedelta(days=days)) and reached["progress"]["current"] == 1
+        assert (
+            reached["achieved_at"] == clock.isoformat(t0 + timedelta(days=days)) and reached["progress"]["current"] == 1
+        )
     else:
         assert reached["achieved_at"] is None and reached["progress"] == {"current": 0, "target": 1, "ratio": 0.0}
     entries = anna.get("/me/points").get_json()["items"]

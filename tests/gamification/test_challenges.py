@@ -21,7 +21,9 @@ def _item(staff, topic: str, n: int) -> dict:
         "title": f"Beitrag {n}",
         "kind": "article",
         "url": f"https://agentur-sued.example/artikel-{n}",
-        "captions": [{"locale": "de", "text": f"Artikel {n}: was unser Team gerade bewegt, Teil {n * 3}. #Mitarbeiter"}],
+        "captions": [
+            {"locale": "de", "text": f"Artikel {n}: was unser Team gerade bewegt, Teil {n * 3}. #Mitarbeiter"}
+        ],
         "topics": [topic],
     }
     response = staff.post("/content", json=body)
@@ -34,13 +36,22 @@ def _share(api, item: dict) -> dict:
     assert share.status_code == 201, share.get_json()
     post = share.get_json()
     assert post["status"] == "approved", post
-    published = api.post(f"/posts/{post['id']}/publications", json={"external_url": f"https://www.linkedin.com/feed/update/{uuid.uuid4().hex}"})
+    published = api.post(
+        f"/posts/{post['id']}/publications",
+        json={"external_url": f"https://www.linkedin.com/feed/update/{uuid.uuid4().hex}"},
+    )
     assert published.status_code in (200, 201), published.get_json()
     return published.get_json()
 
 
 def _challenge(staff, **fields):
-    body = {"title": "Drei Beiträge zur Grippeimpfung", "metric": "library_shares", "target": 3, "ends_at": ISO(clock.now() + timedelta(days=20)), **fields}
+    body = {
+        "title": "Drei Beiträge zur Grippeimpfung",
+        "metric": "library_shares",
+        "target": 3,
+        "ends_at": ISO(clock.now() + timedelta(days=20)),
+        **fields,
+    }
     return staff.post("/challenges", json=body)
 
 
@@ -68,7 +79,13 @@ def test_a_topic_challenge_counts_matching_shares_and_pays_its_bonus_once(app, w
     other = _item(b.api, "Standorte", 9)
 
     created = _created(b.api, topic="Impfung", bonus_points=40, description="Im Dezember")
-    assert (created["metric"], created["target"], created["topic"], created["bonus_points"], created["status"]) == ("library_shares", 3, "Impfung", 40, "running")
+    assert (created["metric"], created["target"], created["topic"], created["bonus_points"], created["status"]) == (
+        "library_shares",
+        3,
+        "Impfung",
+        40,
+        "running",
+    )
     assert (created["participants"], created["completed"]) == (0, 0)
     assert created["me"] == {"progress": {"current": 0, "target": 3, "ratio": 0.0}, "completed_at": None}
     cid = created["id"]
@@ -83,7 +100,9 @@ def test_a_topic_challenge_counts_matching_shares_and_pays_its_bonus_once(app, w
 
     _share(anna, flu[2])
     mine = _one(anna, cid)
-    assert mine["me"]["progress"] == {"current": 3, "target": 3, "ratio": 1.0} and mine["me"]["completed_at"] is not None
+    assert (
+        mine["me"]["progress"] == {"current": 3, "target": 3, "ratio": 1.0} and mine["me"]["completed_at"] is not None
+    )
     bonus = _bonus_entries(anna)
     assert [(e["points"], e["subject_id"]) for e in bonus] == [(40, cid)]
     badges = {badge["key"]: badge for badge in anna.get("/me/badges").get_json()["items"]}
@@ -120,7 +139,13 @@ def test_a_challenge_started_in_the_past_counts_the_facts_already_in_its_window(
         _share(anna, items[2])
 
     with clock.frozen(T):
-        created = _created(b.api, topic="impfung", starts_at=ISO(T - timedelta(days=2)), ends_at=ISO(T + timedelta(days=10)), bonus_points=40)
+        created = _created(
+            b.api,
+            topic="impfung",
+            starts_at=ISO(T - timedelta(days=2)),
+            ends_at=ISO(T + timedelta(days=10)),
+            bonus_points=40,
+        )
         assert created["status"] == "running" and (created["participants"], created["completed"]) == (1, 0)
         assert _one(anna, created["id"])["me"]["progress"]["current"] == 2
     with clock.frozen(T + timedelta(hours=2)):
@@ -138,7 +163,14 @@ def test_a_challenge_already_met_at_creation_is_completed_at_once(app, world):
         for item in items[:2]:
             _share(anna, item)
     with clock.frozen(T):
-        created = _created(b.api, topic="Impfung", target=2, starts_at=ISO(T - timedelta(days=3)), ends_at=ISO(T + timedelta(days=3)), bonus_points=40)
+        created = _created(
+            b.api,
+            topic="Impfung",
+            target=2,
+            starts_at=ISO(T - timedelta(days=3)),
+            ends_at=ISO(T + timedelta(days=3)),
+            bonus_points=40,
+        )
     assert (created["participants"], created["completed"]) == (1, 1)
     me = _one(anna, created["id"])["me"]
     assert me["completed_at"] == ISO(T - timedelta(days=1)) and me["progress"]["current"] == 2
@@ -208,7 +240,11 @@ def _invalid_bodies():
     ]
 
 
-@pytest.mark.parametrize(("fields", "field"), _invalid_bodies(), ids=["ended", "before-start", "too-long", "topic-for-modules", "metric", "target", "title"])
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    _invalid_bodies(),
+    ids=["ended", "before-start", "too-long", "topic-for-modules", "metric", "target", "title"],
+)
 def test_invalid_challenges_are_422_naming_the_field(world, fields, field):
     response = _challenge(world.b.api, **fields)
     assert response.status_code == 422, response.get_json()
@@ -229,7 +265,12 @@ def test_a_cancelled_challenge_counts_no_more_and_status_filters(app, world):
     anna = influencer(app, b, name="Anna")
     items = [_item(b.api, "Impfung", n) for n in range(3)]
     running = _created(b.api, title="Läuft")
-    upcoming = _created(b.api, title="Kommt", starts_at=ISO(clock.now() + timedelta(days=2)), ends_at=ISO(clock.now() + timedelta(days=9)))
+    upcoming = _created(
+        b.api,
+        title="Kommt",
+        starts_at=ISO(clock.now() + timedelta(days=2)),
+        ends_at=ISO(clock.now() + timedelta(days=9)),
+    )
     cancelled = _created(b.api, title="Abgesagt")
     _share(anna, items[0])
     assert _one(anna, cancelled["id"])["me"]["progress"]["current"] == 1
@@ -240,7 +281,10 @@ def test_a_cancelled_challenge_counts_no_more_and_status_filters(app, world):
     _share(anna, items[1])
     _share(anna, items[2])
     gone = _one(anna, cancelled["id"])
-    assert gone["status"] == "cancelled" and gone["me"] == {"progress": {"current": 1, "target": 3, "ratio": 0.3333}, "completed_at": None}
+    assert gone["status"] == "cancelled" and gone["me"] == {
+        "progress": {"current": 1, "target": 3, "ratio": 0.3333},
+        "completed_at": None,
+    }
     assert _one(anna, running["id"])["me"]["completed_at"] is not None
     assert [e["subject_id"] for e in _bonus_entries(anna)] == [running["id"]]
 
@@ -253,7 +297,11 @@ def test_a_cancelled_challenge_counts_no_more_and_status_filters(app, world):
     assert ids("upcoming") == [upcoming["id"]]
     assert ids("cancelled") == [cancelled["id"]]
     assert ids("ended") == []
-    assert {c["id"] for c in anna.get("/challenges").get_json()["items"]} == {running["id"], upcoming["id"], cancelled["id"]}
+    assert {c["id"] for c in anna.get("/challenges").get_json()["items"]} == {
+        running["id"],
+        upcoming["id"],
+        cancelled["id"],
+    }
     assert [c["id"] for c in anna.get("/challenges").get_json()["items"]][0] == upcoming["id"]  # latest start first
     assert anna.get("/challenges", query_string={"status": "paused"}).status_code == 422
 

@@ -18,7 +18,11 @@ def test_points_badges_milestones_and_boards_follow_training_posts_and_clicks(ap
     assert all(e["subject_id"] == module["id"] for e in mine["items"])
     assert mine["level"]["name"] == "Starter" and mine["level"]["next"]["points_to_go"] == 70
     badges = {b_["key"]: b_ for b_ in anna.get("/me/badges").get_json()["items"]}
-    assert badges["first_steps"]["awarded_at"] is not None and badges["quiz_ace"]["progress"] == {"current": 1, "target": 3, "ratio": 0.3333}
+    assert badges["first_steps"]["awarded_at"] is not None and badges["quiz_ace"]["progress"] == {
+        "current": 1,
+        "target": 3,
+        "ratio": 0.3333,
+    }
 
     post = publish_post(anna)  # own post 15 + first post 25
     assert points(anna) == 70
@@ -36,14 +40,23 @@ def test_points_badges_milestones_and_boards_follow_training_posts_and_clicks(ap
     assert [(i["rank"], i["member"]["name"], i["points"]) for i in board["items"]] == [(1, "Anna", 73)]
     assert board["me"] == {"rank": 2, "points": 40, "listed": False}  # Ben did not opt in: not listed, still ranked
     assert anna.get("/leaderboards/all?department=vertrieb").get_json()["me"]["rank"] == 1
-    assert anna.get("/leaderboards/month?department=Einkauf").get_json() == {**anna.get("/leaderboards/month?department=Einkauf").get_json(), "items": [], "me": None}
+    assert anna.get("/leaderboards/month?department=Einkauf").get_json() == {
+        **anna.get("/leaderboards/month?department=Einkauf").get_json(),
+        "items": [],
+        "me": None,
+    }
 
 
 def test_export_holds_the_members_points_and_erasure_scrubs_their_name_from_reasons(app, world):
     b = world.b
     carla = influencer(app, b, name="Carla Fleischmann")
     entry = b.api.post(
-        "/gamification/adjustments", json={"member_id": str(carla.member_id), "points": 12, "reason": "Messestand betreut: danke, Carla Fleischmann!"}
+        "/gamification/adjustments",
+        json={
+            "member_id": str(carla.member_id),
+            "points": 12,
+            "reason": "Messestand betreut: danke, Carla Fleischmann!",
+        },
     )
     assert entry.status_code == 201 and entry.get_json()["points"] == 12
     export = carla.get("/me/export").get_json()["gamification"]
@@ -51,7 +64,11 @@ def test_export_holds_the_members_points_and_erasure_scrubs_their_name_from_reas
 
     assert b.api.post(f"/members/{carla.member_id}/erase").status_code == 200
     ledger = b.api.get("/gamification/ledger", query_string={"member_id": str(carla.member_id)}).get_json()["items"]
-    assert len(ledger) == 1 and "Fleischmann" not in ledger[0]["reason"] and ledger[0]["reason"].startswith("Messestand betreut: danke, member-")
+    assert (
+        len(ledger) == 1
+        and "Fleischmann" not in ledger[0]["reason"]
+        and ledger[0]["reason"].startswith("Messestand betreut: danke, member-")
+    )
     assert ledger[0]["points"] == 12  # the entry itself stays: the totals rest on it
     assert b.api.get("/leaderboards/all").get_json()["items"] == []  # an erased member is not active
 

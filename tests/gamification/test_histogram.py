@@ -17,8 +17,15 @@ from tests.gamification.helpers import influencer
 def _counted_rank(app, tenant_id, period, points, department=None) -> int:
     with app.app_context(), tenancy.scope(tenant_id):
         window = periods.window(period)
-        query = select(func.count()).select_from(MemberPoints).where(
-            MemberPoints.period == period, MemberPoints.period_start == window.start, MemberPoints.listed, MemberPoints.points > points
+        query = (
+            select(func.count())
+            .select_from(MemberPoints)
+            .where(
+                MemberPoints.period == period,
+                MemberPoints.period_start == window.start,
+                MemberPoints.listed,
+                MemberPoints.points > points,
+            )
         )
         if department:
             query = query.where(MemberPoints.department_key == department.casefold())
@@ -29,13 +36,28 @@ def test_ranks_from_the_histogram_equal_ranks_counted_member_by_member(app, worl
     b = world.b
     rng = random.Random(7)
     departments = ["Vertrieb", "Einkauf", "Service"]
-    members = [influencer(app, b, name=f"M{i}", department=rng.choice(departments), visible=rng.random() < 0.7) for i in range(12)]
+    members = [
+        influencer(app, b, name=f"M{i}", department=rng.choice(departments), visible=rng.random() < 0.7)
+        for i in range(12)
+    ]
     for _ in range(40):
         member = rng.choice(members)
-        assert b.api.post("/gamification/adjustments", json={"member_id": str(member.member_id), "points": rng.choice([5, 10, 20, 95, 150, 320, -5, -120]), "reason": "Test"}).status_code == 201
+        assert (
+            b.api.post(
+                "/gamification/adjustments",
+                json={
+                    "member_id": str(member.member_id),
+                    "points": rng.choice([5, 10, 20, 95, 150, 320, -5, -120]),
+                    "reason": "Test",
+                },
+            ).status_code
+            == 201
+        )
     entry = b.api.get("/gamification/ledger").get_json()["items"][0]
     assert b.api.post(f"/gamification/ledger/{entry['id']}/reversal", json={"reason": "Versehen"}).status_code == 201
-    members[0].put("/me/consent", json={"leaderboard_visible": not members[0].get("/me").get_json()["leaderboard_visible"]})
+    members[0].put(
+        "/me/consent", json={"leaderboard_visible": not members[0].get("/me").get_json()["leaderboard_visible"]}
+    )
     assert b.api.patch(f"/members/{members[1].member_id}", json={"department": "Einkauf"}).status_code == 200
     assert b.api.post(f"/members/{members[2].member_id}/pause").status_code == 200
 

@@ -16,7 +16,10 @@ PERIODS = ("week", "month", "quarter", "all")
 
 
 def _adjust(owner, member, amount: int):
-    response = owner.post("/gamification/adjustments", json={"member_id": str(member.member_id), "points": amount, "reason": "Messeeinsatz"})
+    response = owner.post(
+        "/gamification/adjustments",
+        json={"member_id": str(member.member_id), "points": amount, "reason": "Messeeinsatz"},
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
@@ -57,13 +60,16 @@ def test_ties_share_a_rank_and_limit_cuts_the_board(app, world):
     assert _board(emil)["me"] == {"rank": 5, "points": 0, "listed": True}
 
 
-@pytest.mark.parametrize(("path", "where", "field"), [
-    ("/leaderboards/year", "path", "period"),
-    ("/leaderboards/year/teams", "path", "period"),
-    ("/leaderboards/week?limit=0", "query", "limit"),
-    ("/leaderboards/week?limit=101", "query", "limit"),
-    ("/leaderboards/week?date=gestern", "query", "date"),
-])
+@pytest.mark.parametrize(
+    ("path", "where", "field"),
+    [
+        ("/leaderboards/year", "path", "period"),
+        ("/leaderboards/year/teams", "path", "period"),
+        ("/leaderboards/week?limit=0", "query", "limit"),
+        ("/leaderboards/week?limit=101", "query", "limit"),
+        ("/leaderboards/week?date=gestern", "query", "date"),
+    ],
+)
 def test_invalid_board_requests_are_422(world, path, where, field):
     response = world.b.api.get(path)
     assert response.status_code == 422, response.get_json()
@@ -116,7 +122,11 @@ def test_periods_are_cut_in_the_tenants_time_zone(app, world):
         _adjust(b.api, anna, 20)
         _adjust(a.api, alex, 20)
         berlin = _board(anna)
-        assert (berlin["starts_on"], berlin["ends_on"], berlin["timezone"]) == ("2026-11-30", "2026-12-06", "Europe/Berlin")
+        assert (berlin["starts_on"], berlin["ends_on"], berlin["timezone"]) == (
+            "2026-11-30",
+            "2026-12-06",
+            "Europe/Berlin",
+        )
         assert _ranked(berlin) == [(1, "Anna", 20)]
         previous = _board(anna, date="2026-11-29")
         assert (previous["starts_on"], previous["items"]) == ("2026-11-23", [])
@@ -136,7 +146,11 @@ def test_periods_are_cut_in_the_tenants_time_zone(app, world):
         month = _board(anna, "month")
         assert (month["starts_on"], month["ends_on"], _ranked(month)) == ("2027-01-01", "2027-01-31", [(1, "Anna", 5)])
         quarter = _board(anna, "quarter")
-        assert (quarter["starts_on"], quarter["ends_on"], _ranked(quarter)) == ("2027-01-01", "2027-03-31", [(1, "Anna", 5)])
+        assert (quarter["starts_on"], quarter["ends_on"], _ranked(quarter)) == (
+            "2027-01-01",
+            "2027-03-31",
+            [(1, "Anna", 5)],
+        )
         assert _ranked(_board(anna, "month", date="2026-11-15")) == [(1, "Anna", 20)]
         assert _board(anna, "month", date="2026-12-15")["items"] == []
         assert _ranked(_board(anna, "quarter", date="2026-12-31")) == [(1, "Anna", 20)]
@@ -144,7 +158,11 @@ def test_periods_are_cut_in_the_tenants_time_zone(app, world):
         assert _ranked(_board(alex, "quarter")) == [(1, "Alex", 25)]
         for api, name in ((anna, "Anna"), (alex, "Alex")):
             everything = _board(api, "all")
-            assert (everything["starts_on"], everything["ends_on"], _ranked(everything)) == (None, None, [(1, name, 25)])
+            assert (everything["starts_on"], everything["ends_on"], _ranked(everything)) == (
+                None,
+                None,
+                [(1, name, 25)],
+            )
         week = _board(anna, date="2026-12-01")
         assert (week["starts_on"], _ranked(week)) == ("2026-11-30", [(1, "Anna", 20)])
 
@@ -152,7 +170,10 @@ def test_periods_are_cut_in_the_tenants_time_zone(app, world):
 def test_team_board_averages_over_active_members_and_hides_small_groups(app, world):
     b = world.b
     _settings(b.api, min_group_size=2)
-    sales = [influencer(app, b, name=n, department=d) for n, d in (("Anna", "Vertrieb"), ("Ben", "Vertrieb"), ("Carla", "vertrieb "))]
+    sales = [
+        influencer(app, b, name=n, department=d)
+        for n, d in (("Anna", "Vertrieb"), ("Ben", "Vertrieb"), ("Carla", "vertrieb "))
+    ]
     buying = [influencer(app, b, name=n, department="Einkauf") for n in ("Dirk", "Eva")]
     solo = influencer(app, b, name="Sven", department="Recht")
     paused = influencer(app, b, name="Paul", department="Vertrieb")
@@ -179,7 +200,10 @@ def test_team_board_averages_over_active_members_and_hides_small_groups(app, wor
 
     _adjust(b.api, buying[1], 10)  # Einkauf 30 / 2 = 15.0: a tie shares the rank
     tied = b.api.get("/leaderboards/week/teams").get_json()
-    assert [(t["rank"], t["department"], t["average_points"]) for t in tied["items"]] == [(1, "Einkauf", 15.0), (1, "Vertrieb", 15.0)]
+    assert [(t["rank"], t["department"], t["average_points"]) for t in tied["items"]] == [
+        (1, "Einkauf", 15.0),
+        (1, "Vertrieb", 15.0),
+    ]
 
     _settings(b.api, min_group_size=3)
     bigger = b.api.get("/leaderboards/quarter/teams").get_json()
@@ -212,8 +236,12 @@ def test_the_other_tenants_members_and_departments_never_show(app, world):
         assert [t["department"] for t in json.loads(team_text)["items"]] == ["Entwicklung"]
         theirs = _board(bert, period)
         assert [n for _, n, _ in _ranked(theirs)] == ["Annabel Agentur", "Bertram Agentur"]
-        assert "Medtech" not in json.dumps(theirs) and "Entwicklung" not in bert.get(f"/leaderboards/{period}/teams").get_data(as_text=True)
+        assert "Medtech" not in json.dumps(theirs) and "Entwicklung" not in bert.get(
+            f"/leaderboards/{period}/teams"
+        ).get_data(as_text=True)
     # Adjusting a member of the other tenant is 404, and moves nothing.
-    other = a.api.post("/gamification/adjustments", json={"member_id": str(anna.member_id), "points": 500, "reason": "Versuch"})
+    other = a.api.post(
+        "/gamification/adjustments", json={"member_id": str(anna.member_id), "points": 500, "reason": "Versuch"}
+    )
     assert other.status_code == 404
     assert _board(anna)["me"]["points"] == 50

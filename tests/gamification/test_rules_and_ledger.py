@@ -154,7 +154,9 @@ def test_rule_change_is_not_retroactive_and_entries_carry_the_rule_version(app, 
     assert by_points == [(15, 1), (30, 2)]
     first = [e for e in entries if e["rule"] == "first_post"]
     assert len(first) == 1 and first[0]["points"] == 25 and first[0]["rule_version"] == 1
-    assert first[0]["subject_id"] == next(e["subject_id"] for e in entries if e["rule"] == "own_post_published" and e["points"] == 15)
+    assert first[0]["subject_id"] == next(
+        e["subject_id"] for e in entries if e["rule"] == "own_post_published" and e["points"] == 15
+    )
 
     # The member's own view shows the same entries
     mine = anna.get("/me/points").get_json()
@@ -176,7 +178,11 @@ def test_levels_default_and_custom_thresholds_drive_my_level(app, world):
     level = anna.get("/me/points").get_json()["level"]
     assert level["name"] == "Starter" and level["next"] == {"name": "Advocate", "min_points": 100, "points_to_go": 60}
 
-    custom = [{"name": "Neu", "min_points": 0}, {"name": "Aktiv", "min_points": 30}, {"name": "Profi", "min_points": 50}]
+    custom = [
+        {"name": "Neu", "min_points": 0},
+        {"name": "Aktiv", "min_points": 30},
+        {"name": "Profi", "min_points": 50},
+    ]
     assert anna.put("/gamification/levels", json={"levels": custom}).status_code == 403
     response = b.api.put("/gamification/levels", json={"levels": custom})
     assert response.status_code == 200, response.get_json()
@@ -193,8 +199,14 @@ def test_levels_default_and_custom_thresholds_drive_my_level(app, world):
     "levels, where",
     [
         ([{"name": "A", "min_points": 10}, {"name": "B", "min_points": 20}], ("0", "min_points")),
-        ([{"name": "A", "min_points": 0}, {"name": "B", "min_points": 20}, {"name": "C", "min_points": 20}], ("2", "min_points")),
-        ([{"name": "A", "min_points": 0}, {"name": "B", "min_points": 20}, {"name": "C", "min_points": 5}], ("2", "min_points")),
+        (
+            [{"name": "A", "min_points": 0}, {"name": "B", "min_points": 20}, {"name": "C", "min_points": 20}],
+            ("2", "min_points"),
+        ),
+        (
+            [{"name": "A", "min_points": 0}, {"name": "B", "min_points": 20}, {"name": "C", "min_points": 5}],
+            ("2", "min_points"),
+        ),
         ([{"name": "A", "min_points": 0}, {"name": "a ", "min_points": 20}], ("1", "name")),
         ([], None),
         ([{"name": "A", "min_points": -1}], ("0", "min_points")),
@@ -214,7 +226,11 @@ def test_invalid_levels_are_rejected_and_nothing_changes(app, world, levels, whe
 
 def test_level_for_calculation(app, world):
     levels = [{"name": "L0", "min_points": 0}, {"name": "L1", "min_points": 10}, {"name": "L2", "min_points": 20}]
-    assert config.level_for(0, levels) == {"name": "L0", "min_points": 0, "next": {"name": "L1", "min_points": 10, "points_to_go": 10}}
+    assert config.level_for(0, levels) == {
+        "name": "L0",
+        "min_points": 0,
+        "next": {"name": "L1", "min_points": 10, "points_to_go": 10},
+    }
     assert config.level_for(10, levels)["name"] == "L1"
     assert config.level_for(19, levels)["next"]["points_to_go"] == 1
     assert config.level_for(25, levels) == {"name": "L2", "min_points": 20, "next": None}
@@ -301,7 +317,10 @@ def test_owner_reverses_an_entry_once_and_the_ledger_stays_append_only(app, worl
     assert audit[0]["after"]["reversal_id"] == reversal["id"] and audit[0]["actor_member_id"] == str(b.owner_id)
 
 
-@pytest.mark.parametrize("body, field", [({}, "reason"), ({"reason": ""}, "reason"), ({"reason": "   "}, "reason"), ({"reason": "x" * 501}, "reason")])
+@pytest.mark.parametrize(
+    "body, field",
+    [({}, "reason"), ({"reason": ""}, "reason"), ({"reason": "   "}, "reason"), ({"reason": "x" * 501}, "reason")],
+)
 def test_reversal_needs_a_reason(app, world, body, field):
     b = world.b
     anna = influencer(app, b, name="Anna")
@@ -316,31 +335,53 @@ def test_adjustments_correct_points_with_a_reason(app, world):
     a, b = world.a, world.b
     anna = influencer(app, b, name="Anna")
     publish_post(anna)  # 40
-    response = b.api.post("/gamification/adjustments", json={"member_id": str(anna.member_id), "points": -5, "reason": "Regelverstoß"})
+    response = b.api.post(
+        "/gamification/adjustments", json={"member_id": str(anna.member_id), "points": -5, "reason": "Regelverstoß"}
+    )
     assert response.status_code == 201, response.get_json()
     entry = response.get_json()
-    assert entry["points"] == -5 and entry["rule"] == "adjustment" and entry["reason"] == "Regelverstoß" and entry["reverses_id"] is None
+    assert (
+        entry["points"] == -5
+        and entry["rule"] == "adjustment"
+        and entry["reason"] == "Regelverstoß"
+        and entry["reverses_id"] is None
+    )
     assert points(anna) == 35
-    bonus = b.api.post("/gamification/adjustments", json={"member_id": str(anna.member_id), "points": 12, "reason": "Messe-Einsatz"})
+    bonus = b.api.post(
+        "/gamification/adjustments", json={"member_id": str(anna.member_id), "points": 12, "reason": "Messe-Einsatz"}
+    )
     assert bonus.status_code == 201 and points(anna) == 47
     assert _board(anna, "week")["me"]["points"] == 47
 
-    zero = b.api.post("/gamification/adjustments", json={"member_id": str(anna.member_id), "points": 0, "reason": "Nichts"})
+    zero = b.api.post(
+        "/gamification/adjustments", json={"member_id": str(anna.member_id), "points": 0, "reason": "Nichts"}
+    )
     assert zero.status_code == 422 and "points" in zero.get_json()["errors"]["json"]
     for bad in (2.5, "5", ledger.MAX_ADJUSTMENT + 1, -ledger.MAX_ADJUSTMENT - 1):
-        response = b.api.post("/gamification/adjustments", json={"member_id": str(anna.member_id), "points": bad, "reason": "x"})
+        response = b.api.post(
+            "/gamification/adjustments", json={"member_id": str(anna.member_id), "points": bad, "reason": "x"}
+        )
         assert response.status_code == 422 and "points" in response.get_json()["errors"]["json"], bad
     missing = b.api.post("/gamification/adjustments", json={"member_id": str(anna.member_id), "points": 3})
     assert missing.status_code == 422 and "reason" in missing.get_json()["errors"]["json"]
 
     other = influencer(app, a, name="Otto")
-    foreign = b.api.post("/gamification/adjustments", json={"member_id": str(other.member_id), "points": 5, "reason": "Fremd"})
+    foreign = b.api.post(
+        "/gamification/adjustments", json={"member_id": str(other.member_id), "points": 5, "reason": "Fremd"}
+    )
     assert foreign.status_code == 404
-    unknown = b.api.post("/gamification/adjustments", json={"member_id": str(uuid.uuid4()), "points": 5, "reason": "Niemand"})
+    unknown = b.api.post(
+        "/gamification/adjustments", json={"member_id": str(uuid.uuid4()), "points": 5, "reason": "Niemand"}
+    )
     assert unknown.status_code == 404
     assert points(other) == 0 and _ledger(a.api, other.member_id) == []
 
-    assert anna.post("/gamification/adjustments", json={"member_id": str(anna.member_id), "points": 100, "reason": "Ich"}).status_code == 403
+    assert (
+        anna.post(
+            "/gamification/adjustments", json={"member_id": str(anna.member_id), "points": 100, "reason": "Ich"}
+        ).status_code
+        == 403
+    )
     assert points(anna) == 47 and len(_ledger(b.api, anna.member_id)) == 4
 
     audit = _audit_actions(b.api, "gamification.points_adjusted")
@@ -379,14 +420,17 @@ def test_tenant_ledger_lists_every_member_newest_first(app, world):
 def _ledger_state(owner_engine, tenant_id):
     with owner_engine.connect() as connection:
         entries = connection.execute(
-            text("SELECT count(*), coalesce(sum(points), 0) FROM point_entries WHERE tenant_id = :t"), {"t": _id(owner_engine, tenant_id)}
+            text("SELECT count(*), coalesce(sum(points), 0) FROM point_entries WHERE tenant_id = :t"),
+            {"t": _id(owner_engine, tenant_id)},
         ).one()
         totals = connection.execute(
             text("SELECT member_id, period, points FROM member_points WHERE tenant_id = :t ORDER BY member_id, period"),
             {"t": _id(owner_engine, tenant_id)},
         ).all()
         counters = connection.execute(
-            text("SELECT member_id, metric, value FROM member_counters WHERE tenant_id = :t ORDER BY member_id, metric"),
+            text(
+                "SELECT member_id, metric, value FROM member_counters WHERE tenant_id = :t ORDER BY member_id, metric"
+            ),
             {"t": _id(owner_engine, tenant_id)},
         ).all()
     return tuple(entries), [tuple(r) for r in totals], [tuple(r) for r in counters]
@@ -399,9 +443,14 @@ def _id(engine, value: uuid.UUID) -> str:
 
 def _published_event_id(owner_engine, tenant_id) -> str:
     with owner_engine.connect() as connection:
-        rows = connection.execute(
-            text("SELECT id FROM outbox_events WHERE tenant_id = :t AND name = 'engagement.post_published'"), {"t": _id(owner_engine, tenant_id)}
-        ).scalars().all()
+        rows = (
+            connection.execute(
+                text("SELECT id FROM outbox_events WHERE tenant_id = :t AND name = 'engagement.post_published'"),
+                {"t": _id(owner_engine, tenant_id)},
+            )
+            .scalars()
+            .all()
+        )
     assert len(rows) == 1
     return str(uuid.UUID(str(rows[0])))
 
@@ -416,8 +465,13 @@ def test_redispatching_a_published_event_adds_nothing(app, world, owner_engine):
     assert state[0] == (2, 40)
 
     with owner_engine.begin() as connection:  # as if the dispatch had never been recorded
-        connection.execute(text("DELETE FROM event_deliveries WHERE event_id = :e"), {"e": _id(owner_engine, uuid.UUID(event_id))})
-        connection.execute(text("UPDATE outbox_events SET dispatched_at = NULL WHERE id = :e"), {"e": _id(owner_engine, uuid.UUID(event_id))})
+        connection.execute(
+            text("DELETE FROM event_deliveries WHERE event_id = :e"), {"e": _id(owner_engine, uuid.UUID(event_id))}
+        )
+        connection.execute(
+            text("UPDATE outbox_events SET dispatched_at = NULL WHERE id = :e"),
+            {"e": _id(owner_engine, uuid.UUID(event_id))},
+        )
     with app.app_context(), tenancy.scope(b.tenant_id):
         events.dispatch(event_id)
         events.dispatch(event_id)  # and once more, now a no-op
@@ -486,7 +540,9 @@ def test_rebuild_check_reports_tampering_and_rebuild_corrects_it(app, world, cli
     for visitor in range(3):
         click(client, post, visitor)  # 43
     publish_post(ben)  # 40
-    b.api.post("/gamification/adjustments", json={"member_id": str(ben.member_id), "points": 5, "reason": "Bonus"})  # 45
+    b.api.post(
+        "/gamification/adjustments", json={"member_id": str(ben.member_id), "points": 5, "reason": "Bonus"}
+    )  # 45
     assert (points(anna), points(ben)) == (43, 45)
 
     code, output = _rebuild(app, "--check")
@@ -494,20 +550,44 @@ def test_rebuild_check_reports_tampering_and_rebuild_corrects_it(app, world, cli
     assert "0 difference(s) in all" in output
     assert f"tenant {b.tenant_id}: 3 members, 8 ledger entries, 0 difference(s)" in output, output
 
-    t, m_anna, m_ben = _id(owner_engine, b.tenant_id), _id(owner_engine, anna.member_id), _id(owner_engine, ben.member_id)
+    t, m_anna, m_ben = (
+        _id(owner_engine, b.tenant_id),
+        _id(owner_engine, anna.member_id),
+        _id(owner_engine, ben.member_id),
+    )
     with owner_engine.begin() as connection:
-        assert connection.execute(
-            text("UPDATE member_points SET points = points + 7 WHERE tenant_id = :t AND member_id = :m AND period = 'all'"), {"t": t, "m": m_anna}
-        ).rowcount == 1
-        assert connection.execute(
-            text("DELETE FROM member_points WHERE tenant_id = :t AND member_id = :m AND period = 'week'"), {"t": t, "m": m_ben}
-        ).rowcount == 1
-        assert connection.execute(
-            text("UPDATE member_counters SET value = value + 3 WHERE tenant_id = :t AND member_id = :m AND metric = 'clicks'"), {"t": t, "m": m_anna}
-        ).rowcount == 1
-        assert connection.execute(
-            text("DELETE FROM member_counters WHERE tenant_id = :t AND member_id = :m AND metric = 'own_posts'"), {"t": t, "m": m_ben}
-        ).rowcount == 1
+        assert (
+            connection.execute(
+                text(
+                    "UPDATE member_points SET points = points + 7 WHERE tenant_id = :t AND member_id = :m AND period = 'all'"
+                ),
+                {"t": t, "m": m_anna},
+            ).rowcount
+            == 1
+        )
+        assert (
+            connection.execute(
+                text("DELETE FROM member_points WHERE tenant_id = :t AND member_id = :m AND period = 'week'"),
+                {"t": t, "m": m_ben},
+            ).rowcount
+            == 1
+        )
+        assert (
+            connection.execute(
+                text(
+                    "UPDATE member_counters SET value = value + 3 WHERE tenant_id = :t AND member_id = :m AND metric = 'clicks'"
+                ),
+                {"t": t, "m": m_anna},
+            ).rowcount
+            == 1
+        )
+        assert (
+            connection.execute(
+                text("DELETE FROM member_counters WHERE tenant_id = :t AND member_id = :m AND metric = 'own_posts'"),
+                {"t": t, "m": m_ben},
+            ).rowcount
+            == 1
+        )
     tampered = _ledger_state(owner_engine, b.tenant_id)
     assert points(anna) == 50
     assert _board(ben, "week")["me"]["points"] == 0
@@ -537,7 +617,8 @@ def test_rebuild_check_reports_tampering_and_rebuild_corrects_it(app, world, cli
     assert milestones["hundred_clicks"]["progress"]["current"] == 3
     with owner_engine.connect() as connection:
         value = connection.execute(
-            text("SELECT value FROM member_counters WHERE tenant_id = :t AND member_id = :m AND metric = 'own_posts'"), {"t": t, "m": m_ben}
+            text("SELECT value FROM member_counters WHERE tenant_id = :t AND member_id = :m AND metric = 'own_posts'"),
+            {"t": t, "m": m_ben},
         ).scalar()
     assert value == 1
 
@@ -550,7 +631,9 @@ def test_rebuild_keeps_what_the_boards_filter_on(app, world, owner_engine):
     publish_post(anna)
     publish_post(hidden)
     with owner_engine.begin() as connection:
-        connection.execute(text("DELETE FROM member_points WHERE tenant_id = :t"), {"t": _id(owner_engine, b.tenant_id)})
+        connection.execute(
+            text("DELETE FROM member_points WHERE tenant_id = :t"), {"t": _id(owner_engine, b.tenant_id)}
+        )
     assert _listed(_board(anna)) == {}
     code, output = _rebuild(app)
     assert code == 0 and "corrected" in output, output
@@ -567,7 +650,9 @@ def test_leaderboard_follows_consent_and_department_changes(app, world):
     ben = influencer(app, b, name="Ben", department="Vertrieb")
     publish_post(anna)  # 40
     publish_post(ben)
-    b.api.post("/gamification/adjustments", json={"member_id": str(ben.member_id), "points": 10, "reason": "Bonus"})  # 50
+    b.api.post(
+        "/gamification/adjustments", json={"member_id": str(ben.member_id), "points": 10, "reason": "Bonus"}
+    )  # 50
     assert _listed(_board(anna)) == {"Anna": 40, "Ben": 50}
 
     withdrawn = ben.put("/me/consent", json={"leaderboard_visible": False})
@@ -618,7 +703,12 @@ def test_paused_member_leaves_the_board_and_comes_back(app, world):
 
 @pytest.mark.parametrize(
     "statement",
-    ["UPDATE point_entries SET points = 0", "DELETE FROM point_entries", "UPDATE member_activities SET member_id = member_id", "DELETE FROM member_activities"],
+    [
+        "UPDATE point_entries SET points = 0",
+        "DELETE FROM point_entries",
+        "UPDATE member_activities SET member_id = member_id",
+        "DELETE FROM member_activities",
+    ],
 )
 def test_app_role_cannot_update_or_delete_the_ledger(app, world, is_postgres, owner_engine, statement):
     if not is_postgres:

@@ -88,8 +88,14 @@ def test_seed_builds_the_medtech_demo_tenant_and_prints_a_working_token(cli, cli
     assert all(re.fullmatch(r"[a-z0-9-]+\.[a-z0-9-]+@nordlicht-medtech\.de", m["email"]) for m in members)
 
     # Governance demo data: a two-level chain, the healthcare preset, posts in every state.
-    assert [level["role"] for level in api.get("/governance/approval-chain").get_json()["levels"]] == ["program_lead", "approver"]
-    assert any(rule["preset"] == "healthcare_de" for rule in api.get("/compliance/rules", query_string={"page_size": 100}).get_json())
+    assert [level["role"] for level in api.get("/governance/approval-chain").get_json()["levels"]] == [
+        "program_lead",
+        "approver",
+    ]
+    assert any(
+        rule["preset"] == "healthcare_de"
+        for rule in api.get("/compliance/rules", query_string={"page_size": 100}).get_json()
+    )
     posts = {p["status"]: p for p in api.get("/posts").get_json()}
     assert set(posts) == {"published", "pending_approval", "rejected", "draft"}
     assert posts["pending_approval"]["current_level"] == 2
@@ -113,7 +119,7 @@ def test_seed_if_empty_twice_adds_nothing_and_prints_a_fresh_token(cli, client, 
     again = cli("demo", "seed", "--if-empty")
     second = _token(again)
     assert second != first and "exists already" in again.output
-    assert f"Bearer {second}\" http://127.0.0.1:8080/api/v1/tenant" in again.output
+    assert f'Bearer {second}" http://127.0.0.1:8080/api/v1/tenant' in again.output
     assert {table: _count(owner_engine, f"SELECT count(*) FROM {table}") for table in counts} == counts
     assert _count(owner_engine, "SELECT count(*) FROM audit_events WHERE action = 'demo.seeded'") == 1
     for token in (first, second):
@@ -137,7 +143,10 @@ def test_seed_next_to_other_tenants_keeps_them_apart(cli, client, world, owner_e
 
     assert demo_api.get("/me").get_json()["email"] == "katrin.albers@nordlicht-medtech.de"
     demo_tenant = demo_api.get("/tenant").get_json()
-    assert demo_tenant["slug"] == demo.DEMO_SLUG and demo_tenant["id"] not in {str(world.a.tenant_id), str(world.b.tenant_id)}
+    assert demo_tenant["slug"] == demo.DEMO_SLUG and demo_tenant["id"] not in {
+        str(world.a.tenant_id),
+        str(world.b.tenant_id),
+    }
     events = demo_api.get("/audit-events").get_json()["items"]
     assert {e["target_id"] for e in events if e["target_type"] == "tenant"} == {demo_tenant["id"]}
     assert [t["name"] for t in demo_api.get("/tokens").get_json()] == ["signup"]
@@ -158,8 +167,18 @@ def test_seed_next_to_other_tenants_keeps_them_apart(cli, client, world, owner_e
 
 def test_tenants_create_prints_a_working_owner_token(cli, client, world):
     result = cli(
-        "tenants", "create", "--name", "Klinikum Elbe", "--slug", "klinikum-elbe", "--industry", "healthcare",
-        "--owner-email", "Leitung@Klinikum-Elbe.example", "--owner-name", "Dr. Ute Sommer",
+        "tenants",
+        "create",
+        "--name",
+        "Klinikum Elbe",
+        "--slug",
+        "klinikum-elbe",
+        "--industry",
+        "healthcare",
+        "--owner-email",
+        "Leitung@Klinikum-Elbe.example",
+        "--owner-name",
+        "Dr. Ute Sommer",
     )
     token = _token(result, OWNER_TOKEN_LINE)
     assert "mode containment" in result.output
@@ -171,10 +190,15 @@ def test_tenants_create_prints_a_working_owner_token(cli, client, world):
 
 @pytest.mark.parametrize(
     ("slug", "message"),
-    [("Not A Slug", "organization.slug: 3-63 lowercase letters"), ("medtech-nord", "The slug 'medtech-nord' is taken.")],
+    [
+        ("Not A Slug", "organization.slug: 3-63 lowercase letters"),
+        ("medtech-nord", "The slug 'medtech-nord' is taken."),
+    ],
 )
 def test_tenants_create_rejects_bad_and_duplicate_slugs(cli, world, owner_engine, slug, message):
-    result = cli("tenants", "create", "--name", "X", "--slug", slug, "--owner-email", "x@x.example", "--owner-name", "X")
+    result = cli(
+        "tenants", "create", "--name", "X", "--slug", slug, "--owner-email", "x@x.example", "--owner-name", "X"
+    )
     assert result.exit_code != 0
     assert message in result.output and "owner token" not in result.output
     assert _count(owner_engine, "SELECT count(*) FROM tenants") == 2

@@ -28,9 +28,7 @@ def run_import(api, content):
     return result["result"]
 
 
-GERMAN_EXPORT = (
-    "\ufeffE-Mail;Name;Abteilung\n"  # wrong header names: rejected before any row is read
-)
+GERMAN_EXPORT = "\ufeffE-Mail;Name;Abteilung\n"  # wrong header names: rejected before any row is read
 
 SPREADSHEET = (
     "\ufeffEMAIL;Name;Department;Location;Locale;Title;Roles\n"
@@ -86,9 +84,9 @@ def test_second_import_updates_instead_of_duplicating(world):
 def test_files_that_are_not_csv_are_rejected_with_the_reason(world):
     cases = {
         b"\x89PNG\r\n\x1a\n\x00\x00\x00": "binary",
-        "Vorname;Nachname\nA;B\n".encode(): "header must name",
+        b"Vorname;Nachname\nA;B\n": "header must name",
         b"": "empty",
-        "email,name\n".encode(): "no rows",
+        b"email,name\n": "no rows",
         "name;email\nA;a@x.example\n".encode("utf-16"): "binary",
         "email;name\nä@x.example;Ä\n".encode("latin-1"): "UTF-8",
     }
@@ -127,7 +125,9 @@ def test_large_files_use_the_import_limit_not_the_general_one(world, app):
     assert upload(world.a.api, rows * 2).status_code == 413
 
 
-def test_imported_invitations_are_emailed_once_and_accepted_with_the_emailed_code(world, app, anon, smtp_server, owner_engine):
+def test_imported_invitations_are_emailed_once_and_accepted_with_the_emailed_code(
+    world, app, anon, smtp_server, owner_engine
+):
     app.config["SMTP_URL"] = smtp_server.url
     run_import(world.a.api, SPREADSHEET)
     run_import(world.b.api, "email;name;locale\ntom.baker@agentur-sued.example;Tom Baker;en\n")
@@ -137,7 +137,9 @@ def test_imported_invitations_are_emailed_once_and_accepted_with_the_emailed_cod
     code = re.search(r"inv_[\w-]+", tom.get_content()).group(0)
     with owner_engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM email_messages")).scalar() == 0  # no copy of the code
-        statuses = connection.execute(text("SELECT email_status, count(*) FROM invitations GROUP BY email_status")).all()
+        statuses = connection.execute(
+            text("SELECT email_status, count(*) FROM invitations GROUP BY email_status")
+        ).all()
     assert statuses == [("sent", 3)]
 
     again = run_import(world.a.api, SPREADSHEET)  # idempotent: nobody is invited twice
@@ -146,7 +148,10 @@ def test_imported_invitations_are_emailed_once_and_accepted_with_the_emailed_cod
     accepted = anon.post("/invitations/accept", json={"token": code, "consent": {"participation": True}})
     assert accepted.status_code == 200 and accepted.get_json()["member"]["email"] == "tom.baker@medtech-nord.example"
     assert anon.post("/invitations/accept", json={"token": code, "consent": {"participation": True}}).status_code == 410
-    assert world.b.api.get("/members", query_string={"status": "invited"}).get_json()[0]["email"] == "tom.baker@agentur-sued.example"
+    assert (
+        world.b.api.get("/members", query_string={"status": "invited"}).get_json()[0]["email"]
+        == "tom.baker@agentur-sued.example"
+    )
 
 
 def test_import_keeps_the_member_statistics_current_on_postgresql(world, app, owner_engine, monkeypatch, database_url):

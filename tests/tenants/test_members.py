@@ -18,7 +18,13 @@ def invite(api, email="max.mustermann@medtech-nord.example", **fields):
 
 
 def join(anon, invitation_token, leaderboard_visible=False):
-    return anon.post("/invitations/accept", json={"token": invitation_token, "consent": {"participation": True, "leaderboard_visible": leaderboard_visible}})
+    return anon.post(
+        "/invitations/accept",
+        json={
+            "token": invitation_token,
+            "consent": {"participation": True, "leaderboard_visible": leaderboard_visible},
+        },
+    )
 
 
 def test_invite_accept_with_consent_activates(world, anon, app, owner_engine, smtp_server):
@@ -38,7 +44,9 @@ def test_invite_accept_with_consent_activates(world, anon, app, owner_engine, sm
         bodies = connection.execute(text("SELECT body_text FROM email_messages")).scalars().all()
     assert not any(member["invitation"]["token"] in body for body in bodies)  # the secret is stored nowhere
 
-    no_consent = anon.post("/invitations/accept", json={"token": member["invitation"]["token"], "consent": {"participation": False}})
+    no_consent = anon.post(
+        "/invitations/accept", json={"token": member["invitation"]["token"], "consent": {"participation": False}}
+    )
     assert no_consent.status_code == 422
     assert world.a.api.get(f"/members/{member['id']}").get_json()["status"] == "invited"
 
@@ -63,7 +71,12 @@ def test_english_invitation_and_expiry_and_resend(world, anon, app, smtp_server)
     assert join(anon, member["invitation"]["token"]).status_code == 410  # replaced
     assert join(anon, resent.get_json()["invitation"]["token"]).status_code == 200
     assert world.a.api.post(f"/members/{member['id']}/invitations").status_code == 409
-    assert anon.post("/invitations/accept", json={"token": "inv_unknownunknownunknown", "consent": {"participation": True}}).status_code == 404
+    assert (
+        anon.post(
+            "/invitations/accept", json={"token": "inv_unknownunknownunknown", "consent": {"participation": True}}
+        ).status_code
+        == 404
+    )
 
 
 def test_invitation_ttl_follows_the_tenant_setting(world, anon):
@@ -89,7 +102,10 @@ def test_roles_only_by_owner_or_admin_and_the_last_owner_stays(world, app):
     assert invite(as_hr, roles=["approver"]).status_code == 403
     member = invite(as_hr, email="inf@medtech-nord.example").get_json()
     assert as_hr.patch(f"/members/{member['id']}", json={"roles": ["admin"]}).status_code == 403
-    assert as_hr.patch(f"/members/{member['id']}", json={"department": "Marketing"}).get_json()["department"] == "Marketing"
+    assert (
+        as_hr.patch(f"/members/{member['id']}", json={"department": "Marketing"}).get_json()["department"]
+        == "Marketing"
+    )
     promoted = world.a.api.patch(f"/members/{member['id']}", json={"roles": ["influencer", "approver"]})
     assert promoted.status_code == 200 and promoted.get_json()["roles"] == ["approver", "influencer"]
     demote_self = world.a.api.patch(f"/members/{world.a.owner_id}", json={"roles": ["admin"]})
@@ -122,12 +138,20 @@ def test_consent_withdrawal_pauses_and_only_the_member_can_rejoin(world, anon):
     withdrawn = anon.put("/me/consent", token=token, json={"participation": False})
     assert withdrawn.get_json()["status"] == "paused" and withdrawn.get_json()["leaderboard_visible"] is False
     eligibility = anon.get("/me/eligibility", token=token).get_json()
-    assert eligibility == {"can_post": False, "missing": ["consent", "active_status"], "details": eligibility["details"]}
+    assert eligibility == {
+        "can_post": False,
+        "missing": ["consent", "active_status"],
+        "details": eligibility["details"],
+    }
     assert world.a.api.post(f"/members/{member['id']}/reactivate").status_code == 409
     back = anon.put("/me/consent", token=token, json={"participation": True, "leaderboard_visible": False})
     assert back.get_json()["status"] == "active"
     history = anon.get("/me/consent", token=token).get_json()
-    assert [(h["participation"], h["source"]) for h in history] == [(True, "invitation"), (False, "self"), (True, "self")]
+    assert [(h["participation"], h["source"]) for h in history] == [
+        (True, "invitation"),
+        (False, "self"),
+        (True, "self"),
+    ]
     assert anon.get("/me/eligibility", token=token).get_json() == {"can_post": True, "missing": [], "details": []}
 
 
@@ -142,7 +166,12 @@ def test_seat_limit_answers_402(world, owner_engine):
 
 def test_list_filters_and_pagination(world, app):
     for i in range(12):
-        invite(world.a.api, email=f"p{i}@medtech-nord.example", name=f"Person {i}", department="Vertrieb" if i % 2 else "Marketing")
+        invite(
+            world.a.api,
+            email=f"p{i}@medtech-nord.example",
+            name=f"Person {i}",
+            department="Vertrieb" if i % 2 else "Marketing",
+        )
     add_member(app, world.a.tenant_id, "approver", email="approver@medtech-nord.example")
     page = world.a.api.get("/members", query_string={"page_size": 5, "page": 2})
     assert page.status_code == 200 and len(page.get_json()) == 5
@@ -155,7 +184,10 @@ def test_list_filters_and_pagination(world, app):
     found = world.a.api.get("/members", query_string={"q": "person 1"}).get_json()
     assert {m["name"] for m in found} == {"Person 1", "Person 10", "Person 11"}
     assert world.a.api.get("/members", query_string={"status": "zombie"}).status_code == 422
-    assert world.b.api.get("/members", query_string={"page_size": 100}).get_json()[0]["email"] == "owner@agentur-sued.example"
+    assert (
+        world.b.api.get("/members", query_string={"page_size": 100}).get_json()[0]["email"]
+        == "owner@agentur-sued.example"
+    )
 
 
 @pytest.mark.parametrize("role", ["influencer", "approver"])

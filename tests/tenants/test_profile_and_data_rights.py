@@ -13,25 +13,50 @@ def _active_member(world, anon):
 def test_profile_social_accounts_and_completeness(world, anon):
     member, token = _active_member(world, anon)
     me = anon.get("/me", token=token).get_json()
-    assert me["profile_completeness"] == {"percent": 0, "complete": False, "missing": ["headline", "bio", "photo", "social_account"]}
+    assert me["profile_completeness"] == {
+        "percent": 0,
+        "complete": False,
+        "missing": ["headline", "bio", "photo", "social_account"],
+    }
     updated = anon.patch(
         "/me",
         token=token,
-        json={"name": "Max M.", "locale": "en", "profile": {"headline": "MedTech sales", "bio": "Ich verkaufe Endoskope.", "photo_url": "https://cdn.example/max.jpg"}},
+        json={
+            "name": "Max M.",
+            "locale": "en",
+            "profile": {
+                "headline": "MedTech sales",
+                "bio": "Ich verkaufe Endoskope.",
+                "photo_url": "https://cdn.example/max.jpg",
+            },
+        },
     )
     assert updated.status_code == 200 and updated.get_json()["profile_completeness"]["percent"] == 75
     assert anon.patch("/me", token=token, json={"profile": {"photo_url": "javascript:alert(1)"}}).status_code == 422
     assert anon.patch("/me", token=token, json={"email": "new@example.com"}).status_code == 422
-    linkedin = anon.post("/me/social-accounts", token=token, json={"platform": "linkedin", "handle": "max-m", "followers": 850})
+    linkedin = anon.post(
+        "/me/social-accounts", token=token, json={"platform": "linkedin", "handle": "max-m", "followers": 850}
+    )
     assert linkedin.status_code == 201
-    assert anon.post("/me/social-accounts", token=token, json={"platform": "linkedin", "handle": "again"}).status_code == 409
+    assert (
+        anon.post("/me/social-accounts", token=token, json={"platform": "linkedin", "handle": "again"}).status_code
+        == 409
+    )
     assert anon.post("/me/social-accounts", token=token, json={"platform": "myspace", "handle": "x"}).status_code == 422
-    assert anon.post("/me/social-accounts", token=token, json={"platform": "xing", "handle": "x", "followers": -1}).status_code == 422
+    assert (
+        anon.post(
+            "/me/social-accounts", token=token, json={"platform": "xing", "handle": "x", "followers": -1}
+        ).status_code
+        == 422
+    )
     anon.post("/me/social-accounts", token=token, json={"platform": "xing", "handle": "max_m", "followers": 150})
     me = anon.get("/me", token=token).get_json()
     assert me["profile_completeness"]["complete"] is True and me["potential_reach"] == 1000
     account_id = linkedin.get_json()["id"]
-    assert anon.patch(f"/me/social-accounts/{account_id}", token=token, json={"followers": 900}).get_json()["followers"] == 900
+    assert (
+        anon.patch(f"/me/social-accounts/{account_id}", token=token, json={"followers": 900}).get_json()["followers"]
+        == 900
+    )
     # another member, even the owner, cannot touch it through /me
     assert world.a.api.patch(f"/me/social-accounts/{account_id}", json={"followers": 1}).status_code == 404
     assert anon.delete(f"/me/social-accounts/{account_id}", token=token).status_code == 204

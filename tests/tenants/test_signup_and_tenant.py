@@ -10,13 +10,23 @@ from tests.factories import add_member
 def _signup(anon, slug, **organization):
     return anon.post(
         "/signup",
-        json={"organization": {"name": "Acme", "slug": slug, **organization}, "owner": {"email": "o@acme.example", "name": "Olga"}},
+        json={
+            "organization": {"name": "Acme", "slug": slug, **organization},
+            "owner": {"email": "o@acme.example", "name": "Olga"},
+        },
     )
 
 
 @pytest.mark.parametrize(
     ("industry", "mode"),
-    [("healthcare", "containment"), ("medtech", "containment"), ("pharma", "containment"), ("finance", "containment"), ("generic", "empowerment"), ("public", "empowerment")],
+    [
+        ("healthcare", "containment"),
+        ("medtech", "containment"),
+        ("pharma", "containment"),
+        ("finance", "containment"),
+        ("generic", "empowerment"),
+        ("public", "empowerment"),
+    ],
 )
 def test_governance_mode_defaults_by_industry(anon, world, industry, mode):
     response = _signup(anon, f"acme-{industry}", industry=industry)
@@ -32,13 +42,25 @@ def test_governance_mode_defaults_by_industry(anon, world, industry, mode):
 
 
 def test_explicit_mode_wins_and_duplicate_slug_conflicts(anon, world):
-    assert _signup(anon, "bank-x", industry="finance", governance_mode="empowerment").get_json()["tenant"]["governance_mode"] == "empowerment"
+    assert (
+        _signup(anon, "bank-x", industry="finance", governance_mode="empowerment").get_json()["tenant"][
+            "governance_mode"
+        ]
+        == "empowerment"
+    )
     duplicate = _signup(anon, world.a.slug)
     assert duplicate.status_code == 409
 
 
 def test_signup_validates_and_can_be_disabled(anon, app, world):
-    bad = anon.post("/signup", json={"organization": {"name": "", "slug": "NO SPACES", "industry": "mining"}, "owner": {"email": "nope"}, "tenant_id": "x"})
+    bad = anon.post(
+        "/signup",
+        json={
+            "organization": {"name": "", "slug": "NO SPACES", "industry": "mining"},
+            "owner": {"email": "nope"},
+            "tenant_id": "x",
+        },
+    )
     assert bad.status_code == 422
     errors = bad.get_json()["errors"]["json"]
     assert {"slug", "industry", "name"} <= set(errors["organization"])
@@ -51,7 +73,13 @@ def test_tenant_shows_policy_seats_and_settings(world):
     tenant = world.a.api.get("/tenant").get_json()
     assert tenant["seats"] == {"limit": 25, "used": 1}
     assert tenant["settings"]["timezone"] == "Europe/Berlin"
-    for key in ("own_posts_allowed", "approval_required", "training_required_before_posting", "archive_enabled", "sso_required"):
+    for key in (
+        "own_posts_allowed",
+        "approval_required",
+        "training_required_before_posting",
+        "archive_enabled",
+        "sso_required",
+    ):
         assert key in tenant["policy"]
 
 
@@ -72,18 +100,25 @@ def test_patch_tenant_merges_settings_and_is_audited(world, app):
 
 def test_governance_switch_is_owner_only_needs_reason_and_is_audited(world, app):
     _, admin = add_member(app, world.a.tenant_id, "admin")
-    assert world.a.api.as_(admin).put("/tenant/governance", json={"mode": "empowerment", "reason": "pilot"}).status_code == 403
+    assert (
+        world.a.api.as_(admin).put("/tenant/governance", json={"mode": "empowerment", "reason": "pilot"}).status_code
+        == 403
+    )
     assert world.a.api.put("/tenant/governance", json={"mode": "empowerment"}).status_code == 422
     assert world.a.api.put("/tenant/governance", json={"mode": "anarchy", "reason": "why not"}).status_code == 422
     switched = world.a.api.put("/tenant/governance", json={"mode": "empowerment", "reason": "Pilot in marketing"})
     assert switched.status_code == 200
     assert switched.get_json()["governance_mode"] == "empowerment"
     assert switched.get_json()["policy"]["approval_required"] is False
-    event = world.a.api.get("/audit-events", query_string={"action": "tenant.governance_changed"}).get_json()["items"][0]
+    event = world.a.api.get("/audit-events", query_string={"action": "tenant.governance_changed"}).get_json()["items"][
+        0
+    ]
     assert event["before"] == {"governance_mode": "containment"}
     assert event["after"] == {"governance_mode": "empowerment", "reason": "Pilot in marketing"}
     assert world.b.api.get("/tenant").get_json()["governance_mode"] == "empowerment"
-    assert world.b.api.get("/audit-events", query_string={"action": "tenant.governance_changed"}).get_json()["items"] == []
+    assert (
+        world.b.api.get("/audit-events", query_string={"action": "tenant.governance_changed"}).get_json()["items"] == []
+    )
 
 
 def test_audit_log_pages_with_an_opaque_cursor(world, app):

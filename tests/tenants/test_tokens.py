@@ -45,7 +45,9 @@ def test_idempotency_key_replays_the_first_response(world):
 def test_a_token_limited_to_scopes_can_do_only_that(app, world):
     from tests.factories import add_member
 
-    limited = world.a.api.post("/tokens", json={"name": "intranet-widget", "scopes": ["tenant:read", "members:read"]}).get_json()
+    limited = world.a.api.post(
+        "/tokens", json={"name": "intranet-widget", "scopes": ["tenant:read", "members:read"]}
+    ).get_json()
     assert limited["scopes"] == ["members:read", "tenant:read"]
     widget = world.a.api.as_(limited["token"])
     assert widget.get("/tenant").status_code == 200 and widget.get("/members").status_code == 200

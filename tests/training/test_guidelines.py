@@ -13,8 +13,8 @@ from app.db import db
 from app.events import OutboxEvent
 from tenants.models import Member
 from tests.factories import add_member
-from training import guidelines
 from tests.tenants.test_members import invite, join
+from training import guidelines
 
 GUIDELINE = {
     "title": "Social-Media-Richtlinie",
@@ -41,7 +41,9 @@ def missing(api) -> list[str]:
 def acknowledged_events(app, tenant_id) -> list[dict]:
     with app.app_context(), tenancy.scope(tenant_id):
         events = db.session.scalars(
-            select(OutboxEvent).where(OutboxEvent.name == "training.guideline_acknowledged").order_by(OutboxEvent.created_at)
+            select(OutboxEvent)
+            .where(OutboxEvent.name == "training.guideline_acknowledged")
+            .order_by(OutboxEvent.created_at)
         )
         return [event.payload for event in events]
 
@@ -205,9 +207,13 @@ def test_eligibility_waits_for_the_current_guideline(world, anon):
 def test_report_lists_who_has_and_has_not_acknowledged(world, app, anon):
     sales_id, sales = enrol(world.a.api, anon, "anna@medtech-nord.example", name="Anna Vertrieb", department="Vertrieb")
     sales2_id, _ = enrol(world.a.api, anon, "bernd@medtech-nord.example", name="Bernd Vertrieb", department="Vertrieb")
-    marketing_id, marketing = enrol(world.a.api, anon, "carla@medtech-nord.example", name="Carla Marketing", department="Marketing")
+    marketing_id, marketing = enrol(
+        world.a.api, anon, "carla@medtech-nord.example", name="Carla Marketing", department="Marketing"
+    )
     paused_id, paused = enrol(world.a.api, anon, "dora@medtech-nord.example", name="Dora Pause", department="Vertrieb")
-    invited = invite(world.a.api, email="emil@medtech-nord.example", name="Emil Eingeladen", department="Vertrieb").get_json()
+    invited = invite(
+        world.a.api, email="emil@medtech-nord.example", name="Emil Eingeladen", department="Vertrieb"
+    ).get_json()
     enrol(world.b.api, anon, "fritz@agentur-sued.example", name="Fritz B", department="Vertrieb")
 
     v1 = publish(world.a.api).get_json()
@@ -239,7 +245,10 @@ def test_report_lists_who_has_and_has_not_acknowledged(world, app, anon):
     assert [e["member"]["id"] for e in sales_only["acknowledged"]] == [sales_id]
     assert [e["member"]["id"] for e in sales_only["pending"]] == [sales2_id]
     assert sales_only["counts"] == {"acknowledged": 1, "pending": 1}
-    assert world.a.api.get(path, query_string={"department": "Nirgendwo"}).get_json()["counts"] == {"acknowledged": 0, "pending": 0}
+    assert world.a.api.get(path, query_string={"department": "Nirgendwo"}).get_json()["counts"] == {
+        "acknowledged": 0,
+        "pending": 0,
+    }
 
     # After a new version everybody is pending again; the old report stays as it was.
     v2 = publish(world.a.api).get_json()
@@ -273,7 +282,9 @@ def test_invalid_guidelines_are_rejected_field_by_field(world, body, fields):
 
 def test_report_filter_is_validated(world):
     guideline = publish(world.a.api).get_json()
-    response = world.a.api.get(f"/guidelines/{guideline['id']}/acknowledgements", query_string={"department": "x" * 101})
+    response = world.a.api.get(
+        f"/guidelines/{guideline['id']}/acknowledgements", query_string={"department": "x" * 101}
+    )
     assert response.status_code == 422 and "department" in response.get_json()["errors"]["query"]
 
 
@@ -289,10 +300,15 @@ def test_publishing_from_a_template_fills_its_placeholders(world, app):
     assert "{Unternehmen}" in unfilled.get_json()["message"]
 
     values = {name: f"<{name}>" for name in template["placeholders"]}
-    typo = hr.post("/guidelines", json={"template_key": "social_media_guideline_de", "placeholders": {**values, "Untrnehmen": "X"}})
+    typo = hr.post(
+        "/guidelines", json={"template_key": "social_media_guideline_de", "placeholders": {**values, "Untrnehmen": "X"}}
+    )
     assert typo.status_code == 422 and "Untrnehmen" in typo.get_json()["errors"]["json"]["placeholders"]
 
-    too_long = hr.post("/guidelines", json={"template_key": "social_media_guideline_de", "placeholders": {**values, "Unternehmen": "M" * 500}})
+    too_long = hr.post(
+        "/guidelines",
+        json={"template_key": "social_media_guideline_de", "placeholders": {**values, "Unternehmen": "M" * 500}},
+    )
     assert too_long.status_code == 422 and "title" in too_long.get_json()["errors"]["json"]["placeholders"][0]
 
     values["Unternehmen"] = "MedTech Nord GmbH"

@@ -55,7 +55,11 @@ def published_module(api, **overrides):
 def answers(module, right=True):
     chosen = []
     for question in module["quiz"]["questions"]:
-        ids = [o["id"] for o in question["options"] if o["correct"] is right] if right else [question["options"][-1]["id"]]
+        ids = (
+            [o["id"] for o in question["options"] if o["correct"] is right]
+            if right
+            else [question["options"][-1]["id"]]
+        )
         chosen.append({"question_id": question["id"], "option_ids": ids})
     return {"answers": chosen}
 
@@ -76,7 +80,10 @@ def test_create_publish_and_versions(world):
     v2 = revision.get_json()
     assert (v2["version"], v2["status"], v2["lineage_id"]) == (2, "draft", draft["lineage_id"])
     assert world.a.api.post(f"/training/modules/{draft['id']}/revisions").status_code == 409
-    world.a.api.patch(f"/training/modules/{v2['id']}", json={"quiz": {"pass_score": 50, "questions": module_body()["quiz"]["questions"][:1]}})
+    world.a.api.patch(
+        f"/training/modules/{v2['id']}",
+        json={"quiz": {"pass_score": 50, "questions": module_body()["quiz"]["questions"][:1]}},
+    )
     world.a.api.post(f"/training/modules/{v2['id']}/publish")
     assert world.a.api.get(f"/training/modules/{draft['id']}").get_json()["status"] == "archived"
     assert len(world.a.api.get(f"/training/modules/{v2['id']}").get_json()["quiz"]["questions"]) == 1
@@ -87,8 +94,36 @@ def test_create_publish_and_versions(world):
     ("change", "field"),
     [
         ({"quiz": {"pass_score": 101, "questions": module_body()["quiz"]["questions"]}}, "pass_score"),
-        ({"quiz": {"pass_score": 80, "questions": [{"text": "?", "kind": "single", "options": [{"text": "a", "correct": False}, {"text": "b", "correct": False}]}]}}, "options"),
-        ({"quiz": {"pass_score": 80, "questions": [{"text": "?", "kind": "single", "options": [{"text": "a", "correct": True}, {"text": "b", "correct": True}]}]}}, "options"),
+        (
+            {
+                "quiz": {
+                    "pass_score": 80,
+                    "questions": [
+                        {
+                            "text": "?",
+                            "kind": "single",
+                            "options": [{"text": "a", "correct": False}, {"text": "b", "correct": False}],
+                        }
+                    ],
+                }
+            },
+            "options",
+        ),
+        (
+            {
+                "quiz": {
+                    "pass_score": 80,
+                    "questions": [
+                        {
+                            "text": "?",
+                            "kind": "single",
+                            "options": [{"text": "a", "correct": True}, {"text": "b", "correct": True}],
+                        }
+                    ],
+                }
+            },
+            "options",
+        ),
         ({"kind": "gossip"}, "kind"),
         ({"max_attempts": 0}, "max_attempts"),
     ],
@@ -123,7 +158,14 @@ def test_attempts_are_graded_limited_and_validated(world, app, owner_engine):
     other_module = published_module(world.a.api, title="Andere")
     bad = [
         {"answers": [{"question_id": other_module["quiz"]["questions"][0]["id"], "option_ids": []}]},
-        {"answers": [{"question_id": question["id"], "option_ids": [other_module["quiz"]["questions"][0]["options"][0]["id"]]}]},
+        {
+            "answers": [
+                {
+                    "question_id": question["id"],
+                    "option_ids": [other_module["quiz"]["questions"][0]["options"][0]["id"]],
+                }
+            ]
+        },
         {"answers": [{"question_id": question["id"], "option_ids": [o["id"] for o in question["options"]]}]},
         {"answers": [{"question_id": "nope", "option_ids": []}]},
     ]
@@ -131,7 +173,11 @@ def test_attempts_are_graded_limited_and_validated(world, app, owner_engine):
         assert member.post(f"/training/modules/{module['id']}/attempts", json=body).status_code == 422, body
     failed = member.post(f"/training/modules/{module['id']}/attempts", json=answers(module, right=False)).get_json()
     assert (failed["score"], failed["passed"], failed["attempts_left"]) == (0, False, 1)
-    assert failed["results"][0] == {"question_id": question["id"], "correct": False, "explanation": "Patientensicherheit ist unser erster Wert."}
+    assert failed["results"][0] == {
+        "question_id": question["id"],
+        "correct": False,
+        "explanation": "Patientensicherheit ist unser erster Wert.",
+    }
     half = answers(module)
     half["answers"][1]["option_ids"] = half["answers"][1]["option_ids"][:1]  # a multiple-choice subset is wrong
     second = member.post(f"/training/modules/{module['id']}/attempts", json=half).get_json()
@@ -141,7 +187,12 @@ def test_attempts_are_graded_limited_and_validated(world, app, owner_engine):
     status = {a["module"]["title"]: a["status"] for a in member.get("/me/assignments").get_json()}
     assert status["Unsere Markenwerte"] == "failed"
     with owner_engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM outbox_events WHERE name = 'training.module_passed'")).scalar() == 0
+        assert (
+            connection.execute(
+                text("SELECT count(*) FROM outbox_events WHERE name = 'training.module_passed'")
+            ).scalar()
+            == 0
+        )
 
 
 def test_assignment_statuses_over_time_and_recertification(world, app, owner_engine):
@@ -169,19 +220,34 @@ def test_assignment_statuses_over_time_and_recertification(world, app, owner_eng
     with clock.frozen(clock.now() + timedelta(days=366)):
         assert mine()["status"] == "expired"
     with owner_engine.connect() as connection:
-        payload = connection.execute(text("SELECT payload FROM outbox_events WHERE name = 'training.module_passed'")).scalar()
+        payload = connection.execute(
+            text("SELECT payload FROM outbox_events WHERE name = 'training.module_passed'")
+        ).scalar()
     assert '"score": 100' in str(payload).replace("'", '"') and '"version": 1' in str(payload).replace("'", '"')
 
 
 def test_assignment_bad_input(world, app):
     module = published_module(world.a.api)
     draft = world.a.api.post("/training/modules", json=module_body(title="Entwurf")).get_json()
-    assert world.a.api.post("/training/assignments", json={"module_id": draft["id"], "all_members": True}).status_code == 409
+    assert (
+        world.a.api.post("/training/assignments", json={"module_id": draft["id"], "all_members": True}).status_code
+        == 409
+    )
     assert world.a.api.post("/training/assignments", json={"module_id": module["id"]}).status_code == 422
-    assert world.a.api.post("/training/assignments", json={"module_id": module["id"], "all_members": True, "department": "X"}).status_code == 422
-    foreign = world.a.api.post("/training/assignments", json={"module_id": module["id"], "member_ids": [str(world.b.owner_id)]})
+    assert (
+        world.a.api.post(
+            "/training/assignments", json={"module_id": module["id"], "all_members": True, "department": "X"}
+        ).status_code
+        == 422
+    )
+    foreign = world.a.api.post(
+        "/training/assignments", json={"module_id": module["id"], "member_ids": [str(world.b.owner_id)]}
+    )
     assert foreign.status_code == 422
-    assert world.b.api.post("/training/assignments", json={"module_id": module["id"], "all_members": True}).status_code == 422
+    assert (
+        world.b.api.post("/training/assignments", json={"module_id": module["id"], "all_members": True}).status_code
+        == 422
+    )
 
 
 def test_required_modules_are_assigned_on_joining_and_gate_eligibility_in_containment(world, anon):
@@ -209,7 +275,9 @@ def test_hr_clones_a_template_publishes_and_assigns_it_to_a_department(world, ap
     keys = {t["key"] for t in catalogue}
     assert {"social_media_guideline_de", "healthcare_advertising_rules_de"} <= keys  # MedTech tenant
     assert all(t["locale"] == "de" for t in catalogue)
-    assert "healthcare_advertising_rules_de" not in {t["key"] for t in world.b.api.get("/training/templates").get_json()}
+    assert "healthcare_advertising_rules_de" not in {
+        t["key"] for t in world.b.api.get("/training/templates").get_json()
+    }
     clone = as_hr.post("/training/templates/social_media_guideline_de/clone")
     assert clone.status_code == 201
     module = clone.get_json()
@@ -221,10 +289,18 @@ def test_hr_clones_a_template_publishes_and_assigns_it_to_a_department(world, ap
     failer_id, failer = add_member(app, world.a.tenant_id, "influencer", email="b@medtech-nord.example")
     for member_id in (passer_id, failer_id):
         world.a.api.patch(f"/members/{member_id}", json={"department": "Vertrieb"})
-    assert as_hr.post("/training/assignments", json={"module_id": published["id"], "department": "Vertrieb"}).get_json() == {"created": 2}
-    assert world.a.api.as_(passer).post(f"/training/modules/{published['id']}/attempts", json=answers(published)).get_json()["passed"]
+    assert as_hr.post(
+        "/training/assignments", json={"module_id": published["id"], "department": "Vertrieb"}
+    ).get_json() == {"created": 2}
+    assert (
+        world.a.api.as_(passer)
+        .post(f"/training/modules/{published['id']}/attempts", json=answers(published))
+        .get_json()["passed"]
+    )
     for _ in range(published["max_attempts"]):
-        world.a.api.as_(failer).post(f"/training/modules/{published['id']}/attempts", json=answers(published, right=False))
+        world.a.api.as_(failer).post(
+            f"/training/modules/{published['id']}/attempts", json=answers(published, right=False)
+        )
     assert world.a.api.as_(passer).get("/me/assignments").get_json()[0]["status"] == "passed"
     assert world.a.api.as_(failer).get("/me/assignments").get_json()[0]["status"] == "failed"
     assert f"training:{published['lineage_id']}" in world.a.api.as_(failer).get("/me/eligibility").get_json()["missing"]

@@ -23,10 +23,15 @@ def test_due_and_overdue_reminders_daily_digest_weekly_and_recertification(world
     module = published_module(world.a.api, max_attempts=None, recertify_after_days=30, title="Social-Media-Leitlinie")
     start = clock.now()
     due = start + timedelta(days=10)
-    world.a.api.post("/training/assignments", json={"module_id": module["id"], "member_ids": [str(member_id)], "due_at": clock.isoformat(due)})
+    world.a.api.post(
+        "/training/assignments",
+        json={"module_id": module["id"], "member_ids": [str(member_id)], "due_at": clock.isoformat(due)},
+    )
     b_member, _ = add_member(app, world.b.tenant_id, "influencer", email="b@agentur-sued.example")
     b_module = published_module(world.b.api)
-    world.b.api.post("/training/assignments", json={"module_id": b_module["id"], "all_members": True, "due_at": clock.isoformat(due)})
+    world.b.api.post(
+        "/training/assignments", json={"module_id": b_module["id"], "all_members": True, "due_at": clock.isoformat(due)}
+    )
 
     assert "reminded 0" in remind(app, start + timedelta(days=1))  # not due soon yet
     # due within 3 days: Lena in A; in B everybody was assigned (the owner and one member)
@@ -46,7 +51,11 @@ def test_due_and_overdue_reminders_daily_digest_weekly_and_recertification(world
     assert len(smtp_server.inbox.to("hr@medtech-nord.example")) == 1
 
     with clock.frozen(due + timedelta(days=3)):
-        assert world.a.api.as_(token).post(f"/training/modules/{module['id']}/attempts", json=answers(module)).get_json()["passed"]
+        assert (
+            world.a.api.as_(token)
+            .post(f"/training/modules/{module['id']}/attempts", json=answers(module))
+            .get_json()["passed"]
+        )
     expiry = due + timedelta(days=34)
     with clock.frozen(expiry):
         assert world.a.api.as_(token).get("/me/assignments").get_json()[0]["status"] == "expired"

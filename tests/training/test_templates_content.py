@@ -8,12 +8,27 @@ import pytest
 
 from training.templates import GUIDELINE_TEMPLATES, TEMPLATES, get_guideline_template, get_template, list_templates
 
-MODULE_KEYS = ("brand_values_workshop", "social_media_guideline", "healthcare_advertising_rules", "data_protection_basics")
+MODULE_KEYS = (
+    "brand_values_workshop",
+    "social_media_guideline",
+    "healthcare_advertising_rules",
+    "data_protection_basics",
+)
 LOCALES = ("de", "en")
 INDUSTRIES = {"generic", "healthcare", "medtech", "pharma", "finance", "public"}  # tenants.models.INDUSTRIES
 KINDS = {"brand_values", "guidelines", "platform", "compliance", "custom"}
 HEALTH_ONLY = {"healthcare_advertising_rules_de", "healthcare_advertising_rules_en"}
-MODULE_FIELDS = {"title", "kind", "locale", "summary", "required", "recertify_after_days", "max_attempts", "lessons", "quiz"}
+MODULE_FIELDS = {
+    "title",
+    "kind",
+    "locale",
+    "summary",
+    "required",
+    "recertify_after_days",
+    "max_attempts",
+    "lessons",
+    "quiz",
+}
 
 
 def _words(text: str) -> int:
@@ -155,10 +170,36 @@ def test_placeholders_are_well_formed():
     [
         ("brand_values_workshop_de", ["41 %", "freiwillig", "Big Seed", "Copy-paste", "{Unternehmen}"]),
         ("brand_values_workshop_en", ["41%", "voluntary", "big seed", "copy-paste", "{Company}"]),
-        ("social_media_guideline_de", ["fristlose Kündigung", "#Mitarbeiter", "Ich arbeite bei", "Betriebsfrieden", "Content-Bibliothek"]),
-        ("social_media_guideline_en", ["dismissal without notice", "#employee", "I work at", "peace of the workplace", "content library"]),
-        ("healthcare_advertising_rules_de", ["Heilmittelwerbegesetz", "verschreibungspflichtig", "Angstwerbung", "Sprechstunde", "Grippeschutzimpfung", "E-Rezept"]),
-        ("healthcare_advertising_rules_en", ["Heilmittelwerbegesetz", "prescription-only", "fear advertising", "consultation hours", "flu vaccination", "e-prescription"]),
+        (
+            "social_media_guideline_de",
+            ["fristlose Kündigung", "#Mitarbeiter", "Ich arbeite bei", "Betriebsfrieden", "Content-Bibliothek"],
+        ),
+        (
+            "social_media_guideline_en",
+            ["dismissal without notice", "#employee", "I work at", "peace of the workplace", "content library"],
+        ),
+        (
+            "healthcare_advertising_rules_de",
+            [
+                "Heilmittelwerbegesetz",
+                "verschreibungspflichtig",
+                "Angstwerbung",
+                "Sprechstunde",
+                "Grippeschutzimpfung",
+                "E-Rezept",
+            ],
+        ),
+        (
+            "healthcare_advertising_rules_en",
+            [
+                "Heilmittelwerbegesetz",
+                "prescription-only",
+                "fear advertising",
+                "consultation hours",
+                "flu vaccination",
+                "e-prescription",
+            ],
+        ),
         ("data_protection_basics_de", ["DSGVO", "Einwilligung", "Screenshot", "Standort", "Datenschutzbeauftragten"]),
         ("data_protection_basics_en", ["GDPR", "consent", "screenshot", "location", "data protection officer"]),
     ],
@@ -202,7 +243,9 @@ def test_get_template_returns_a_deep_copy():
     assert copy == TEMPLATES[key] and copy is not TEMPLATES[key]
     copy["module"]["title"] = "changed"
     copy["module"]["lessons"][0]["body"] = "changed"
-    copy["module"]["quiz"]["questions"][0]["options"][0]["correct"] = not copy["module"]["quiz"]["questions"][0]["options"][0]["correct"]
+    copy["module"]["quiz"]["questions"][0]["options"][0]["correct"] = not copy["module"]["quiz"]["questions"][0][
+        "options"
+    ][0]["correct"]
     copy["industries"].append("retail")
     fresh = get_template(key)
     assert fresh["module"]["title"] != "changed"
@@ -234,8 +277,28 @@ def test_guideline_templates_in_both_languages():
 @pytest.mark.parametrize(
     "key,phrases",
     [
-        ("social_media_guideline_de", ["Betriebsvereinbarung", "freiwillig", "fristlose Kündigung", "#Mitarbeiter", "Betriebsfrieden", "{Unternehmen}"]),
-        ("social_media_guideline_en", ["works agreement", "voluntary", "dismissal without notice", "#employee", "peace of the workplace", "{Company}"]),
+        (
+            "social_media_guideline_de",
+            [
+                "Betriebsvereinbarung",
+                "freiwillig",
+                "fristlose Kündigung",
+                "#Mitarbeiter",
+                "Betriebsfrieden",
+                "{Unternehmen}",
+            ],
+        ),
+        (
+            "social_media_guideline_en",
+            [
+                "works agreement",
+                "voluntary",
+                "dismissal without notice",
+                "#employee",
+                "peace of the workplace",
+                "{Company}",
+            ],
+        ),
     ],
 )
 def test_guideline_documents_cover_the_policy(key, phrases):
