@@ -1,9 +1,9 @@
-"""Email notifications through an outbox.
+"""Email notifications through an outbox: the outbox table, queueing and the sending jobs.
 
 :func:`queue_email` stores the message in the current transaction; after the commit a job
-sends it over SMTP (``SMTP_URL``: ``smtp://user:pass@host:port``, ``smtp+starttls://...`` or
-``smtps://...``). Without ``SMTP_URL`` a message is logged (ids only) and stays ``pending`` in
-the outbox, so ``flask notifications flush`` can send it once SMTP is configured. A
+hands it to the mail transport (:mod:`app.mail`: SMTP as configured by ``SMTP_URL``). Without
+a transport (no ``SMTP_URL``) a message is logged (ids only) and stays ``pending`` in the
+outbox, so ``flask notifications flush`` can send it once SMTP is configured. A
 ``dedupe_key`` makes queueing idempotent: the same key never sends twice.
 
 A row that owes exactly one email can be the outbox of that email itself
@@ -15,20 +15,18 @@ with :func:`register_outbox`, so ``flask notifications flush`` and :func:`send` 
 from __future__ import annotations
 
 import logging
-import smtplib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage as MimeMessage
 from email.utils import format_datetime, parseaddr
-from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 from sqlalchemy import String, Text, UniqueConstraint, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app import clock, jobs, tenancy, transactions
+from app import clock, jobs, mail, tenancy, transactions
 from app.db import Base, IdMixin, TenantOwned, db
 
 log = logging.getLogger(__name__)
@@ -112,15 +110,15 @@ def send_outboxed(row: OutboxDelivery, render: Callable[[], Rendered | None], ke
     if rendered is None:
         row.email_status = "cancelled"
         return
-    smtp_url = current_app.config.get("SMTP_URL")
-    if not smtp_url:
+    transport = mail.transport()
+    if transport is None:
         log.info("email kept in outbox (no SMTP_URL)", extra={"email_id": str(key)})
         return
     _attempt(
         row,
         _OUTBOX_FIELDS,
         lambda: _build(rendered.to, _one_line(rendered.subject), rendered.body, key, current_app.config["MAIL_FROM"]),
-        smtp_url,
+        transport,
         {"email_id": str(key)},
     )
 
@@ -142,7 +140,9 @@ _OUTBOX_FIELDS = {
 }
 
 
-def _attempt(row, fields: dict[str, str], build: Callable[[], MimeMessage], smtp_url: str, log_extra: dict) -> None:
+def _attempt(
+    row, fields: dict[str, str], build: Callable[[], MimeMessage], transport: mail.Transport, log_extra: dict
+) -> None:
     """One delivery attempt for a locked outbox row, recorded on the row.
 
     A message that cannot be built fails at once (not retryable); one the server refuses stays
@@ -159,8 +159,8 @@ def _attempt(row, fields: dict[str, str], build: Callable[[], MimeMessage], smtp
         log.warning("email cannot be built", extra=log_extra)
         return
     try:
-        deliver(smtp_url, mime)
-    except (OSError, smtplib.SMTPException) as exc:
+        transport.send(mime)
+    except transport.retryable as exc:
         setattr(row, fields["error"], repr(exc)[:2000])
         setattr(row, fields["status"], "failed" if attempts >= jobs.max_attempts() else "pending")
         transactions.commit()
@@ -177,7 +177,7 @@ def _attempt(row, fields: dict[str, str], build: Callable[[], MimeMessage], smtp
 def send_each(ids: list[str], send_one: Callable[[str], None], what: str) -> None:
     """Deliver a batch of outbox rows, each committed on its own; a failure retries the batch
     (rows already sent are skipped then)."""
-    if not current_app.config.get("SMTP_URL"):
+    if mail.transport() is None:
         log.info(f"{what} kept in outbox (no SMTP_URL)", extra={"emails": len(ids)})
         return
     failures = 0
@@ -229,15 +229,15 @@ def send(message_id: str) -> None:
         return
     if message.status == "sent":
         return
-    smtp_url = current_app.config.get("SMTP_URL")
-    if not smtp_url:
+    transport = mail.transport()
+    if transport is None:
         log.info("email kept in outbox (no SMTP_URL)", extra={"email_id": message_id, "kind": message.kind})
         return
     _attempt(
         message,
         _MESSAGE_FIELDS,
         lambda: _mime(message, current_app.config["MAIL_FROM"]),
-        smtp_url,
+        transport,
         {"email_id": message_id, "kind": message.kind},
     )
 
@@ -263,23 +263,6 @@ def _domain(address: str) -> str:
     _, addr = parseaddr(address)
     domain = addr.rpartition("@")[2].strip()
     return domain or "localhost"
-
-
-def deliver(smtp_url: str, mime: MimeMessage, timeout: float = 10.0) -> None:
-    """Send one MIME message over SMTP as configured by ``smtp_url``."""
-    parts = urlsplit(smtp_url)
-    scheme = parts.scheme.lower()
-    if scheme not in {"smtp", "smtps", "smtp+starttls"}:
-        raise ValueError(f"unsupported SMTP_URL scheme {scheme!r}")
-    host = parts.hostname or "localhost"
-    port = parts.port or (465 if scheme == "smtps" else 587 if scheme == "smtp+starttls" else 25)
-    client_class = smtplib.SMTP_SSL if scheme == "smtps" else smtplib.SMTP
-    with client_class(host, port, timeout=timeout) as client:
-        if scheme == "smtp+starttls":
-            client.starttls()
-        if parts.username:
-            client.login(unquote(parts.username), unquote(parts.password or ""))
-        client.send_message(mime)
 
 
 def pending(*, include_failed: bool = False) -> list:

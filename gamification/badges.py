@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask_smorest import abort
 from sqlalchemy import func, select
 
 from app import clock, tenancy
 from app.auth import Principal
 from app.db import db, upsert_insert
+from app.errors import NotFound
 from gamification import activities, ledger
 from gamification.models import ALL_TIME_START, Badge, BadgeAward, MemberCounter, MemberPoints, PointEntry
 from tenants import audit
@@ -280,7 +280,7 @@ def _already_meeting(metric: str, threshold: int) -> list[uuid.UUID]:
 def get(badge_id: uuid.UUID) -> Badge:
     badge = db.session.scalar(select(Badge).where(Badge.id == badge_id))
     if badge is None:
-        abort(404, message="No such badge.")
+        raise NotFound("No such badge.")
     return badge
 
 

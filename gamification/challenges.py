@@ -13,12 +13,12 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from flask_smorest import abort
 from sqlalchemy import func, select, update
 
 from app import clock, tenancy
 from app.auth import Principal
 from app.db import db, upsert_insert
+from app.errors import NotFound
 from gamification import activities, badges, config, ledger
 from gamification.badges import progress
 from gamification.models import Activity, Challenge, ChallengeProgress
@@ -175,7 +175,7 @@ def _count_past_facts(challenge: Challenge, now: datetime) -> None:
 def get(challenge_id: uuid.UUID) -> Challenge:
     challenge = db.session.scalar(select(Challenge).where(Challenge.id == challenge_id))
     if challenge is None:
-        abort(404, message="No such challenge.")
+        raise NotFound("No such challenge.")
     return challenge
 
 

@@ -11,12 +11,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from flask_smorest import abort
 from sqlalchemy import select
 
 from app import clock, tenancy
 from app.auth import Principal
 from app.db import db, upsert_insert
+from app.errors import Conflict, NotFound
 from app.pagination import cursor_page
 from gamification import histogram, periods
 from gamification.models import ALL_TIME_START, MemberPoints, PointCap, PointEntry
@@ -142,9 +142,9 @@ def reverse(entry_id: uuid.UUID, reason: str, principal: Principal) -> PointEntr
     """Cancel an entry with one of the opposite points, in the periods of the original."""
     original = db.session.scalar(select(PointEntry).where(PointEntry.id == entry_id))
     if original is None:
-        abort(404, message="No such ledger entry.")
+        raise NotFound("No such ledger entry.")
     if original.reverses_id is not None:
-        abort(409, message="A reversal cannot be reversed; make an adjustment instead.")
+        raise Conflict("A reversal cannot be reversed; make an adjustment instead.")
     member = members.get(original.member_id)
     created = award(
         member,
@@ -158,7 +158,7 @@ def reverse(entry_id: uuid.UUID, reason: str, principal: Principal) -> PointEntr
         actor_member_id=principal.member_id,
     )
     if created is None:
-        abort(409, message="This entry has been reversed already.")
+        raise Conflict("This entry has been reversed already.")
     audit.record(
         "gamification.entry_reversed",
         "point_entry",

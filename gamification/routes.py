@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import abort
 
 from app import clock
 from app.api import cross_field_rules, make_blueprint
 from app.auth import current_principal, require_scope
+from app.errors import NotFound, field_error
 from app.pagination import CursorArgsSchema
 from gamification import badges, challenges, config, demo, leaderboards, ledger, listeners, milestones, privacy
 from gamification.models import PERIODS
@@ -56,7 +56,7 @@ def _me():
 
 def _period(period: str) -> str:
     if period not in PERIODS:
-        abort(422, errors={"path": {"period": [f"Must be one of: {', '.join(PERIODS)}."]}})
+        raise field_error("path", "period", f"Must be one of: {', '.join(PERIODS)}.")
     return period
 
 
@@ -283,7 +283,7 @@ class ChallengeItem(MethodView):
         member = _me()
         challenge = challenges.get(challenge_id)
         if not challenges.visible_to(challenge, member, principal.is_staff):
-            abort(404, message="No such challenge.")
+            raise NotFound("No such challenge.")
         return challenges.views([challenge], member, principal.is_staff)[0]
 
     @require_scope("gamification:manage")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app import clock
 from app.auth import calling_member_id
 from app.db import Base, IdMixin, TenantOwned, db
+from app.json import default as json_default
 from app.pagination import cursor_page
 
 
@@ -39,10 +40,8 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
         return [_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return clock.isoformat(value)
-    if isinstance(value, uuid.UUID):
-        return str(value)
+    if isinstance(value, (datetime, uuid.UUID)):
+        return json_default(value)
     return value
 
 

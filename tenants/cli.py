@@ -51,8 +51,8 @@ def _format_errors(messages, prefix: str = "") -> str:
 def create_tenant(name, slug, industry, governance_mode, owner_email, owner_name) -> None:
     """Create a tenant with its owner and print the owner's token."""
     from marshmallow import ValidationError
-    from werkzeug.exceptions import HTTPException
 
+    from app.errors import DomainError
     from tenants import services
     from tenants.schemas import SignupSchema
 
@@ -68,8 +68,8 @@ def create_tenant(name, slug, industry, governance_mode, owner_email, owner_name
     with _platform_work():
         try:
             tenant, member, secret = services.signup(payload["organization"], payload["owner"])
-        except HTTPException as exc:
-            raise click.ClickException(getattr(exc, "data", {}).get("message", str(exc))) from exc
+        except DomainError as exc:
+            raise click.ClickException(exc.message or str(exc)) from exc
         transactions.commit()
     click.echo(f"tenant {tenant.slug} ({tenant.id}) created, mode {tenant.governance_mode}")
     click.echo(f"owner token: {secret}")

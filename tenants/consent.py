@@ -6,11 +6,11 @@ leaderboards; consenting again brings a member paused that way back to active.
 
 from __future__ import annotations
 
-from flask_smorest import abort
 from sqlalchemy import select
 
 from app import clock
 from app.db import db
+from app.errors import Conflict
 from tenants import audit
 from tenants.models import ConsentRecord, Member
 from tenants.seats import require_seats
@@ -33,7 +33,7 @@ def record(member: Member, *, participation: bool, leaderboard_visible: bool, so
 def update_own(member: Member, participation: bool | None, leaderboard_visible: bool | None) -> Member:
     """The member changes their own consent (``PUT /me/consent``)."""
     if member.status == "offboarded":
-        abort(409, message="Offboarded members cannot change consent.")
+        raise Conflict("Offboarded members cannot change consent.")
     participating = member.participation_consent_at is not None if participation is None else participation
     visible = member.leaderboard_visible if leaderboard_visible is None else leaderboard_visible
     before = {

@@ -18,13 +18,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_smorest import abort
 from marshmallow import ValidationError
 from marshmallow.validate import Email
 from sqlalchemy import insert, select, text
 
 from app import auth, clock, jobs
 from app.db import db, reusable_plans
+from app.errors import field_error
 from app.jobs import Job
 from tenants import audit, invitations
 from tenants.models import Invitation, Member, MemberImport, Tenant
@@ -44,13 +44,13 @@ _valid_email = Email()
 def decode(raw: bytes) -> str:
     """The upload as text, or 422 saying why it is not a CSV file."""
     if not raw.strip():
-        abort(422, errors={"files": {"file": ["The file is empty."]}})
+        raise field_error("files", "file", "The file is empty.")
     if b"\x00" in raw:
-        abort(422, errors={"files": {"file": ["This is a binary file, not CSV text."]}})
+        raise field_error("files", "file", "This is a binary file, not CSV text.")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        abort(422, errors={"files": {"file": ["The file is not UTF-8 text; export it as CSV UTF-8."]}})
+        raise field_error("files", "file", "The file is not UTF-8 text; export it as CSV UTF-8.") from None
 
 
 def _reader(text: str) -> tuple[list[str], Any]:
@@ -68,21 +68,16 @@ def inspect(text: str) -> int:
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
             found = ", ".join(h for h in header if h) or "none"
-            abort(
-                422,
-                errors={
-                    "files": {
-                        "file": [f"The header must name the columns {', '.join(REQUIRED_COLUMNS)} (found: {found})."]
-                    }
-                },
+            raise field_error(
+                "files", "file", f"The header must name the columns {', '.join(REQUIRED_COLUMNS)} (found: {found})."
             )
         rows = sum(1 for row in reader if any(cell.strip() for cell in row))
     except csv.Error as exc:
-        abort(422, errors={"files": {"file": [f"Not readable as CSV: {exc}."]}})
+        raise field_error("files", "file", f"Not readable as CSV: {exc}.") from exc
     if rows == 0:
-        abort(422, errors={"files": {"file": ["The file has a header but no rows."]}})
+        raise field_error("files", "file", "The file has a header but no rows.")
     if rows > MAX_ROWS:
-        abort(422, errors={"files": {"file": [f"{rows} rows; at most {MAX_ROWS} per import."]}})
+        raise field_error("files", "file", f"{rows} rows; at most {MAX_ROWS} per import.")
     return rows
 
 

@@ -18,11 +18,11 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from flask_smorest import abort
 from sqlalchemy import case, select, update
 
 from app import auth, clock, events, jobs, notifications, tenancy, transactions
 from app.db import db
+from app.errors import Conflict, Gone, NotFound
 from tenants import audit, consent, tokens
 from tenants.models import Invitation, Member, Tenant
 
@@ -169,7 +169,7 @@ notifications.register_outbox(Invitation, send_email)
 
 def resend(member: Member, tenant: Tenant) -> tuple[Invitation, str]:
     if member.status != "invited":
-        abort(409, message=f"Only invited members get invitations (this one is {member.status}).")
+        raise Conflict(f"Only invited members get invitations (this one is {member.status}).")
     invitation, secret = issue(member, tenant)
     audit.record("member.invitation_resent", "member", member.id)
     return invitation, secret
@@ -181,15 +181,15 @@ def accept(secret: str, leaderboard_visible: bool) -> tuple[Member, str]:
     with tenancy.by_credential(token_hash):
         invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash))
     if invitation is None:
-        abort(404, message="Unknown invitation.")
+        raise NotFound("Unknown invitation.")
     tenancy.activate(invitation.tenant_id)
     if invitation.accepted_at is not None or invitation.revoked_at is not None:
-        abort(410, message="This invitation was already used or replaced by a newer one.")
+        raise Gone("This invitation was already used or replaced by a newer one.")
     if invitation.expires_at <= clock.now():
-        abort(410, message="This invitation has expired; ask for a new one.")
+        raise Gone("This invitation has expired; ask for a new one.")
     member = db.session.get(Member, invitation.member_id)
     if member is None or member.status != "invited":
-        abort(410, message="This invitation is no longer valid.")
+        raise Gone("This invitation is no longer valid.")
     now = clock.now()
     invitation.accepted_at = now
     member.status, member.activated_at = "active", now

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import abort
 
 from app.api import make_blueprint
 from app.auth import body_limit, current_principal, public, require_scope
 from app.db import db
+from app.errors import NotFound
 from app.pagination import SelectPage
 from tenants import consent, data_rights, eligibility, imports, invitations, members, profiles
 from tenants.member_schemas import (
@@ -169,7 +169,7 @@ class AcceptInvitation(MethodView):
 def _me() -> Member:
     member = db.session.get(Member, current_principal().member_id)
     if member is None:
-        abort(404)
+        raise NotFound()
     return member
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask_smorest import abort
 from sqlalchemy import Select, String, cast, func, or_, select
 
 from app import auth, clock
 from app.auth import Principal
 from app.db import db
+from app.errors import Conflict, Forbidden, NotFound, field_error
 from tenants import audit, invitations, tokens
 from tenants.models import Member
 from tenants.seats import require_seats
@@ -27,7 +27,7 @@ AUDITABLE_FIELDS = ("roles", "department", "location", "locale", "title", "statu
 def get(member_id: uuid.UUID) -> Member:
     member = db.session.get(Member, member_id)
     if member is None:
-        abort(404, message="No such member.")
+        raise NotFound("No such member.")
     return member
 
 
@@ -37,9 +37,9 @@ def get_by_email(email: str) -> Member | None:
 
 def _check_role_grant(actor: Principal, roles: list[str]) -> None:
     if set(roles) - {"influencer"} and not actor.has("members:roles"):
-        abort(403, message="Only owners and admins assign roles other than influencer.")
+        raise Forbidden("Only owners and admins assign roles other than influencer.")
     if "owner" in roles and "owner" not in actor.roles:
-        abort(403, message="Only an owner can make someone an owner.")
+        raise Forbidden("Only an owner can make someone an owner.")
 
 
 def invite(data: dict[str, Any], actor: Principal) -> tuple[Member, str, Any]:
@@ -48,9 +48,7 @@ def invite(data: dict[str, Any], actor: Principal) -> tuple[Member, str, Any]:
     roles = sorted(set(data.get("roles") or ["influencer"]))
     _check_role_grant(actor, roles)
     if get_by_email(email) is not None:
-        abort(
-            409, message="A member with this email already exists.", errors={"json": {"email": ["Already a member."]}}
-        )
+        raise Conflict("A member with this email already exists.", errors={"json": {"email": ["Already a member."]}})
     require_seats(1)
     tenant = current_tenant()
     member = Member(
@@ -92,12 +90,12 @@ def owner_count() -> int:
 
 def _guard_last_owner(member: Member) -> None:
     if member.has_role("owner") and owner_count() <= 1:
-        abort(409, message="The last owner cannot be demoted or offboarded; make someone else owner first.")
+        raise Conflict("The last owner cannot be demoted or offboarded; make someone else owner first.")
 
 
 def require_not_offboarded(member: Member) -> None:
     if member.status == "offboarded":
-        abort(409, message="The member is offboarded.")
+        raise Conflict("The member is offboarded.")
 
 
 def update(member: Member, changes: dict[str, Any], actor: Principal) -> Member:
@@ -107,7 +105,7 @@ def update(member: Member, changes: dict[str, Any], actor: Principal) -> Member:
     if "roles" in changes:
         roles = sorted(set(changes["roles"]))
         if not actor.has("members:roles"):
-            abort(403, message="Only owners and admins change roles.")
+            raise Forbidden("Only owners and admins change roles.")
         _check_role_grant(actor, roles)
         if "owner" in member.roles and "owner" not in roles:
             _guard_last_owner(member)
@@ -138,7 +136,7 @@ def _set_status(member: Member, status: str, action: str, **extra) -> Member:
 
 def pause(member: Member, reason: str = "staff") -> Member:
     if member.status != "active":
-        abort(409, message=f"Only active members can be paused (this one is {member.status}).")
+        raise Conflict(f"Only active members can be paused (this one is {member.status}).")
     member.paused_at, member.pause_reason = clock.now(), reason
     return _set_status(member, "paused", "member.paused", reason=reason)
 
@@ -146,9 +144,9 @@ def pause(member: Member, reason: str = "staff") -> Member:
 def reactivate(member: Member) -> Member:
     """Paused -> active, only while the member's own participation consent stands."""
     if member.status != "paused":
-        abort(409, message=f"Only paused members can be reactivated (this one is {member.status}).")
+        raise Conflict(f"Only paused members can be reactivated (this one is {member.status}).")
     if member.participation_consent_at is None or member.pause_reason == "consent_withdrawn":
-        abort(409, message="The member withdrew consent; only the member can rejoin by consenting again.")
+        raise Conflict("The member withdrew consent; only the member can rejoin by consenting again.")
     require_seats(1)
     member.paused_at, member.pause_reason = None, None
     return _set_status(member, "active", "member.reactivated")
@@ -171,7 +169,7 @@ def list_query(filters: dict[str, Any]) -> Select:
         statement = statement.where(Member.status == filters["status"])
     if filters.get("role"):
         if filters["role"] not in auth.ROLES:
-            abort(422, errors={"query": {"role": ["Unknown role."]}})
+            raise field_error("query", "role", "Unknown role.")
         statement = statement.where(holding(filters["role"]))
     if filters.get("department"):
         statement = statement.where(Member.department == filters["department"])

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask_smorest import abort
 from sqlalchemy import select
 
 from app import events
 from app.db import db
+from app.errors import Conflict, NotFound
 from tenants.models import Member, SocialAccount
 
 #: What a complete profile has; drives the "profile completed" milestone.
@@ -54,7 +54,7 @@ def get_account(member_id: uuid.UUID, account_id: uuid.UUID) -> SocialAccount:
         select(SocialAccount).where(SocialAccount.id == account_id, SocialAccount.member_id == member_id)
     )
     if account is None:
-        abort(404, message="No such social account.")
+        raise NotFound("No such social account.")
     return account
 
 
@@ -63,7 +63,7 @@ def add_account(member: Member, data: dict[str, Any]) -> SocialAccount:
         select(SocialAccount.id).where(SocialAccount.member_id == member.id, SocialAccount.platform == data["platform"])
     )
     if exists:
-        abort(409, message=f"You already have a {data['platform']} account; update it instead.")
+        raise Conflict(f"You already have a {data['platform']} account; update it instead.")
     account = SocialAccount(member_id=member.id, **data)
     db.session.add(account)
     db.session.flush()

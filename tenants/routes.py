@@ -6,11 +6,11 @@ import uuid
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import abort
 
 from app.api import cross_field_rules, make_blueprint
 from app.auth import current_principal, public, require_scope, set_credential_resolver
 from app.db import db
+from app.errors import NotFound, field_error
 from tenants import audit, services, tokens
 from tenants.models import Member
 from tenants.schemas import (
@@ -46,7 +46,7 @@ class Signup(MethodView):
         empowerment otherwise. Answers 404 when signup is disabled by configuration.
         """
         if not current_app.config.get("SIGNUP_ENABLED"):
-            abort(404)
+            raise NotFound()
         tenant, member, secret = services.signup(payload["organization"], payload["owner"])
         return {"tenant": services.tenant_view(tenant), "member": member, "token": secret}
 
@@ -107,7 +107,7 @@ class Tokens(MethodView):
         principal = current_principal()
         unheld = sorted(set(payload.get("scopes") or ()) - principal.scopes)
         if unheld:
-            abort(422, errors={"json": {"scopes": [f"Your roles do not hold: {', '.join(unheld)}."]}})
+            raise field_error("json", "scopes", f"Your roles do not hold: {', '.join(unheld)}.")
         member = db.session.get(Member, principal.member_id)
         token, secret = tokens.issue(member, payload["name"], payload.get("scopes"))
         audit.record("token.created", "api_token", token.id, after={"name": token.name, "scopes": token.scopes})
@@ -127,7 +127,7 @@ class TokenResource(MethodView):
         """Revoke one of the caller's tokens."""
         token = tokens.get_own(current_principal().member_id, token_id)
         if token is None:
-            abort(404)
+            raise NotFound()
         tokens.revoke(token)
 
 

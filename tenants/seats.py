@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_smorest import abort
 from sqlalchemy import func, select
 
 from app import tenancy
 from app.db import db
+from app.errors import SeatLimitReached
 from tenants.models import Member, Tenant
 
 SEAT_STATUSES = ("invited", "active")
@@ -21,10 +21,7 @@ def require_seats(additional: int = 1) -> None:
     tenant = db.session.get(Tenant, tenancy.require())
     used = seats_used()
     if used + additional > tenant.seat_limit:
-        abort(
-            402,
-            message=(
-                f"Seat limit reached: {used} of {tenant.seat_limit} seats are used by invited and "
-                "active members. Offboard members or upgrade the plan."
-            ),
+        raise SeatLimitReached(
+            f"Seat limit reached: {used} of {tenant.seat_limit} seats are used by invited and "
+            "active members. Offboard members or upgrade the plan."
         )

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask_smorest import abort
 from sqlalchemy import inspect, select
 
 from app import clock, events, tenancy
 from app.auth import Principal
 from app.db import db, transaction_cache
+from app.errors import Conflict, NotFound, ValidationFailed
 from tenants import audit, consent, policy, tokens
 from tenants.models import Member, Tenant
 from tenants.policy import default_mode, effective_policy
@@ -23,10 +23,8 @@ def signup(organization: dict[str, Any], owner: dict[str, Any]) -> tuple[Tenant,
     slug = organization["slug"]
     with tenancy.unscoped():
         if db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
-            abort(
-                409,
-                message=f"The slug '{slug}' is taken.",
-                errors={"json": {"organization": {"slug": ["Already taken."]}}},
+            raise Conflict(
+                f"The slug '{slug}' is taken.", errors={"json": {"organization": {"slug": ["Already taken."]}}}
             )
     industry = organization.get("industry") or "generic"
     tenant = Tenant(
@@ -85,7 +83,7 @@ def current_tenant() -> Tenant:
             return cached
     tenant = db.session.get(Tenant, tenant_id)
     if tenant is None:
-        abort(404)
+        raise NotFound()
     cache[_TENANT_KEY] = tenant
     return tenant
 
@@ -131,7 +129,7 @@ def update_tenant(tenant: Tenant, changes: dict[str, Any]) -> Tenant:
     if "policy_overrides" in changes:
         refused = policy.loosening(tenant.governance_mode, changes["policy_overrides"])
         if refused:
-            abort(422, errors={"json": {"policy_overrides": {key: [message] for key, message in refused.items()}}})
+            raise ValidationFailed({"json": {"policy_overrides": {key: [message] for key, message in refused.items()}}})
         tenant.policy_overrides = dict(changes["policy_overrides"])
     if "name" in changes:
         tenant.name = changes["name"]

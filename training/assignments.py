@@ -12,12 +12,12 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask_smorest import abort
 from sqlalchemy import func, insert, select
 
 from app import clock, events
 from app.auth import Principal
 from app.db import db
+from app.errors import Conflict, field_error
 from tenants import audit
 from tenants.models import Member
 from training.models import Assignment, Attempt, Module
@@ -63,16 +63,16 @@ def assign(data: dict[str, Any], actor: Principal | None) -> int:
     """Assign a published module to members, a department or everybody; repeats are no-ops."""
     module = db.session.get(Module, data["module_id"])
     if module is None:
-        abort(422, errors={"json": {"module_id": ["No such training module."]}})
+        raise field_error("json", "module_id", "No such training module.")
     if module.status != "published":
-        abort(409, message="Only published modules can be assigned.")
+        raise Conflict("Only published modules can be assigned.")
     targets = select(Member.id).where(Member.status.in_(ASSIGNABLE_STATUSES))
     if data.get("member_ids"):
         wanted = set(data["member_ids"])
         found = set(db.session.scalars(targets.where(Member.id.in_(wanted))))
         unknown = sorted(str(i) for i in wanted - found)
         if unknown:
-            abort(422, errors={"json": {"member_ids": [f"Unknown or not assignable: {', '.join(unknown)}"]}})
+            raise field_error("json", "member_ids", f"Unknown or not assignable: {', '.join(unknown)}")
         member_ids = found
     elif data.get("department"):
         member_ids = set(db.session.scalars(targets.where(Member.department == data["department"])))

@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask_smorest import abort
-
 from app import clock, events
 from app.db import db
+from app.errors import Conflict, NotFound, ValidationFailed
 from tenants.models import Member
 from training import assignments, modules
 from training.grading import grade
@@ -34,7 +33,7 @@ def _parse_answers(module: Module, raw: list[dict[str, Any]]) -> tuple[dict, dic
         else:
             answers[question_id] = chosen
     if errors:
-        abort(422, errors={"json": {"answers": errors}})
+        raise ValidationFailed({"json": {"answers": errors}})
     key = {q.id: {o.id for o in grouped[q.id] if o.correct} for q in module_questions}
     explanations = {q.id: q.explanation for q in module_questions}
     return key, explanations, answers
@@ -43,15 +42,14 @@ def _parse_answers(module: Module, raw: list[dict[str, Any]]) -> tuple[dict, dic
 def submit(module_id: uuid.UUID, raw_answers: list[dict[str, Any]], member: Member) -> dict[str, Any]:
     module = modules.get(module_id)
     if module.status == "draft":
-        abort(404, message="No such training module.")
+        raise NotFound("No such training module.")
     if module.status != "published":
         current = modules.current_version(module.lineage_id)
-        abort(
-            409,
-            message=f"This version was superseded; take version {current.version if current else '?'} ({current.id if current else '-'}).",
+        raise Conflict(
+            f"This version was superseded; take version {current.version if current else '?'} ({current.id if current else '-'})."
         )
     if member.status != "active":
-        abort(409, message=f"Only active members take quizzes (you are {member.status}).")
+        raise Conflict(f"Only active members take quizzes (you are {member.status}).")
     assignment = assignments.for_member(member.id, module.lineage_id)
     used = assignments.attempts_used(member.id, module.lineage_id, assignment.opened_at if assignment else None)
     if (
@@ -59,9 +57,9 @@ def submit(module_id: uuid.UUID, raw_answers: list[dict[str, Any]], member: Memb
         and assignment.completed_at is not None
         and (assignment.expires_at is None or assignment.expires_at > clock.now())
     ):
-        abort(409, message="You have already passed this module.")
+        raise Conflict("You have already passed this module.")
     if module.max_attempts is not None and used >= module.max_attempts:
-        abort(409, message=f"All {module.max_attempts} attempts are used.")
+        raise Conflict(f"All {module.max_attempts} attempts are used.")
     key, explanations, answers = _parse_answers(module, raw_answers)
     result = grade(key, explanations, answers, module.pass_score)
     attempt = Attempt(

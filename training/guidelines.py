@@ -12,12 +12,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask_smorest import abort
 from sqlalchemy import Select, func, select
 
 from app import clock, events
 from app.auth import Principal
 from app.db import db, upsert_insert
+from app.errors import Conflict, NotFound, ValidationFailed, field_error
 from tenants import audit
 from tenants.eligibility import Missing, requirement
 from tenants.models import Member
@@ -38,7 +38,7 @@ ACKNOWLEDGED_EVENT = "training.guideline_acknowledged"
 def get(guideline_id: uuid.UUID) -> Guideline:
     guideline = db.session.get(Guideline, guideline_id)
     if guideline is None:
-        abort(404, message="No such guideline.")
+        raise NotFound("No such guideline.")
     return guideline
 
 
@@ -50,7 +50,7 @@ def current() -> Guideline | None:
 def require_current() -> Guideline:
     guideline = current()
     if guideline is None:
-        abort(404, message="No guideline has been published yet.")
+        raise NotFound("No guideline has been published yet.")
     return guideline
 
 
@@ -116,42 +116,39 @@ def from_template(key: str, values: dict[str, str], title: str | None = None) ->
     """
     template = templates.get_guideline_template(key)
     if template is None:
-        abort(422, message="Unknown guideline template.", errors={"json": {"template_key": ["Unknown template."]}})
+        raise field_error("json", "template_key", "Unknown template.", message="Unknown guideline template.")
     content = dict(template["guideline"])
     if title:
         content["title"] = title
     names = set(templates.placeholders({"title": content["title"], "body": content["body"]}))
     unknown = sorted(set(values) - names)
     if unknown:
-        abort(
-            422,
+        raise ValidationFailed(
+            {"json": {"placeholders": {name: ["Not a placeholder of this template."] for name in unknown}}},
             message="The template has no such placeholders: " + ", ".join(unknown) + ".",
-            errors={"json": {"placeholders": {name: ["Not a placeholder of this template."] for name in unknown}}},
         )
     for name, value in values.items():
         content["title"] = content["title"].replace("{" + name + "}", value)
         content["body"] = content["body"].replace("{" + name + "}", value)
     unfilled = templates.placeholders({"title": content["title"], "body": content["body"]})
     if unfilled:
-        abort(
-            422,
+        raise ValidationFailed(
+            {"json": {"placeholders": [f"Missing a value for {{{name}}}." for name in unfilled]}},
             message="Give a value in `placeholders` for each of the template's placeholders: "
             + ", ".join("{" + name + "}" for name in unfilled)
             + ".",
-            errors={"json": {"placeholders": [f"Missing a value for {{{name}}}." for name in unfilled]}},
         )
     too_long = {field: limit for field, limit in MAX_LENGTHS.items() if len(content[field]) > limit}
     if too_long:
-        abort(
-            422,
-            message="With these placeholder values the text is too long.",
-            errors={
+        raise ValidationFailed(
+            {
                 "json": {
                     "placeholders": [
                         f"The {field} would exceed {limit:,} characters." for field, limit in too_long.items()
                     ]
                 }
             },
+            message="With these placeholder values the text is too long.",
         )
     return content
 
@@ -207,12 +204,10 @@ def acknowledge(guideline: Guideline, member: Member) -> tuple[GuidelineAcknowle
     that got there first). The acknowledgement event goes only with the record created.
     """
     if member.status != "active":
-        abort(409, message=f"Only active members acknowledge the guideline (your membership is {member.status}).")
+        raise Conflict(f"Only active members acknowledge the guideline (your membership is {member.status}).")
     latest = current_version()
     if guideline.version != latest:
-        abort(
-            409, message=f"Version {guideline.version} has been superseded; acknowledge the current version {latest}."
-        )
+        raise Conflict(f"Version {guideline.version} has been superseded; acknowledge the current version {latest}.")
     existing = find_acknowledgement(guideline.id, member.id)
     if existing is not None:
         return existing, False

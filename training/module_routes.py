@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import abort
 
 from app.api import cross_field_rules, make_blueprint
 from app.auth import current_principal, require_scope
 from app.db import db
+from app.errors import NotFound
 from app.pagination import SelectPage
 from tenants.models import Member
 from tenants.services import current_tenant
@@ -84,7 +84,7 @@ class ModuleResource(MethodView):
         """A module version; correct answers only for staff, or after passing or failing it."""
         module = modules.get(module_id)
         if module.status == "draft" and not current_principal().has("training:manage"):
-            abort(404, message="No such training module.")
+            raise NotFound("No such training module.")
         return modules.view(module, reveal_answers=_may_see_answers(module))
 
     @require_scope("training:manage")
@@ -181,7 +181,7 @@ class CloneTemplate(MethodView):
 
         template = templates.get_template(key)
         if template is None:
-            abort(404, message="No such template.")
+            raise NotFound("No such template.")
         module = modules.create(template["module"], current_principal(), template_key=key)
         return modules.view(module, reveal_answers=True)
 

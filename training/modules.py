@@ -10,13 +10,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask_smorest import abort
 from sqlalchemy import delete, func, select
 from sqlalchemy import update as sql_update
 
 from app import clock
 from app.auth import Principal
 from app.db import db
+from app.errors import Conflict, NotFound
 from tenants import audit
 from training.models import Lesson, Module, Option, Question
 
@@ -26,7 +26,7 @@ SCALAR_FIELDS = ("title", "kind", "locale", "summary", "required", "recertify_af
 def get(module_id: uuid.UUID) -> Module:
     module = db.session.get(Module, module_id)
     if module is None:
-        abort(404, message="No such training module.")
+        raise NotFound("No such training module.")
     return module
 
 
@@ -59,7 +59,7 @@ def create(data: dict[str, Any], actor: Principal | None, *, template_key: str |
 def update(module: Module, data: dict[str, Any]) -> Module:
     """Change a draft; a published version is immutable (409: revise it instead)."""
     if module.status != "draft":
-        abort(409, message="Published modules cannot be edited; create a revision (POST .../revisions).")
+        raise Conflict("Published modules cannot be edited; create a revision (POST .../revisions).")
     for field in SCALAR_FIELDS:
         if field in data:
             setattr(module, field, data[field])
@@ -78,9 +78,9 @@ def publish(module: Module) -> Module:
     if module.status == "published":
         return module
     if module.status != "draft":
-        abort(409, message="Archived versions cannot be published again; revise the current version.")
+        raise Conflict("Archived versions cannot be published again; revise the current version.")
     if not questions(module.id):
-        abort(409, message="A module needs at least one quiz question before it can be published.")
+        raise Conflict("A module needs at least one quiz question before it can be published.")
     db.session.execute(
         sql_update(Module)
         .where(Module.lineage_id == module.lineage_id, Module.status == "published")
@@ -94,10 +94,10 @@ def publish(module: Module) -> Module:
 def revise(module: Module, actor: Principal) -> Module:
     """Start the next version of a published module as a draft copy."""
     if module.status != "published":
-        abort(409, message="Only the published version can be revised.")
+        raise Conflict("Only the published version can be revised.")
     draft = db.session.scalar(select(Module.id).where(Module.lineage_id == module.lineage_id, Module.status == "draft"))
     if draft:
-        abort(409, message=f"A draft of the next version already exists ({draft}).")
+        raise Conflict(f"A draft of the next version already exists ({draft}).")
     latest = db.session.scalar(select(func.max(Module.version)).where(Module.lineage_id == module.lineage_id))
     revision = Module(
         **{field: getattr(module, field) for field in SCALAR_FIELDS},

@@ -7,6 +7,8 @@ from marshmallow import validate
 
 from app.schemas import NOT_BLANK_PATTERN, StrictBoolean, UTCDateTimeField, body_integer, not_blank
 from engagement.compliance import engine, presets, services
+from engagement.compliance.patterns import MAX_PATTERN_LENGTH, validate_pattern
+from engagement.compliance.text import MAX_TERM_LENGTH
 from tenants.policy import PLATFORMS
 from tenants.schemas import LOCALES
 
@@ -30,7 +32,7 @@ def _validate_terms(terms: list[str]) -> None:
 
 
 def _validate_pattern(pattern: str) -> None:
-    reason = engine.validate_pattern(pattern)
+    reason = validate_pattern(pattern)
     if reason:
         raise ma.ValidationError(reason)
 
@@ -38,7 +40,7 @@ def _validate_pattern(pattern: str) -> None:
 def _terms_field(**kwargs) -> ma.fields.List:
     return ma.fields.List(
         ma.fields.String(
-            validate=[validate.Length(min=1, max=engine.MAX_TERM_LENGTH), not_blank("term")],
+            validate=[validate.Length(min=1, max=MAX_TERM_LENGTH), not_blank("term")],
             metadata={"description": "A word or phrase.", "pattern": NOT_BLANK_PATTERN},
         ),
         validate=[validate.Length(min=1, max=MAX_TERMS), _validate_terms],
@@ -57,7 +59,7 @@ def _terms_field(**kwargs) -> ma.fields.List:
 
 def _pattern_field(**kwargs) -> ma.fields.String:
     return ma.fields.String(
-        validate=[validate.Length(min=1, max=engine.MAX_PATTERN_LENGTH), _validate_pattern],
+        validate=[validate.Length(min=1, max=MAX_PATTERN_LENGTH), _validate_pattern],
         metadata={
             "description": (
                 "Regular expression (kind regex) in RE2 syntax: no back-references or look-around; `(?i)` for "

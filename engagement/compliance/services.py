@@ -14,14 +14,15 @@ import uuid
 from collections import OrderedDict
 from typing import Any
 
-from flask_smorest import abort
 from sqlalchemy import Select, func, select, update
 
 from app import clock, tenancy
 from app.auth import Principal
 from app.db import db, upsert_insert
+from app.errors import Conflict, NotFound, ValidationFailed
 from engagement.compliance import engine, presets
 from engagement.compliance.models import ComplianceRule, ComplianceRuleSet
+from engagement.compliance.text import parse_term
 from tenants import audit
 
 #: Rules a tenant may have (each check runs all of them).
@@ -55,9 +56,7 @@ def kind_errors(data: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def term_errors(terms: list[str]) -> list[str]:
-    return [
-        f"Term {i + 1} has no letter or digit to match on." for i, t in enumerate(terms) if engine.parse_term(t) is None
-    ]
+    return [f"Term {i + 1} has no letter or digit to match on." for i, t in enumerate(terms) if parse_term(t) is None]
 
 
 # --- Reading -------------------------------------------------------------------------------
@@ -75,7 +74,7 @@ def listing(kind: str | None = None, preset: str | None = None) -> Select:
 def get(rule_id: uuid.UUID) -> ComplianceRule:
     rule = db.session.get(ComplianceRule, rule_id)
     if rule is None:
-        abort(404, message="No such compliance rule.")
+        raise NotFound("No such compliance rule.")
     return rule
 
 
@@ -142,7 +141,7 @@ def create(
     data: dict[str, Any], actor: Principal | None, preset: str | None = None, preset_key: str | None = None
 ) -> ComplianceRule:
     if _count() >= MAX_RULES:
-        abort(409, message=f"A tenant can have at most {MAX_RULES} compliance rules.")
+        raise Conflict(f"A tenant can have at most {MAX_RULES} compliance rules.")
     rule = _new_rule(data, actor, preset, preset_key)
     db.session.add(rule)
     db.session.flush()
@@ -182,7 +181,7 @@ def update_rule(rule: ComplianceRule, data: dict[str, Any]) -> ComplianceRule:
     merged.update(data)
     errors = kind_errors(merged)
     if errors:
-        abort(422, message="The rule's fields do not fit its kind.", errors={"json": errors})
+        raise ValidationFailed({"json": errors}, message="The rule's fields do not fit its kind.")
     before = _audit_view(rule)
     for name in EDITABLE:
         value = merged[name]
@@ -215,11 +214,11 @@ def apply_preset(name: str, actor: Principal | None) -> dict[str, Any]:
     """Add the preset's rules the tenant does not have yet; a second application adds nothing."""
     preset = presets.get(name)
     if preset is None:
-        abort(404, message="No such compliance preset.")
+        raise NotFound("No such compliance preset.")
     have = set(db.session.scalars(select(ComplianceRule.preset_key).where(ComplianceRule.preset == name)))
     missing = [spec for spec in preset["rules"] if spec["key"] not in have]
     if missing and _count() + len(missing) > MAX_RULES:
-        abort(409, message=f"A tenant can have at most {MAX_RULES} compliance rules.")
+        raise Conflict(f"A tenant can have at most {MAX_RULES} compliance rules.")
     added = []
     for spec in missing:
         data = {k: v for k, v in spec.items() if k != "key"}

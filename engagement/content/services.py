@@ -17,12 +17,12 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from flask_smorest import abort
 from sqlalchemy import Select, and_, exists, func, or_, select
 
 from app import clock
 from app.auth import Principal
 from app.db import db
+from app.errors import Conflict, NotFound, ValidationFailed, field_error
 from engagement.archive import services as archive
 from engagement.content.models import ContentCaption, ContentItem, ContentTag
 from engagement.content.schemas import rule_errors
@@ -115,7 +115,7 @@ def get(item_id: uuid.UUID, principal: Principal) -> ContentItem:
         statement = statement.where(or_(_in_feed(member), _shared_by(member.id)))
     item = db.session.scalar(statement)
     if item is None:
-        abort(404, message="No such content item.")
+        raise NotFound("No such content item.")
     return item
 
 
@@ -128,7 +128,7 @@ def _shared_by(member_id: uuid.UUID):
 def _manageable(item_id: uuid.UUID) -> ContentItem:
     item = db.session.scalar(select(ContentItem).where(ContentItem.id == item_id).with_for_update())
     if item is None:
-        abort(404, message="No such content item.")
+        raise NotFound("No such content item.")
     return item
 
 
@@ -311,11 +311,11 @@ def update(item_id: uuid.UUID, changes: dict[str, Any], actor: Principal) -> Con
     """Change an item (staff); lists given replace the item's lists. A deleted item answers 409."""
     item = _manageable(item_id)
     if item.archived_at is not None:
-        abort(409, message="The item has been deleted from the library; it can no longer be changed.")
+        raise Conflict("The item has been deleted from the library; it can no longer be changed.")
     merged = {field: changes.get(field, getattr(item, field)) for field in ("kind", "pinned", "starts_at", "ends_at")}
     errors = rule_errors(merged)
     if errors:
-        abort(422, errors={"json": errors})
+        raise ValidationFailed({"json": errors})
     before = _auditable(item, {})
     for field in SCALAR_FIELDS:
         if field in changes:
@@ -362,7 +362,7 @@ def share(item_id: uuid.UUID, data: dict[str, Any], principal: Principal) -> Pos
     member = members.get(principal.member_id)
     item = db.session.scalar(select(ContentItem).where(ContentItem.id == item_id, _in_feed(member)))
     if item is None:
-        abort(404, message="No such content item in your feed.")
+        raise NotFound("No such content item in your feed.")
     text, locale = data.get("text"), data.get("locale")
     if text is None:
         captions = _captions_of([item.id])[item.id]
@@ -371,7 +371,7 @@ def share(item_id: uuid.UUID, data: dict[str, Any], principal: Principal) -> Pos
         else:
             caption = pick_caption(captions, [member.locale, setting("default_locale")], data["platform"])
         if caption is None:
-            abort(422, errors={"json": {"locale": ["The item has no caption in this language; give your own text."]}})
+            raise field_error("json", "locale", "The item has no caption in this language; give your own text.")
         text, locale = caption.text, caption.locale
     post = posts.create(
         {"platform": data["platform"], "text": text, "content_id": item.id, "locale": locale}, principal
@@ -383,7 +383,7 @@ def shares(item_id: uuid.UUID, filters: dict[str, Any]) -> Select:
     """The posts sharing an item, newest first (staff report); the item may be deleted."""
     item = db.session.scalar(select(ContentItem.id).where(ContentItem.id == item_id))
     if item is None:
-        abort(404, message="No such content item.")
+        raise NotFound("No such content item.")
     statement = select(Post).where(Post.content_id == item_id)
     for field in ("status", "platform"):
         if filters.get(field):

@@ -15,12 +15,12 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask_smorest import abort
 from sqlalchemy import BigInteger, String, Uuid, any_, bindparam, select, text
 from sqlalchemy.dialects import postgresql
 
 from app import clock, events, tenancy
 from app.db import UTCDateTime, db, upsert_insert
+from app.errors import NotFound, ValidationFailed
 from engagement.archive import services as archive
 from engagement.metrics.models import MetricObservation, PostMetric
 from engagement.posts.models import Post
@@ -37,8 +37,12 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _refuse(status: int, errors: dict[int, dict[str, list[str]]], message: str) -> None:
-    abort(status, message=message, errors={"json": {"observations": errors}})
+def _refuse(kind: type[NotFound | ValidationFailed], errors: dict[int, dict[str, list[str]]], message: str) -> None:
+    """Refuse the batch: unknown posts (:class:`NotFound`) or invalid observations (:class:`ValidationFailed`)."""
+    fields = {"json": {"observations": errors}}
+    if kind is NotFound:
+        raise NotFound(message, errors=fields)
+    raise ValidationFailed(fields, message=message)
 
 
 def _check_times(observations: list[dict[str, Any]]) -> None:
@@ -49,7 +53,7 @@ def _check_times(observations: list[dict[str, Any]]) -> None:
         if item["observed_at"] > latest_allowed
     }
     if errors:
-        _refuse(422, errors, "Some observations are invalid.")
+        _refuse(ValidationFailed, errors, "Some observations are invalid.")
 
 
 def _check_posts(observations: list[dict[str, Any]]) -> None:
@@ -64,14 +68,14 @@ def _check_posts(observations: list[dict[str, Any]]) -> None:
         i: {"post_id": ["No such post."]} for i, item in enumerate(observations) if item["post_id"] not in statuses
     }
     if missing:
-        _refuse(404, missing, "Some observations name posts that do not exist.")
+        _refuse(NotFound, missing, "Some observations name posts that do not exist.")
     unpublished = {
         i: {"post_id": ["The post is not published; metrics are recorded for published posts only."]}
         for i, item in enumerate(observations)
         if statuses[item["post_id"]] != "published"
     }
     if unpublished:
-        _refuse(422, unpublished, "Some observations name posts that are not published.")
+        _refuse(ValidationFailed, unpublished, "Some observations name posts that are not published.")
 
 
 def ingest(observations: list[dict[str, Any]], actor_member_id: uuid.UUID | None) -> dict[str, int]:

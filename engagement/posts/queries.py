@@ -10,11 +10,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask_smorest import abort
 from sqlalchemy import Select, and_, exists, false, or_, select
 
 from app.auth import Principal
 from app.db import db
+from app.errors import NotFound
 from engagement.posts.models import Post, PostDecision
 
 
@@ -66,7 +66,7 @@ def get(post_id: uuid.UUID, principal: Principal, *, for_update: bool = False, t
         statement = statement.with_for_update()
     post = db.session.scalar(statement)
     if post is None:
-        abort(404, message="No such post.")
+        raise NotFound("No such post.")
     return post
 
 

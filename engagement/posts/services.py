@@ -13,12 +13,12 @@ import re
 import uuid
 from typing import Any, Protocol
 
-from flask_smorest import abort
 from sqlalchemy import select
 
 from app import clock, events, tenancy
 from app.auth import Principal
 from app.db import db, transaction_cache
+from app.errors import Conflict, Forbidden, PolicyViolation, field_error
 from engagement.archive import services as archive
 from engagement.compliance import services as compliance
 from engagement.posts import chain, platforms, sameness
@@ -54,7 +54,7 @@ def set_content_source(source: ContentSource) -> None:
 
 def _check_content(content_id: uuid.UUID | None) -> None:
     if content_id is not None and (_content_source is None or not _content_source.is_live(content_id)):
-        abort(422, errors={"json": {"content_id": ["Unknown content item."]}})
+        raise field_error("json", "content_id", "Unknown content item.")
 
 
 def _unchanged_caption(post: Post) -> bool:
@@ -69,21 +69,19 @@ def _unchanged_caption(post: Post) -> bool:
 
 
 def _conflict(post: Post, action: str) -> None:
-    abort(409, message=f"A {post.status.replace('_', ' ')} post cannot be {action}.")
+    raise Conflict(f"A {post.status.replace('_', ' ')} post cannot be {action}.")
 
 
 def _require_author(post: Post, principal: Principal, action: str) -> None:
     if post.member_id != principal.member_id:
-        abort(403, message=f"Only the author can {action} a post.")
+        raise Forbidden(f"Only the author can {action} a post.")
 
 
 def _require_eligible(member: Member) -> None:
     missing = eligibility.check(member)
     if missing:
-        abort(
-            403,
-            message="You cannot post yet: " + " ".join(m.message for m in missing),
-            missing=[m.code for m in missing],
+        raise PolicyViolation(
+            "You cannot post yet: " + " ".join(m.message for m in missing), missing=[m.code for m in missing]
         )
 
 
@@ -93,11 +91,11 @@ def _check_platform(platform: str, text: str, policy: dict[str, Any], status: in
             f"The {policy['mode']} policy allows posting to {', '.join(policy['allowed_platforms'])}, not {platform}."
         )
         if status == 409:
-            abort(409, message=message)
-        abort(422, errors={"json": {"platform": [message]}})
+            raise Conflict(message)
+        raise field_error("json", "platform", message)
     problem = platforms.too_long(platform, text)
     if problem:
-        abort(422, errors={"json": {"text": [problem]}})
+        raise field_error("json", "text", problem)
 
 
 def _archive(kind: str, post: Post, actor: uuid.UUID | None, **extra: Any) -> None:
@@ -164,8 +162,8 @@ def create(data: dict[str, Any], principal: Principal) -> Post:
     policy = current_policy()
     content_id = data.get("content_id")
     if content_id is None and not policy["own_posts_allowed"]:
-        abort(
-            403, message="Your organisation's policy allows only shares from the content library (give a content_id)."
+        raise PolicyViolation(
+            "Your organisation's policy allows only shares from the content library (give a content_id)."
         )
     _check_content(content_id)
     _check_platform(data["platform"], data["text"], policy)
@@ -216,7 +214,7 @@ def submit(post: Post, principal: Principal) -> Post:
     policy = current_policy()
     _require_eligible(members.get(principal.member_id))
     if post.content_id is None and not policy["own_posts_allowed"]:
-        abort(403, message="Your organisation's policy allows only shares from the content library.")
+        raise PolicyViolation("Your organisation's policy allows only shares from the content library.")
     _check_platform(post.platform, post.text, policy, status=409)
     post.findings = _findings(post)  # the rules may have changed since the last edit
     now = clock.now()
@@ -311,11 +309,9 @@ def decide(post: Post, decision: str, comment: str | None, principal: Principal)
     if refusal == "not_pending":
         _conflict(post, "decided")
     if refusal:
-        abort(403, message=refusal)
+        raise Forbidden(refusal)
     if decision == "approve" and compliance.blocks(post.findings) and not comment:
-        abort(
-            422, errors={"json": {"comment": ["Approving a text with blocking findings needs a comment saying why."]}}
-        )
+        raise field_error("json", "comment", "Approving a text with blocking findings needs a comment saying why.")
     level_number = post.current_level
     level = post.levels[level_number - 1]
     db.session.add(

@@ -8,10 +8,10 @@ import uuid
 from flask import Blueprint as FlaskBlueprint
 from flask import redirect, request
 from flask.views import MethodView
-from flask_smorest import abort
 
 from app.api import make_blueprint
 from app.auth import public, require_scope
+from app.errors import NotFound
 from engagement.tracking import services
 from engagement.tracking.cli import tracking_cli
 from engagement.tracking.schemas import LinkReportSchema
@@ -43,7 +43,7 @@ def follow(code: str):
     from a bot, a crawler, a link preview or a HEAD request. Unknown code: 404."""
     link = services.resolve(code)
     if link is None:
-        abort(404, message="Unknown link.")
+        raise NotFound("Unknown link.")
     if services.is_countable(request.method, request.user_agent.string, request.headers):
         services.record_click(link, request.remote_addr, request.user_agent.string)
     response = redirect(services.redirect_url(link), code=302)

@@ -27,11 +27,11 @@ from typing import Any
 from urllib.parse import quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from flask import current_app
-from flask_smorest import abort
 from sqlalchemy import delete, func, select
 
 from app import clock, events, tenancy
 from app.db import db, upsert_insert
+from app.errors import NotFound, field_error
 from app.schemas import HTTP_URL_PATTERN
 from engagement.posts.models import Post
 from engagement.tracking.models import CODE_LENGTH, TARGET_URL_MAX, TrackingClickDay, TrackingLink, TrackingVisitor
@@ -73,7 +73,7 @@ def valid_target(url) -> bool:
 
 def _check_target(target_url: str) -> None:
     if not valid_target(target_url):
-        abort(422, errors={"json": {"target_url": [f"Not an http(s) URL of at most {TARGET_URL_MAX} characters."]}})
+        raise field_error("json", "target_url", f"Not an http(s) URL of at most {TARGET_URL_MAX} characters.")
 
 
 def _link_of(post_id: uuid.UUID) -> TrackingLink | None:
@@ -95,7 +95,7 @@ def ensure_link(post_id: uuid.UUID, target_url: str) -> TrackingLink:
         return link
     post = db.session.execute(select(Post.member_id, Post.platform, Post.content_id).where(Post.id == post_id)).first()
     if post is None:
-        abort(404, message="Unknown post.")
+        raise NotFound("Unknown post.")
     for _ in range(5):
         # ON CONFLICT DO NOTHING on every unique key: a concurrent approval may have created the
         # post's link first (then it is returned), or, once in ~10^14, the random code is taken
@@ -135,7 +135,7 @@ def link_for_post(post_id: uuid.UUID) -> TrackingLink:
     """The post's link, or 404 (no link yet, or another tenant's post)."""
     link = _link_of(post_id)
     if link is None:
-        abort(404, message="This post has no tracking link (it has not been approved).")
+        raise NotFound("This post has no tracking link (it has not been approved).")
     return link
 
 

@@ -248,9 +248,9 @@ def test_rule_limit(world, monkeypatch):
 
 
 def test_a_pattern_too_slow_on_the_probe_inputs_is_refused(world, monkeypatch):
-    from engagement.compliance import engine
+    from engagement.compliance import patterns
 
-    monkeypatch.setattr(engine, "PROBE_BUDGET", -1.0)  # every pattern now takes "too long"
+    monkeypatch.setattr(patterns, "PROBE_BUDGET", -1.0)  # every pattern now takes "too long"
     response = create(world.a.api, kind="regex", terms=None, pattern="Heil(ung|en)")
     assert response.status_code == 422
     assert "too slow" in response.get_json()["errors"]["json"]["pattern"][0]

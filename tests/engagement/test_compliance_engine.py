@@ -8,8 +8,10 @@ import itertools
 
 import pytest
 
-from engagement.compliance import engine, presets
+from engagement.compliance import engine, patterns, presets
 from engagement.compliance.engine import RuleSpec
+from engagement.compliance.pii import iban_valid, kvnr_valid
+from engagement.compliance.text import parse_term
 
 
 def terms(*words, rule_id="t", **kw) -> RuleSpec:
@@ -97,9 +99,9 @@ def test_overlapping_terms_of_one_rule_report_the_outer_match_and_other_rules_th
 
 
 def test_terms_without_letters_or_digits_are_not_matchable():
-    assert engine.parse_term("#!?") is None
-    assert engine.parse_term("  ") is None
-    assert engine.parse_term("100 %").words == ("100",)
+    assert parse_term("#!?") is None
+    assert parse_term("  ") is None
+    assert parse_term("100 %").words == ("100",)
 
 
 def test_many_rules_share_one_index():
@@ -124,13 +126,13 @@ def pii(text: str) -> list[tuple[str, str]]:
 
 
 def test_checksums():
-    assert engine.iban_valid("DE89 3704 0044 0532 0130 00")
-    assert not engine.iban_valid("DE89 3704 0044 0532 0130 01")
-    assert not engine.iban_valid("DE89 3704 0044 0532 0130")  # wrong length for DE
-    assert engine.iban_valid("GB82WEST12345698765432")
-    assert engine.kvnr_valid("A123456780")
-    assert not engine.kvnr_valid("A123456781")
-    assert not engine.kvnr_valid("a123456780")
+    assert iban_valid("DE89 3704 0044 0532 0130 00")
+    assert not iban_valid("DE89 3704 0044 0532 0130 01")
+    assert not iban_valid("DE89 3704 0044 0532 0130")  # wrong length for DE
+    assert iban_valid("GB82WEST12345698765432")
+    assert kvnr_valid("A123456780")
+    assert not kvnr_valid("A123456781")
+    assert not kvnr_valid("a123456780")
 
 
 def test_pii_finds_valid_ibans_and_insurance_numbers_only():
@@ -240,29 +242,29 @@ def test_regex_rules_find_their_matches():
         ("a*", "matches empty text"),
         (r"\b", "matches empty text"),
         ("(a{1000}){1000}", "too complex"),
-        ("x" * (engine.MAX_PATTERN_LENGTH + 1), "At most"),
+        ("x" * (patterns.MAX_PATTERN_LENGTH + 1), "At most"),
     ],
 )
 def test_bad_patterns_are_refused(pattern, reason):
-    assert reason in engine.validate_pattern(pattern)
+    assert reason in patterns.validate_pattern(pattern)
 
 
 def test_a_pattern_slow_on_the_probes_is_refused():
-    ticks = itertools.count(step=engine.PROBE_BUDGET)  # every reading of the clock: one budget later
-    assert "too slow" in engine.validate_pattern("Heilung", clock=lambda: next(ticks))
-    assert engine.validate_pattern("Heilung") is None
+    ticks = itertools.count(step=patterns.PROBE_BUDGET)  # every reading of the clock: one budget later
+    assert "too slow" in patterns.validate_pattern("Heilung", clock=lambda: next(ticks))
+    assert patterns.validate_pattern("Heilung") is None
 
 
 def test_catastrophic_backtracking_patterns_run_in_linear_time():
     # Exponential on a backtracking engine; RE2 answers at once, so the pattern is acceptable.
     for pattern in (r"(a+)+$", r"(x+x+)+y", r"^(\w+\s?)+!"):
-        assert engine.validate_pattern(pattern) is None
+        assert patterns.validate_pattern(pattern) is None
     rule = RuleSpec(id="re", kind="regex", severity="block", pattern=r"(a+)+b")
     assert engine.check([rule], "a" * 100_000 + "!") == []
 
 
 def test_a_regex_rule_over_the_time_budget_becomes_a_warning():
-    ticks = itertools.count(step=engine.CHECK_REGEX_BUDGET)  # the budget is gone after the first rule
+    ticks = itertools.count(step=patterns.CHECK_REGEX_BUDGET)  # the budget is gone after the first rule
     rules = [
         RuleSpec(id="first", kind="regex", severity="block", pattern="Heil"),
         RuleSpec(id="second", kind="regex", severity="block", pattern="Heil", message="Kein Heil"),
@@ -291,9 +293,9 @@ def test_preset_rules_are_valid_and_keys_unique():
         assert len(keys) == len(set(keys)), name
         for rule in preset["rules"]:
             assert rule["kind"] in engine.KINDS and rule["severity"] in engine.SEVERITIES
-            assert all(engine.parse_term(t) is not None for t in rule.get("terms", [])), rule["key"]
+            assert all(parse_term(t) is not None for t in rule.get("terms", [])), rule["key"]
             if rule["kind"] == "regex":
-                assert engine.validate_pattern(rule["pattern"]) is None, rule["key"]
+                assert patterns.validate_pattern(rule["pattern"]) is None, rule["key"]
 
 
 def test_healthcare_preset_catches_hwg_claims_in_german_and_english():

@@ -10,10 +10,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from sqlalchemy import create_engine, select, text
-from werkzeug.exceptions import HTTPException
 
 from app import clock, tenancy, transactions
 from app.db import app_role_url, db
+from app.errors import NotFound, ValidationFailed
 from app.events import OutboxEvent
 from engagement.tracking import services
 from engagement.tracking.models import TrackingLink
@@ -211,12 +211,12 @@ def test_ensure_link_is_idempotent_validates_and_serves_list_views(app, world):
     other = _approved_post(app, b, platform="xing")
     with app.app_context(), tenancy.scope(b.tenant_id):
         for bad in ("javascript:alert(1)", "ftp://example.com/x", "https://", "https://example.com/" + "x" * 2000):
-            with pytest.raises(HTTPException) as refused:
+            with pytest.raises(ValidationFailed) as refused:
                 services.ensure_link(uuid.UUID(other["id"]), bad)
-            assert refused.value.code == 422
-        with pytest.raises(HTTPException) as missing:
+            assert refused.value.status == 422
+        with pytest.raises(NotFound) as missing:
             services.ensure_link(uuid.uuid4(), "https://example.com/")
-        assert missing.value.code == 404
+        assert missing.value.status == 404
         urls = services.tracking_urls([uuid.UUID(post["id"]), uuid.UUID(other["id"])])
         assert urls == {uuid.UUID(post["id"]): f"{app.config['PUBLIC_BASE_URL']}/r/{first.code}"}
         assert services.tracking_urls([]) == {}
@@ -245,9 +245,9 @@ def test_two_tenants_codes_are_independent(app, world, client):
         }
         assert services.tracking_urls([uuid.UUID(post_b["id"])]) == {}
         assert services.tenant_click_totals() == {"clicks": 1, "unique_clicks": 1}
-        with pytest.raises(HTTPException) as foreign:
+        with pytest.raises(NotFound) as foreign:
             services.ensure_link(uuid.UUID(post_b["id"]), "https://a.example/steal")
-        assert foreign.value.code == 404
+        assert foreign.value.status == 404
         transactions.rollback()
     assert [e["post_id"] for e in _clicked_events(app, a.tenant_id)] == [post_a["id"]]
 
