@@ -24,7 +24,10 @@ run: migrate  ## migrate, seed the demo tenant if empty, print a demo token, ser
 	SIGNUP_ENABLED=$${SIGNUP_ENABLED:-1} $(BIN)/flask demo seed --if-empty
 	SIGNUP_ENABLED=$${SIGNUP_ENABLED:-1} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: install  ## the whole suite (PostgreSQL/Redis when TEST_DATABASE_URL/TEST_REDIS_URL are set)
+test: install  ## lint, format and import contracts, then the whole suite (PostgreSQL/Redis when TEST_DATABASE_URL/TEST_REDIS_URL are set)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 worker: install  ## an RQ worker for background jobs (needs REDIS_URL)

@@ -1,8 +1,11 @@
-"""Application factory: configuration, database, API, request lifecycle and domain packages."""
+"""Application factory: configuration, database, API, request lifecycle and the domain packages.
+
+The domains are named once, in :data:`app.domains.DOMAINS`; each declares its scopes and wires
+its routes, commands and listeners in its own ``register(app)``.
+"""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 
@@ -15,22 +18,6 @@ from app.config import Config
 from app.json import ApiJSONProvider
 
 log = logging.getLogger("app.request")
-
-#: Domain modules that register blueprints (``blp``), event handlers and CLI commands.
-ROUTE_MODULES = (
-    "app.job_routes",
-    "tenants.routes",
-    "tenants.member_routes",
-    "training.module_routes",
-    "training.guideline_routes",
-    "engagement.compliance.routes",
-    "engagement.archive.routes",
-    "engagement.posts.routes",
-    "engagement.content.routes",
-    "engagement.tracking.routes",
-    "engagement.metrics.routes",
-    "gamification.routes",
-)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -51,12 +38,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.health import blp as health_blp
 
     app.register_blueprint(health_blp)
-    for module_name in ROUTE_MODULES:
-        module = importlib.import_module(module_name)
-        for blueprint in getattr(module, "BLUEPRINTS", ()):
-            api.register_blueprint(blueprint)
-        if hasattr(module, "init_app"):
-            module.init_app(app)
+    from app.api import register_blueprints
+    from app.domains import domains
+    from app.job_routes import jobs_blp
+
+    register_blueprints(app, jobs_blp)
+    built_from = domains()
+    for domain in built_from:  # every scope is known before any route is registered
+        auth.declare_scopes(dict(domain.scopes))
+    for domain in built_from:
+        domain.register(app)
+    auth.check_scopes(app)
 
     app.before_request(_begin_request)
     app.after_request(_finish_request)

@@ -252,3 +252,10 @@ def cross_field_rules(description: str) -> dict:
     Use as ``@blp.doc(**cross_field_rules("..."))``; the contract test relies on it.
     """
     return {"x-cross-field-rules": description}
+
+
+def register_blueprints(app, *blueprints: Blueprint) -> None:
+    """Serve ``blueprints`` under the app's one :class:`Api` (a domain's ``register`` calls this)."""
+    api = app.extensions["cip_api"]
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)

@@ -26,42 +26,40 @@ STAFF_ROLES = frozenset({"owner", "admin", "hr", "program_lead"})
 #: Blueprints served without a credential: the OpenAPI document, Swagger UI and probes.
 PUBLIC_BLUEPRINTS = frozenset({"api-docs", "swagger_assets", "health"})
 
-_ALL = frozenset(ROLES)
-_STAFF = STAFF_ROLES
-_OWNER_ADMIN = frozenset({"owner", "admin"})
-_PEOPLE_ADMINS = frozenset({"owner", "admin", "hr"})
+EVERY_ROLE = frozenset(ROLES)
+OWNER_AND_ADMIN = frozenset({"owner", "admin"})
+PEOPLE_ADMINS = frozenset({"owner", "admin", "hr"})
 
-#: scope -> roles that hold it. The single place that says who may do what.
+#: scope -> roles that hold it. The shell's own scopes; each domain adds the scopes its routes
+#: need (its ``Domain.scopes``) through :func:`declare_scopes` when the app is created.
 SCOPE_ROLES: dict[str, frozenset[str]] = {
-    "self": _ALL,  # own profile, own tokens, own jobs
-    "tenant:read": _ALL,
-    "tenant:write": _OWNER_ADMIN,
-    "tenant:governance": frozenset({"owner"}),
-    "audit:read": _OWNER_ADMIN,
-    "members:read": _STAFF,
-    "members:write": _PEOPLE_ADMINS,
-    "members:roles": _OWNER_ADMIN,
-    "members:erase": _OWNER_ADMIN,
-    "jobs:read": _ALL,
-    "training:manage": _STAFF,  # modules, templates, assignments
-    "guidelines:manage": _PEOPLE_ADMINS,  # publish guideline versions
-    "guidelines:report": _STAFF,  # who has and has not acknowledged
-    "posts:write": _ALL,  # own posts: draft, submit, publish
-    "posts:read_all": _STAFF,  # every member's posts (approvers see their queue)
-    "posts:decide": _STAFF | frozenset({"approver"}),  # approval decisions; each level of the chain names its role
-    "governance:manage": _OWNER_ADMIN,  # approval chain
-    "compliance:check": _ALL,  # dry-run a text against the rules
-    "compliance:read": _STAFF | frozenset({"approver"}),
-    "compliance:manage": _OWNER_ADMIN,  # rules and presets
-    "archive:read": frozenset({"owner", "admin", "approver"}),
-    "content:read": _ALL,  # the influencer feed
-    "content:manage": _STAFF,  # the content library
-    "engagement:ingest": _STAFF,  # metric observations (staff or an integration token limited to it)
-    "engagement:report": _STAFF,  # shares, reach, earned media value of the tenant
-    "gamification:read": _ALL,  # point rules, levels, badges, leaderboards, challenges
-    "gamification:manage": _STAFF,  # point rules, levels, badges, challenges
-    "gamification:ledger": _PEOPLE_ADMINS,  # every member's ledger, reversals and adjustments
+    "self": EVERY_ROLE,  # own profile, own tokens, own jobs
+    "jobs:read": EVERY_ROLE,
 }
+
+
+def declare_scopes(scopes: dict[str, frozenset[str]]) -> None:
+    """Add a domain's scopes; declaring one again with the same roles is a no-op."""
+    for scope, roles in scopes.items():
+        unknown = set(roles) - EVERY_ROLE
+        if unknown:
+            raise ValueError(f"scope {scope!r} names unknown roles {sorted(unknown)}")
+        if SCOPE_ROLES.get(scope, roles) != roles:
+            raise ValueError(f"scope {scope!r} is declared twice with different roles")
+        SCOPE_ROLES[scope] = frozenset(roles)
+
+
+def check_scopes(app) -> None:
+    """Every view's required scope must be declared (a typo would otherwise lock everybody out)."""
+    for endpoint, view in app.view_functions.items():
+        view_class = getattr(view, "view_class", None)
+        views = (
+            [getattr(view_class, m, None) for m in ("get", "post", "put", "patch", "delete")] if view_class else [view]
+        )
+        for candidate in views:
+            scope = getattr(candidate, "_cip_scope", None)
+            if scope is not None and scope not in SCOPE_ROLES:
+                raise ValueError(f"{endpoint} requires the undeclared scope {scope!r}")
 
 
 def scopes_for(roles: list[str] | tuple[str, ...]) -> frozenset[str]:
@@ -125,9 +123,11 @@ def public(view: Callable) -> Callable:
 
 
 def require_scope(scope: str) -> Callable[[Callable], Callable]:
-    """Declare the scope a view needs; enforced in :func:`authorize_request`."""
-    if scope not in SCOPE_ROLES:
-        raise ValueError(f"unknown scope {scope!r}")
+    """Declare the scope a view needs; enforced in :func:`authorize_request`.
+
+    The scope must be declared by the shell or a domain; :func:`check_scopes` verifies that
+    when the app is created.
+    """
 
     def decorate(view: Callable) -> Callable:
         view._cip_scope = scope

@@ -1,4 +1,4 @@
-"""Command line: ``flask db``, ``flask tenants``, ``flask demo``, ``flask events``, ``flask notifications``."""
+"""The shell's command line: ``flask db``, ``flask events``, ``flask notifications`` (domains add their own)."""
 
 from __future__ import annotations
 
@@ -37,13 +37,15 @@ def db_current() -> None:
     migrate.current(current_app.config["DATABASE_URL"])
 
 
-def each_tenant():
-    """Yield every tenant id, with that tenant activated (platform work, visibly unscoped)."""
-    from tenants.models import Tenant
-
+def tenants_with(model) -> list:
+    """The tenants having rows in ``model``'s table (a shell table: the shell knows no tenant list)."""
     with tenancy.unscoped():
-        tenant_ids = list(db.session.scalars(select(Tenant.id).order_by(Tenant.created_at)))
-    for tenant_id in tenant_ids:
+        return list(db.session.scalars(select(model.tenant_id).distinct()))
+
+
+def each_tenant_with(model):
+    """Yield each tenant having rows in ``model``'s table, with that tenant active."""
+    for tenant_id in tenants_with(model):
         with tenancy.scope(tenant_id):
             yield tenant_id
 
@@ -55,7 +57,7 @@ def events_redispatch(older_than: int) -> None:
     from app import events
 
     count = 0
-    for tenant_id in each_tenant():
+    for tenant_id in each_tenant_with(events.OutboxEvent):
         for event in events.pending(timedelta(seconds=older_than)):
             jobs.enqueue(events.dispatch, tenant_id, str(event.id))
             count += 1
@@ -69,7 +71,7 @@ def notifications_flush(include_failed: bool) -> None:
     from app import notifications
 
     count = 0
-    for tenant_id in each_tenant():
+    for tenant_id in each_tenant_with(notifications.EmailMessage):
         for message in notifications.pending(include_failed=include_failed):
             jobs.enqueue(notifications.send, tenant_id, str(message.id))
             count += 1
@@ -80,10 +82,3 @@ def register_cli(app) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(events_cli)
     app.cli.add_command(notifications_cli)
-    from tenants.cli import demo_cli, tenants_cli
-
-    app.cli.add_command(tenants_cli)
-    app.cli.add_command(demo_cli)
-    from training.cli import training_cli
-
-    app.cli.add_command(training_cli)

@@ -28,6 +28,3 @@ class JobResource(MethodView):
         if job is None or (not principal.is_staff and job.created_by != principal.member_id):
             abort(404)
         return job
-
-
-BLUEPRINTS = (jobs_blp,)

@@ -7,7 +7,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from app import transactions
+from tenants.cron import run_per_tenant
 
 gamification_cli = AppGroup("gamification", help="Points, badges, leaderboards.")
 
@@ -21,13 +21,10 @@ def rebuild(check: bool) -> None:
     points histogram (behind each caller's rank) is compared with the points as stored, and
     rebuilt from them once they are corrected.
     """
-    from app.cli import each_tenant
     from gamification.rebuild import rebuild as run
 
     total = histogram_total = 0
-    for tenant_id in each_tenant():
-        report = run(apply=not check)
-        transactions.commit()
+    for tenant_id, report in run_per_tenant(lambda: run(apply=not check)):
         total += report["differences"]
         histogram_total += report["histogram_differences"]
         click.echo(
@@ -54,13 +51,14 @@ def purge_caps(days: int) -> None:
     from sqlalchemy import delete
 
     from app import clock
-    from app.cli import each_tenant
     from app.db import db
     from gamification.models import PointCap
 
     removed = 0
     cutoff = clock.now() - timedelta(days=days)
-    for _ in each_tenant():
-        removed += db.session.execute(delete(PointCap).where(PointCap.created_at < cutoff)).rowcount or 0
-        transactions.commit()
+
+    def purge() -> int:
+        return db.session.execute(delete(PointCap).where(PointCap.created_at < cutoff)).rowcount or 0
+
+    removed = sum(count for _, count in run_per_tenant(purge))
     click.echo(f"deleted {removed} cap counter(s)")

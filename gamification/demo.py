@@ -41,6 +41,3 @@ def seed(tenant: Tenant, members: list[Member]) -> None:
     influencers = [m for m in members if m.status == "active" and "influencer" in m.roles]
     for member, points in zip(influencers, STARTING_POINTS, strict=False):
         ledger.adjust(member.id, points, "Demo-Startpunkte für das Onboarding", lead)
-
-
-demo.SEEDERS["gamification"] = seed

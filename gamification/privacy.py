@@ -51,7 +51,3 @@ def erase_member(member: Member, label: str, replacements) -> int:
             entry.reason = scrubbed
             changed += 1
     return changed
-
-
-data_rights.EXPORTERS["gamification"] = export_member
-data_rights.ERASERS["gamification"] = erase_member

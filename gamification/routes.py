@@ -12,7 +12,7 @@ from app.api import cross_field_rules, make_blueprint
 from app.auth import current_principal, require_scope
 from app.errors import NotFound, field_error
 from app.pagination import CursorArgsSchema
-from gamification import badges, challenges, config, demo, leaderboards, ledger, listeners, milestones, privacy
+from gamification import badges, challenges, config, leaderboards, ledger, milestones
 from gamification.models import PERIODS
 from gamification.schemas import (
     MAX_CHALLENGE_DAYS,
@@ -291,15 +291,3 @@ class ChallengeItem(MethodView):
     def delete(self, challenge_id: uuid.UUID):
         """Cancel a challenge (staff); completions and their bonus stay."""
         challenges.cancel(challenges.get(challenge_id), current_principal())
-
-
-BLUEPRINTS = (gamification_blp,)
-#: Importing these registers gamification with other domains: event handlers, the member's
-#: data export and erasure, and the demo seeder.
-REGISTERED = (listeners, privacy, demo)
-
-
-def init_app(app) -> None:
-    from gamification.cli import gamification_cli
-
-    app.cli.add_command(gamification_cli)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from app import domains
 from app.config import Config
-from app.models import metadata
+
+metadata = domains.metadata()
 
 config = context.config
 url = config.attributes.get("database_url") or Config().DATABASE_URL

@@ -268,6 +268,3 @@ class MyExport(MethodView):
     def get(self):
         """All personal data the service holds about the caller (GDPR art. 15 and 20)."""
         return data_rights.export(_me())
-
-
-BLUEPRINTS = (members_blp, invitations_blp, profile_blp)

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.views import MethodView
 
 from app.api import cross_field_rules, make_blueprint
-from app.auth import current_principal, public, require_scope, set_credential_resolver
+from app.auth import current_principal, public, require_scope
 from app.db import db
 from app.errors import NotFound, field_error
 from tenants import audit, services, tokens
@@ -139,11 +139,3 @@ class AuditEvents(MethodView):
     def get(self, args):
         """Audit events, newest first, with an opaque cursor (owner, admin)."""
         return audit.page(args["cursor"], args["limit"], args["action"])
-
-
-BLUEPRINTS = (signup_blp, tenant_blp, tokens_blp, audit_blp)
-
-
-def init_app(app) -> None:
-    """Bearer tokens live in this package; tell the auth layer how to resolve them."""
-    set_credential_resolver(tokens.resolve)

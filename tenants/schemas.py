@@ -214,6 +214,29 @@ class SignupResultSchema(ma.Schema):
     token = ma.fields.String(metadata={"description": "The owner's API token (shown once)."})
 
 
+class DeclaredScope(validate.OneOf):
+    """One of the scopes declared when the app was created (by the shell and every domain).
+
+    The choices are read when validating and documenting, not when this module is imported:
+    the domains declare their scopes in ``create_app``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    choices = property(lambda self: sorted(SCOPE_ROLES), lambda self, value: None)
+    choices_text = property(lambda self: ", ".join(self.choices), lambda self, value: None)
+
+
+class AtMostEveryScope(validate.Length):
+    """From one scope to every declared scope (read when validating, like :class:`DeclaredScope`)."""
+
+    def __init__(self) -> None:
+        super().__init__(min=1)
+
+    max = property(lambda self: len(SCOPE_ROLES), lambda self, value: None)
+
+
 class TokenCreateSchema(ma.Schema):
     name = ma.fields.String(
         load_default="api",
@@ -221,8 +244,8 @@ class TokenCreateSchema(ma.Schema):
         metadata={"description": "A label, e.g. `reporting-script`."},
     )
     scopes = ma.fields.List(
-        ma.fields.String(validate=validate.OneOf(sorted(SCOPE_ROLES))),
-        validate=validate.Length(min=1, max=len(SCOPE_ROLES)),
+        ma.fields.String(validate=DeclaredScope()),
+        validate=AtMostEveryScope(),
         metadata={
             "description": 'Limit the token to these scopes (each one the caller\'s roles hold), e.g. `["engagement:ingest"]` for a metrics integration; absent: everything the caller may do.'
         },

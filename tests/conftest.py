@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app import create_app, migrate, tenancy
+from app import create_app, domains, migrate, tenancy
 from app.config import _normalise_db_url
 from app.db import db
-from app.models import metadata
+
+metadata = domains.metadata()  # every table of the shell and the domains
 
 #: Fixtures for jobs, the worker and SMTP: fake_rq, rq_setup, smtp_server.
 pytest_plugins = ["tests.jobs_fixtures"]

@@ -13,10 +13,11 @@ import uuid
 import pytest
 from sqlalchemy import select, text
 
-from app import jobs, tenancy, transactions
+from app import domains, jobs, tenancy, transactions
 from app.db import db
-from app.models import metadata
 from tests.factories import add_member
+
+metadata = domains.metadata()  # every table of the shell and the domains
 
 #: Path parameters that are not tenant-owned ids, with why.
 NON_ID_PARAMETERS = {

@@ -8,9 +8,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 
-from app import migrate
-from app.models import metadata
+from app import domains, migrate
 from tests.conftest import _recreate_postgres_database
+
+metadata = domains.metadata()  # every table of the shell and the domains
 
 
 @pytest.fixture

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
-from app import auth
+from app import auth, domains
 from app.db import app_role_url, db
-from app.models import metadata
+
+metadata = domains.metadata()  # every table of the shell and the domains
 
 TENANT_OWNED = sorted(t.name for t in metadata.sorted_tables if "tenant_id" in t.c)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app import transactions
+from tenants.cron import run_per_tenant
 
 training_cli = AppGroup("training", help="Training schedules.")
 
@@ -13,13 +13,10 @@ training_cli = AppGroup("training", help="Training schedules.")
 @training_cli.command("remind")
 def remind() -> None:
     """Reopen expired certifications, remind members of due and overdue training, send HR digests."""
-    from app.cli import each_tenant
     from training import reminders
 
     totals = reminders.ReminderRun()
-    for _ in each_tenant():
-        outcome = reminders.run()
-        transactions.commit()
+    for _, outcome in run_per_tenant(reminders.run):
         totals.reopened += outcome.reopened
         totals.reminders += outcome.reminders
         totals.digest_recipients += outcome.digest_recipients

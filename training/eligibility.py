@@ -6,13 +6,12 @@ Empowerment training is recommended, not a gate.
 
 from __future__ import annotations
 
-from tenants.eligibility import Missing, requirement
+from tenants.eligibility import Missing
 from tenants.models import Member
 from tenants.services import current_policy
 from training.assignments import missing_required
 
 
-@requirement
 def required_training(member: Member) -> list[Missing]:
     if not current_policy()["training_required_before_posting"]:
         return []

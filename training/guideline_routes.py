@@ -1,7 +1,4 @@
-"""HTTP routes for the social media guideline: versions, acknowledgements and the report.
-
-Importing this module also registers the guideline's posting requirement (``training.guidelines``).
-"""
+"""HTTP routes for the social media guideline: versions, acknowledgements and the report."""
 
 from __future__ import annotations
 
@@ -116,6 +113,3 @@ class GuidelineAcknowledgements(MethodView):
     def get(self, args, guideline_id: uuid.UUID):
         """Which active members have acknowledged this version and which have not (staff)."""
         return guidelines.report(guidelines.get(guideline_id), args.get("department"))
-
-
-BLUEPRINTS = (guidelines_blp,)

@@ -4,7 +4,7 @@ A tenant's guideline is a sequence of immutable versions; the newest is *current
 Publishing a version means every member must acknowledge it anew. Only the current version
 can be acknowledged, only by active members, and a member acknowledges a version once (a
 repeat returns the same record). Where the tenant's policy requires it (both governance modes
-do), posting waits for the acknowledgement of the current version (:func:`_acknowledged`).
+do), posting waits for the acknowledgement of the current version (:func:`acknowledged_current`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from app.auth import Principal
 from app.db import db, upsert_insert
 from app.errors import Conflict, NotFound, ValidationFailed, field_error
 from tenants import audit
-from tenants.eligibility import Missing, requirement
+from tenants.eligibility import Missing
 from tenants.models import Member
 from tenants.services import current_policy
 from training import templates
@@ -292,8 +292,7 @@ def report(guideline: Guideline, department: str | None = None) -> dict[str, Any
 # --- Eligibility ---------------------------------------------------------------------------
 
 
-@requirement
-def _acknowledged(member: Member) -> list[Missing]:
+def acknowledged_current(member: Member) -> list[Missing]:
     """Posting waits for the current guideline's acknowledgement where the policy says so."""
     guideline = current()
     if guideline is None:

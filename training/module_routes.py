@@ -13,7 +13,7 @@ from app.errors import NotFound
 from app.pagination import SelectPage
 from tenants.models import Member
 from tenants.services import current_tenant
-from training import assignments, attempts, eligibility, modules  # noqa: F401  (eligibility registers itself)
+from training import assignments, attempts, modules
 from training.models import Module
 from training.module_schemas import (
     AssignmentInSchema,
@@ -184,6 +184,3 @@ class CloneTemplate(MethodView):
             raise NotFound("No such template.")
         module = modules.create(template["module"], current_principal(), template_key=key)
         return modules.view(module, reveal_answers=True)
-
-
-BLUEPRINTS = (training_blp,)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app import clock, transactions
+from app import clock
+from tenants.cron import run_per_tenant
 
 archive_cli = AppGroup("archive", help="The tamper-evident archive.")
 
@@ -13,14 +14,11 @@ archive_cli = AppGroup("archive", help="The tamper-evident archive.")
 @archive_cli.command("prune")
 def prune() -> None:
     """Delete archive entries older than each tenant's `archive_retention_days` (anchored, verified first)."""
-    from app.cli import each_tenant
     from engagement.archive import services
 
     now = clock.now()
     pruned = tenants = refused = 0
-    for tenant_id in each_tenant():
-        outcome = services.prune(now)
-        transactions.commit()
+    for tenant_id, outcome in run_per_tenant(lambda: services.prune(now)):
         if outcome.get("refused"):
             refused += 1
             bad = outcome["refused"]

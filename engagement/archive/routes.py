@@ -1,9 +1,4 @@
-"""HTTP routes of the archive: the entries (cursor), verification and the JSON Lines export.
-
-Importing this module also registers the archive's eraser (``tenants.data_rights.ERASERS``),
-its event listeners and the ``flask archive`` commands, so web processes and workers alike
-have them.
-"""
+"""HTTP routes of the archive: the entries (cursor), verification and the JSON Lines export."""
 
 from __future__ import annotations
 
@@ -12,7 +7,7 @@ from flask.views import MethodView
 
 from app.api import make_blueprint
 from app.auth import require_scope
-from engagement.archive import listeners, services
+from engagement.archive import services
 from engagement.archive.schemas import (
     ArchiveArgsSchema,
     ArchiveEntrySchema,
@@ -20,7 +15,6 @@ from engagement.archive.schemas import (
     ExportArgsSchema,
     VerifySchema,
 )
-from tenants import data_rights
 
 NDJSON = "application/x-ndjson"
 
@@ -72,16 +66,3 @@ class ArchiveExport(MethodView):
         """
         lines = services.export(args["since"], args["until"])
         return Response(stream_with_context(lines), mimetype=NDJSON)
-
-
-BLUEPRINTS = (archive_blp,)
-
-data_rights.ERASERS["archive"] = services.erase_member
-#: Registered with ``app.events`` when this module is imported (web processes and workers).
-EVENT_HANDLERS = (listeners.archive_governance_change,)
-
-
-def init_app(app) -> None:
-    from engagement.archive.cli import archive_cli
-
-    app.cli.add_command(archive_cli)

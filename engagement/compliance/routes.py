@@ -113,6 +113,3 @@ class Check(MethodView):
         """Dry run: the findings the tenant's rules have for a text, without saving anything."""
         findings = services.check(data["text"], data.get("platform"), data.get("locale"))
         return {"findings": findings, "blocked": services.blocks(findings)}
-
-
-BLUEPRINTS = (compliance_blp,)

@@ -1,8 +1,4 @@
-"""HTTP routes of the content library: items, the member's feed, shares and the share report.
-
-Importing this module registers the library with the posts workflow
-(``engagement.posts.services.set_content_source``).
-"""
+"""HTTP routes of the content library: items, the member's feed, shares and the share report."""
 
 from __future__ import annotations
 
@@ -24,10 +20,7 @@ from engagement.content.schemas import (
     ShareListArgsSchema,
     ShareSchema,
 )
-from engagement.posts import services as posts
 from engagement.posts.schemas import PostSchema
-
-posts.set_content_source(services.SOURCE)
 
 content_blp = make_blueprint(
     "content",
@@ -141,6 +134,3 @@ class ContentShares(MethodView):
     def get(self, filters, content_id: uuid.UUID):
         """Who shared the item, on which platform, in which status and when (staff), newest first."""
         return services.shares(content_id, filters)
-
-
-BLUEPRINTS = (content_blp,)

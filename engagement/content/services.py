@@ -8,7 +8,7 @@ compared case-insensitively. Pinned statements come first, then the newest.
 Sharing creates a post through the governance workflow (``engagement.posts.services``); the
 library tells that workflow which items are live, which texts are unchanged captions (in
 Containment they count as centrally approved) and where tracking links point
-(:data:`SOURCE`, registered by ``engagement.content.routes``).
+(:data:`SOURCE`, registered by ``engagement.register``).
 """
 
 from __future__ import annotations

@@ -68,6 +68,3 @@ class TenantStats(MethodView):
         Participation rate: members with a published post in the period / active members.
         """
         return stats.tenant_stats(args.get("since"), args.get("until"))
-
-
-BLUEPRINTS = (metrics_blp,)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app import transactions
+from tenants.cron import run_per_tenant
 
 posts_cli = AppGroup("posts", help="Post approval schedules.")
 
@@ -13,11 +13,7 @@ posts_cli = AppGroup("posts", help="Post approval schedules.")
 @posts_cli.command("remind")
 def remind() -> None:
     """Email approvers whose queue holds posts waiting longer than the tenant's approval_reminder_hours."""
-    from app.cli import each_tenant
     from engagement.posts import reminders
 
-    emailed = 0
-    for _ in each_tenant():
-        emailed += reminders.run()
-        transactions.commit()
+    emailed = sum(count for _, count in run_per_tenant(reminders.run))
     click.echo(f"reminded {emailed} approvers")

@@ -59,6 +59,3 @@ def seed(tenant: Tenant, members: list[Member]) -> None:
     )
 
     services.create({"platform": "linkedin", "text": DRAFT}, demo.principal(authors[3]))
-
-
-demo.SEEDERS["posts"] = seed

@@ -1,7 +1,4 @@
-"""HTTP routes for posts, approval decisions, publications and the approval chain.
-
-Importing this module registers the governance-switch handler and the ``posts`` CLI.
-"""
+"""HTTP routes for posts, approval decisions, publications and the approval chain."""
 
 from __future__ import annotations
 
@@ -12,8 +9,7 @@ from flask.views import MethodView
 from app.api import cross_field_rules, make_blueprint
 from app.auth import current_principal, require_scope
 from app.pagination import SelectPage
-from engagement.posts import chain, demo, queries, services  # noqa: F401 (demo registers its seeder)
-from engagement.posts.cli import posts_cli
+from engagement.posts import chain, queries, services
 from engagement.posts.schemas import (
     ApprovalChainSchema,
     ApprovalChainViewSchema,
@@ -194,10 +190,3 @@ class ApprovalChain(MethodView):
     def put(self, data):
         """Replace the approval chain (owner, admin); at least one level. Submitted posts keep their chain."""
         return chain.replace(data["levels"], current_principal())
-
-
-BLUEPRINTS = (posts_blp,)
-
-
-def init_app(app) -> None:
-    app.cli.add_command(posts_cli)

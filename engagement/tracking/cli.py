@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app import transactions
+from tenants.cron import run_per_tenant
 
 tracking_cli = AppGroup("tracking", help="Tracking links and click counting.")
 
@@ -13,11 +13,7 @@ tracking_cli = AppGroup("tracking", help="Tracking links and click counting.")
 @tracking_cli.command("purge-visitors")
 def purge_visitors() -> None:
     """Delete the visitor hashes of days before today (UTC); they only serve the day's unique count."""
-    from app.cli import each_tenant
     from engagement.tracking import services
 
-    purged = 0
-    for _ in each_tenant():
-        purged += services.purge_visitors()
-        transactions.commit()
+    purged = sum(count for _, count in run_per_tenant(services.purge_visitors))
     click.echo(f"purged {purged} visitor hash(es)")

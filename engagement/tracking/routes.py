@@ -13,7 +13,6 @@ from app.api import make_blueprint
 from app.auth import public, require_scope
 from app.errors import NotFound
 from engagement.tracking import services
-from engagement.tracking.cli import tracking_cli
 from engagement.tracking.schemas import LinkReportSchema
 
 links_blp = make_blueprint(
@@ -51,11 +50,3 @@ def follow(code: str):
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
-
-
-BLUEPRINTS = (links_blp,)
-
-
-def init_app(app) -> None:
-    app.register_blueprint(redirect_blp)
-    app.cli.add_command(tracking_cli)

@@ -22,7 +22,9 @@ def test_due_and_overdue_reminders_daily_digest_weekly_and_recertification(world
         app.config["SMTP_URL"] = smtp_server.url
         member_id, token = add_member(app, world.a.tenant_id, "influencer", email="lena@medtech-nord.example")
         add_member(app, world.a.tenant_id, "hr", email="hr@medtech-nord.example")
-        module = published_module(world.a.api, max_attempts=None, recertify_after_days=30, title="Social-Media-Leitlinie")
+        module = published_module(
+            world.a.api, max_attempts=None, recertify_after_days=30, title="Social-Media-Leitlinie"
+        )
         start = clock.now()
         due = start + timedelta(days=10)
         world.a.api.post(
@@ -32,7 +34,8 @@ def test_due_and_overdue_reminders_daily_digest_weekly_and_recertification(world
         b_member, _ = add_member(app, world.b.tenant_id, "influencer", email="b@agentur-sued.example")
         b_module = published_module(world.b.api)
         world.b.api.post(
-            "/training/assignments", json={"module_id": b_module["id"], "all_members": True, "due_at": clock.isoformat(due)}
+            "/training/assignments",
+            json={"module_id": b_module["id"], "all_members": True, "due_at": clock.isoformat(due)},
         )
 
         assert "reminded 0" in remind(app, start + timedelta(days=1))  # not due soon yet
