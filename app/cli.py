@@ -7,10 +7,8 @@ from datetime import timedelta
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from app import jobs, migrate, tenancy
-from app.db import db
 
 db_cli = AppGroup("db", help="Schema migrations (Alembic).")
 events_cli = AppGroup("events", help="Domain event outbox.")
@@ -37,19 +35,6 @@ def db_current() -> None:
     migrate.current(current_app.config["DATABASE_URL"])
 
 
-def tenants_with(model) -> list:
-    """The tenants having rows in ``model``'s table (a shell table: the shell knows no tenant list)."""
-    with tenancy.unscoped():
-        return list(db.session.scalars(select(model.tenant_id).distinct()))
-
-
-def each_tenant_with(model):
-    """Yield each tenant having rows in ``model``'s table, with that tenant active."""
-    for tenant_id in tenants_with(model):
-        with tenancy.scope(tenant_id):
-            yield tenant_id
-
-
 @events_cli.command("redispatch")
 @click.option("--older-than", default=60, show_default=True, help="Seconds an event has waited.")
 def events_redispatch(older_than: int) -> None:
@@ -57,7 +42,7 @@ def events_redispatch(older_than: int) -> None:
     from app import events
 
     count = 0
-    for tenant_id in each_tenant_with(events.OutboxEvent):
+    for tenant_id in tenancy.each_tenant():
         for event in events.pending(timedelta(seconds=older_than)):
             jobs.enqueue(events.dispatch, tenant_id, str(event.id))
             count += 1
@@ -71,7 +56,7 @@ def notifications_flush(include_failed: bool) -> None:
     from app import notifications
 
     count = 0
-    for tenant_id in each_tenant_with(notifications.EmailMessage):
+    for tenant_id in tenancy.each_tenant():
         for message in notifications.pending(include_failed=include_failed):
             jobs.enqueue(notifications.send, tenant_id, str(message.id))
             count += 1

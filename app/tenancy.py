@@ -14,6 +14,7 @@ Cross-tenant work (the platform CLI, sweeps over all tenants) must say so with
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -97,3 +98,23 @@ def by_credential(secret_hash: str):
     finally:
         _credential_hash.reset(token)
         db.apply_tenant_setting()
+
+
+# The tenants package owns the list of tenants; platform commands of the shell (redispatching
+# events, flushing the email outbox) walk it through this directory. Under row-level security
+# the shell could not list tenants from its own tenant-owned tables.
+_directory: Callable[[], list[uuid.UUID]] | None = None
+
+
+def set_directory(list_tenants: Callable[[], list[uuid.UUID]]) -> None:
+    global _directory
+    _directory = list_tenants
+
+
+def each_tenant() -> Iterator[uuid.UUID]:
+    """Yield every tenant's id, with that tenant active (platform work)."""
+    if _directory is None:
+        raise RuntimeError("no tenant directory: create_app registers the tenants domain")
+    for tenant_id in _directory():
+        with scope(tenant_id):
+            yield tenant_id

@@ -12,14 +12,16 @@ from app.domains import Domain
 
 
 def register(app) -> None:
+    from app import tenancy
     from app.api import register_blueprints
     from app.auth import set_credential_resolver
-    from tenants import member_routes, routes, tokens
+    from tenants import cron, member_routes, routes, tokens
     from tenants.cli import demo_cli, tenants_cli
 
     register_blueprints(app, routes.signup_blp, routes.tenant_blp, routes.tokens_blp, routes.audit_blp)
     register_blueprints(app, member_routes.members_blp, member_routes.invitations_blp, member_routes.profile_blp)
     set_credential_resolver(tokens.resolve)  # bearer tokens live in this package
+    tenancy.set_directory(cron.tenant_ids)  # so does the list of tenants
     app.cli.add_command(tenants_cli)
     app.cli.add_command(demo_cli)
 
