@@ -30,8 +30,8 @@ test: install  ## lint, format and import contracts, then the whole suite (Postg
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
-worker: install  ## an RQ worker for background jobs (needs REDIS_URL)
-	$(BIN)/rq worker --url "$${REDIS_URL:?set REDIS_URL}" "$${RQ_QUEUE:-cip}"
+worker: install  ## an RQ worker for background jobs (needs REDIS_URL); the scheduler runs retries
+	$(BIN)/rq worker -w app.worker.AppWorker --with-scheduler --url "$${REDIS_URL:?set REDIS_URL}" "$${RQ_QUEUE:-cip}"
 
 bench: install  ## benchmark scripts; each prints its figures and a ratio to a baseline
 	@for script in $(filter-out bench/common.py,$(wildcard bench/*.py)); do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -135,14 +135,25 @@ _worker_app = None
 
 
 def _app() -> Flask:
-    global _worker_app
     if has_app_context():
         return current_app._get_current_object()
+    return preload_app()
+
+
+def preload_app() -> Flask:
+    """Build the app jobs run in, once per worker process (see :class:`app.worker.AppWorker`)."""
+    global _worker_app
     if _worker_app is None:
         from app import create_app
 
         _worker_app = create_app()
     return _worker_app
+
+
+def after_fork() -> None:
+    """In a forked work horse: drop the pooled connections inherited from the parent, unused."""
+    if _worker_app is not None and db.engine is not None:
+        db.engine.dispose(close=False)
 
 
 def execute(fn_path: str, tenant_id: str, args: list[str]) -> None:

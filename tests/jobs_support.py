@@ -143,7 +143,7 @@ class RqSetup:
     def run_worker(self, *, with_scheduler: bool = False, timeout: float = 60.0) -> subprocess.CompletedProcess:
         """``rq worker --burst`` in a subprocess; returns once it has drained the queue."""
         command = [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", self.redis_url]
-        command += ["-c", "tests.worker_settings", "--logging_level", "WARNING"]
+        command += ["-w", "app.worker.AppWorker", "-c", "tests.worker_settings", "--logging_level", "WARNING"]
         if with_scheduler:
             command.append("--with-scheduler")
         command.append(self.queue_name)
