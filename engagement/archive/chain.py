@@ -24,6 +24,7 @@ from datetime import date, datetime
 from typing import Any
 
 from app import clock
+from app.json import default as json_default
 
 HASH_VERSION = 1
 REDACTION_KIND = "archive.redacted"
@@ -38,12 +39,8 @@ def jsonable(value: Any) -> Any:
         return [jsonable(v) for v in value]
     if isinstance(value, (set, frozenset)):
         return sorted((jsonable(v) for v in value), key=canonical)
-    if isinstance(value, datetime):
-        return clock.isoformat(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
+    if isinstance(value, (datetime, date, uuid.UUID)):
+        return json_default(value)
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise TypeError(f"archive payloads hold JSON values only, not {type(value).__name__}")
