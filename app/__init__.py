@@ -34,6 +34,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     api = init_api(app)
     app.extensions["cip_api"] = api
+    from app import ratelimit, security
+
+    security.init_app(app)  # headers on every response, CORS, trusted proxies
+    ratelimit.init_app(app)  # abuse controls (flask-limiter)
 
     from app.health import blp as health_blp
 

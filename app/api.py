@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http
 import logging
+import re
 
 import marshmallow as ma
 from flask import Blueprint as FlaskBlueprint
@@ -13,7 +14,8 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import abort
 from flask_smorest.pagination import PaginationMetadataSchema
 from sqlalchemy.exc import IntegrityError
-from webargs.flaskparser import FlaskParser
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app import auth, tenancy
@@ -80,19 +82,55 @@ def _error_ref(status: int) -> str:
 _PATH_PARAMETERS_KEY = "cip_path_parameters"
 
 
-def _nul_paths(value, path: str = "") -> list[str]:
-    """Where a NUL character hides in parsed input (PostgreSQL text cannot store it)."""
-    if isinstance(value, str):
-        return [path or "_schema"] if "\x00" in value else []
-    if isinstance(value, dict):
-        return [
-            p
-            for key, item in value.items()
-            for p in _nul_paths(key, path) + _nul_paths(item, f"{path}.{key}".lstrip("."))
-        ]
-    if isinstance(value, list):
-        return [p for index, item in enumerate(value) for p in _nul_paths(item, f"{path}.{index}".lstrip("."))]
-    return []
+#: Arrays and objects nest at most this deep in a JSON body (the API's own bodies need 6).
+MAX_JSON_DEPTH = 32
+NUL_MESSAGE = "Text must not contain NUL characters."
+SURROGATE_MESSAGE = "Text must be valid Unicode: a lone surrogate such as \\ud800 is not a character."
+TOO_DEEP_MESSAGE = f"Nested too deeply: at most {MAX_JSON_DEPTH} levels of arrays and objects."
+#: What no stored text may contain: NUL (PostgreSQL text cannot hold it) and lone UTF-16
+#: surrogates (``"\ud800"`` in JSON; no database driver can encode them).
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _text_problem(value: str) -> str | None:
+    if not _BAD_TEXT.search(value):
+        return None
+    return NUL_MESSAGE if "\x00" in value else SURROGATE_MESSAGE
+
+
+def _inspect(value) -> tuple[dict[str, list[str]], str | None]:
+    """Text that cannot be stored, by path, and the field where nesting passes MAX_JSON_DEPTH.
+
+    Walks without recursion, so any depth json.loads produced is safe to look at. A bad key is
+    reported at its parent's path, a bad value at its own.
+    """
+    problems: dict[str, list[str]] = {}
+
+    def note(path: str, text: str) -> None:
+        if message := _text_problem(text):
+            found = problems.setdefault(path or "_schema", [])
+            if message not in found:
+                found.append(message)
+
+    stack = [(value, "", 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, str):
+            note(path, item)
+            continue
+        if isinstance(item, dict):
+            children = list(item.items())
+        elif isinstance(item, list):
+            children = list(enumerate(item))
+        else:
+            continue
+        if depth >= MAX_JSON_DEPTH:
+            return problems, path.partition(".")[0] or "_schema"
+        for key, child in reversed(children):
+            if isinstance(key, str):
+                note(path, key)
+            stack.append((child, f"{path}.{key}".lstrip("."), depth + 1))
+    return problems, None
 
 
 #: Documented on every string field without a pattern of its own: what InputParser enforces.
@@ -113,19 +151,39 @@ def no_nul_pattern(self, field, ret=None, **kwargs) -> dict:
 
 
 class InputParser(FlaskParser):
-    """webargs' parser, refusing NUL characters in JSON bodies and query strings with a 422."""
+    """webargs' parser: the one place request bodies and query strings are read, for every route.
 
-    def _refuse_nul(self, data, location: str):
-        paths = _nul_paths(data if isinstance(data, (dict, list, str)) else dict(getattr(data, "items", lambda: [])()))
-        if paths:
-            abort(422, errors={location: {p: ["Text must not contain NUL characters."] for p in paths}})
+    A body that is not sent as JSON answers 415 naming its Content-Type; arrays and objects
+    nested more than :data:`MAX_JSON_DEPTH` deep answer 400; NUL characters and lone
+    surrogates in any text answer 422 naming the field. All before any view runs.
+    """
+
+    def _refuse_bad_input(self, data, location: str):
+        items = data if isinstance(data, (dict, list, str)) else dict(getattr(data, "items", lambda: [])())
+        problems, too_deep = _inspect(items)
+        if too_deep is not None:
+            abort(400, message=TOO_DEEP_MESSAGE, errors={location: {too_deep: [TOO_DEEP_MESSAGE]}})
+        if problems:
+            abort(422, errors={location: problems})
         return data
 
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            if req.get_data(cache=True):
+                got = req.mimetype or "no Content-Type"
+                message = f"Send the body as application/json (got {got})."
+                abort(415, message=message, errors={"headers": {"Content-Type": [message]}})
+            return core.missing
+        try:
+            return core.parse_json(req.get_data(cache=True))
+        except RecursionError:  # deeper than the interpreter's stack: far past MAX_JSON_DEPTH
+            abort(400, message=TOO_DEEP_MESSAGE, errors={"json": {"_schema": [TOO_DEEP_MESSAGE]}})
+
     def load_json(self, req, schema):
-        return self._refuse_nul(super().load_json(req, schema), "json")
+        return self._refuse_bad_input(super().load_json(req, schema), "json")
 
     def load_querystring(self, req, schema):
-        return self._refuse_nul(super().load_querystring(req, schema), "query")
+        return self._refuse_bad_input(super().load_querystring(req, schema), "query")
 
 
 class Blueprint(SmorestBlueprint):
@@ -135,7 +193,8 @@ class Blueprint(SmorestBlueprint):
     401 unless the view is :func:`app.auth.public` (which also documents ``security: []``),
     403 when the view's scope is not held by every role, 404 when the path names an object
     (missing, or another tenant's), and 400 (malformed JSON) and 413 (body over
-    ``MAX_CONTENT_LENGTH``) when the operation takes a body. 422 comes from
+    ``MAX_CONTENT_LENGTH``) when the operation takes a body, 415 (not sent as JSON) when it
+    takes a JSON body. 422 comes from
     ``@blp.arguments``; a view documents anything else (409, 410, ...) with ``alt_response``,
     which also takes precedence over these generic descriptions. Every error answer is
     documented with the one error body, as the error handlers produce it.
@@ -165,10 +224,13 @@ class Blueprint(SmorestBlueprint):
         if "requestBody" in doc:
             responses.setdefault(400, _error_ref(400))
             responses.setdefault(413, _error_ref(413))
+            if "application/json" in doc["requestBody"].get("content", {}):
+                responses.setdefault(415, _error_ref(415))
         if access.get("public"):
             doc["security"] = []
         else:
             responses.setdefault(401, _error_ref(401))
+            responses.setdefault(429, _error_ref(429))  # too many failed tokens (app.ratelimit)
             scope = access.get("scope")
             if scope and auth.SCOPE_ROLES[scope] != frozenset(auth.ROLES):
                 responses.setdefault(403, _error_ref(403))

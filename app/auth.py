@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from flask import current_app, g, has_request_context, request
 from flask_smorest import abort
 
-from app import tenancy
+from app import ratelimit, tenancy
 
 TOKEN_PREFIX = "cip_"
 
@@ -179,16 +179,24 @@ def _bearer_token() -> str | None:
 
 
 def authorize_request() -> None:
-    """before_request hook: resolve the credential, set the tenant, enforce the view's scope."""
+    """before_request hook: resolve the credential, set the tenant, enforce the view's scope.
+
+    A failed token counts against the client (:mod:`app.ratelimit`); a client that has failed
+    too often gets 429 for any token until its window ends.
+    """
     g.principal = None
     if request.endpoint is None:
         return  # 404/405 are answered by Flask's routing
+    if request.method == "OPTIONS" and getattr(request.url_rule, "provide_automatic_options", False):
+        return  # Flask answers OPTIONS itself (no view runs): a CORS preflight carries no credential
     view = _view_for_request()
     limit_key = getattr(view, "_cip_body_limit", None)
     if limit_key:
         request.max_content_length = current_app.config[limit_key]
     is_public = getattr(view, "_cip_public", False) or request.blueprint in PUBLIC_BLUEPRINTS
     token = _bearer_token()
+    if token is not None and not is_public:
+        ratelimit.refuse_if_too_many_failed_authentications()
     if token and _resolver is not None:
         principal = _resolver(hash_secret(token))
         if principal is not None:
@@ -197,6 +205,8 @@ def authorize_request() -> None:
     if is_public:
         return
     if g.principal is None:
+        if token is not None:
+            ratelimit.count_failed_authentication()
         abort(
             401,
             message="A valid bearer token is required." if token is None else "The token is invalid or revoked.",

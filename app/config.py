@@ -26,6 +26,12 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
+def _port(value: str | None) -> int:
+    """The port ``make run`` serves on (``PORT``, default 5000)."""
+    port = _int(value, 5000)
+    return port if 0 < port < 65536 else 5000
+
+
 def _default_database_url() -> str:
     INSTANCE_DIR.mkdir(exist_ok=True)
     return f"sqlite:///{INSTANCE_DIR / 'cip.db'}"
@@ -52,9 +58,24 @@ class Config:
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO").upper()
         self.SMTP_URL = env.get("SMTP_URL") or None
         self.MAIL_FROM = env.get("MAIL_FROM", "Corporate Influencer Programs <no-reply@localhost>")
-        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        # Unset, the links in emails and tracking URLs point where `make run` serves: PORT.
+        self.PUBLIC_BASE_URL = (env.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{_port(env.get('PORT'))}").rstrip("/")
         self.SEAT_LIMIT_DEFAULT = _int(env.get("SEAT_LIMIT_DEFAULT"), 25)
         self.IDEMPOTENCY_TTL_HOURS = _int(env.get("IDEMPOTENCY_TTL_HOURS"), 24)
+        # Abuse controls (app/ratelimit.py): flask-limiter strings such as "30/minute" or
+        # "10/minute;100/hour"; an empty value means no limit.
+        self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), True)
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or None  # else REDIS_URL, else memory
+        self.RATELIMIT_AUTH_FAILURES = env.get("RATELIMIT_AUTH_FAILURES", "30/minute")
+        self.RATELIMIT_SIGNUP = env.get("RATELIMIT_SIGNUP", "10/hour")
+        self.RATELIMIT_INVITATION_ACCEPT = env.get("RATELIMIT_INVITATION_ACCEPT", "30/minute")
+        self.RATELIMIT_INVITATION_ACCEPT_TENANT = env.get("RATELIMIT_INVITATION_ACCEPT_TENANT", "300/minute")
+        self.RATELIMIT_REDIRECT = env.get("RATELIMIT_REDIRECT", "120/minute")
+        self.RATELIMIT_REDIRECT_TENANT = env.get("RATELIMIT_REDIRECT_TENANT", "3000/minute")
+        # Security headers and CORS (app/security.py).
+        self.HSTS_MAX_AGE = _int(env.get("HSTS_MAX_AGE"), 31_536_000)
+        self.CORS_ORIGINS = [o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()]
+        self.TRUSTED_PROXIES = _int(env.get("TRUSTED_PROXIES"), 0)
 
     def as_flask(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -6,16 +6,18 @@ The schema is owned by Alembic (``migrations/``); nothing here creates tables.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, ForeignKeyConstraint, Table, Uuid, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
+    Mapper,
     ORMExecuteState,
     Session,
     mapped_column,
@@ -23,7 +25,8 @@ from sqlalchemy.orm import (
     sessionmaker,
     with_loader_criteria,
 )
-from sqlalchemy.sql import visitors
+from sqlalchemy.orm.context import FromStatement
+from sqlalchemy.sql.expression import Alias, ClauseElement, ColumnClause, UpdateBase
 from sqlalchemy.types import TypeDecorator
 
 from app import clock, tenancy
@@ -90,28 +93,149 @@ class TenantSession(Session):
     """A session that runs every ORM statement inside the current tenant."""
 
 
-_owned_tables: tuple[int, frozenset[Table]] = (-1, frozenset())
+_owned_tables: dict[Table, Mapper] | None = None
 
 
-def _tenant_owned_tables() -> frozenset[Table]:
+@event.listens_for(Base, "after_mapper_constructed", propagate=True)
+def _forget_owned_tables(mapper: Mapper, class_) -> None:
     global _owned_tables
-    mappers = Base.registry.mappers
-    if _owned_tables[0] != len(mappers):
-        tables = frozenset(m.local_table for m in mappers if issubclass(m.class_, TenantOwned))
-        _owned_tables = (len(mappers), tables)
-    return _owned_tables[1]
+    _owned_tables = None
+
+
+def _tenant_owned_tables() -> dict[Table, Mapper]:
+    """The tables of the tenant-owned models, with their mappers (rebuilt when a model is mapped).
+
+    Asked on every statement: ``registry.mappers`` builds a set of every mapper on each call.
+    """
+    global _owned_tables
+    if _owned_tables is None:
+        _owned_tables = {m.local_table: m for m in Base.registry.mappers if issubclass(m.class_, TenantOwned)}
+    return _owned_tables
+
+
+def _walk(statement) -> Iterator:
+    """The statement's elements down to tables and columns (not into a table's columns).
+
+    ``visitors.iterate`` also walks every column of every table it meets, three times the work
+    on each statement; the tables are all that is looked for here.
+    """
+    stack, seen = [statement], set()
+    while stack:
+        element = stack.pop()
+        if id(element) in seen:
+            continue
+        seen.add(id(element))
+        yield element
+        if not isinstance(element, Table | ColumnClause):
+            stack.extend(element.get_children())
+
+
+def _table_of(element) -> Table | None:
+    """The table a table, an alias of one, or a column of either stands for."""
+    if isinstance(element, ColumnClause):
+        element = element.table
+    while isinstance(element, Alias):
+        element = element.element
+    return element if isinstance(element, Table) else None
 
 
 def _touches_tenant_owned(statement) -> bool:
     """Does any table in the statement (FROM, subqueries, joins, DML target) belong to a tenant?"""
     owned = _tenant_owned_tables()
-    return any(isinstance(element, Table) and element in owned for element in visitors.iterate(statement))
+    return any(_table_of(element) in owned for element in _walk(statement))
+
+
+#: The explicit opt-out of the Core statement guard, for a statement whose WHERE names
+#: ``tenant_id`` itself: ``.execution_options(tenant_filtered_by_hand=True)``, with a comment why.
+FILTERED_BY_HAND = "tenant_filtered_by_hand"
+
+
+def _is_orm_statement(statement) -> bool:
+    """Does the statement carry ORM entities (``select(Model)``, ``update(Model)``, ``Model.column``)?"""
+    return statement._propagate_attrs.get("compile_state_plugin") == "orm"
+
+
+def _bare_tenant_tables(statement) -> set[Table]:
+    """Tenant-owned tables that no ORM criteria reach: named as ``Model.__table__``, not ``Model``.
+
+    A Core statement (no ORM entity anywhere) gets no criteria at all: each tenant-owned table in
+    it is bare. In an ORM statement the criteria go to every entity; bare are the tables written
+    only through the ``Table`` (``Model.__table__.c.x`` carries no ORM annotation, ``Model.x``
+    does) and an UPDATE or DELETE whose target is the ``Table``. A table that is also an entity
+    of the statement counts as filtered (the ORM writes the bare primary key of its own entity
+    in ``session.get``), so a Core subquery on the same table inside an ORM statement is not
+    caught here; RLS still is on PostgreSQL. ``select(Model).from_statement(inner)`` adds no
+    criteria of its own: ``inner`` counts.
+    """
+    owned = _tenant_owned_tables()
+    if isinstance(statement, FromStatement):
+        return _bare_tenant_tables(statement.element)
+    if not _is_orm_statement(statement):
+        return {table for table in map(_table_of, _walk(statement)) if table in owned}
+    bare: set[Table] = set()
+    entities: set[Table] = set()
+    tables: set[Table] = set()
+    for element in _walk(statement):
+        if isinstance(element, FromStatement):
+            bare |= _bare_tenant_tables(element)
+        elif isinstance(element, UpdateBase):
+            if _table_of(element.table) in owned and "parententity" not in element.table._annotations:
+                bare.add(_table_of(element.table))  # update(Model.__table__).where(Model.x == ...)
+        elif isinstance(element, Table | ColumnClause):
+            table = _table_of(element)
+            if table in owned:
+                # ORM tables and columns carry their entity (``parententity``); the bare table, a
+                # column of it, or of its alias, carries none
+                (entities if "parententity" in element._annotations else tables).add(table)
+    return bare | (tables - entities)
+
+
+def _guard_core_statement(connection, clauseelement, multiparams, params, execution_options) -> None:
+    """Refuse a SELECT, UPDATE or DELETE that names a tenant-owned table where no tenant filter reaches.
+
+    Runs on the app's engine for every statement: through the session (Core and ORM) or on a
+    connection. A statement passes when every tenant-owned table in it is an ORM entity (the
+    criteria of :func:`_add_tenant_criteria` apply), inside :func:`tenancy.unscoped`, marked with
+    :data:`FILTERED_BY_HAND`, or when the ORM's unit of work writes rows by primary key (flush:
+    the rows were loaded, or stamped, in the tenant).
+    """
+    if not isinstance(clauseelement, ClauseElement) or tenancy.is_unscoped():
+        return
+    statement = clauseelement
+    if getattr(statement, "is_insert", False):
+        statement = statement.select  # INSERT ... FROM SELECT reads; plain inserts are stamped
+        if statement is None:
+            return
+    elif not (getattr(statement, "is_select", False) or getattr(statement, "is_dml", False)):
+        return
+    if (
+        execution_options.get(FILTERED_BY_HAND)
+        or clauseelement.get_execution_options().get(FILTERED_BY_HAND)
+        or connection.get_execution_options().get(FILTERED_BY_HAND)
+    ):
+        return
+    bare = _bare_tenant_tables(statement)
+    if not bare:
+        return
+    owned = _tenant_owned_tables()
+    cache = execution_options.get("compiled_cache")
+    if cache is not None and all(cache is owned[table].base_mapper._compiled_cache for table in bare):
+        return  # the unit of work (flush, bulk by primary key): rows it loaded or stamped itself
+    names = ", ".join(sorted(table.name for table in bare))
+    raise tenancy.UnfilteredTenantStatement(
+        f"a Core statement on the tenant-owned table(s) {names} is not filtered by tenant: use the ORM "
+        f"entity (select(Model), update(Model)), or filter tenant_id by hand and mark the statement "
+        f".execution_options({FILTERED_BY_HAND}=True), or run cross-tenant work in tenancy.unscoped()"
+    )
 
 
 @event.listens_for(TenantSession, "do_orm_execute")
 def _add_tenant_criteria(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load:
         return  # the parent statement already carried the criteria (propagated to loaders)
+    if state.is_insert:
+        _stamp_insert_parameters(state)
+        return
     if not (state.is_select or state.is_update or state.is_delete):
         return
     if tenancy.is_unscoped() or not _touches_tenant_owned(state.statement):
@@ -191,6 +315,12 @@ def app_role_url(owner_url: str, role: str | None, password: str | None) -> str:
 
 
 def make_engine(url: str) -> Engine:
+    engine = _make_engine(url)
+    event.listen(engine, "before_execute", _guard_core_statement)
+    return engine
+
+
+def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -251,11 +381,86 @@ def transaction_cache() -> dict:
     return holder[1]
 
 
-def upsert_insert(table):
-    """The dialect's INSERT with ON CONFLICT support (PostgreSQL or SQLite) for the session's database."""
-    from sqlalchemy.dialects import postgresql, sqlite
+def _stamp_row(row: Mapping) -> Mapping:
+    """The row with ``tenant_id`` set to the current tenant; a row naming another tenant is refused.
 
-    return (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+    The same rule as the flush (:func:`_stamp_tenant`): with no tenant set the insert is refused
+    unless it runs inside :func:`tenancy.unscoped`, where each row must name its tenant.
+    """
+    if not isinstance(row, Mapping):
+        raise TypeError("rows for a tenant-owned table are given as mappings (column name -> value)")
+    key = next((k for k in row if getattr(k, "key", k) == "tenant_id"), None)
+    current = tenancy.current()
+    if key is None:
+        if current is None:
+            if tenancy.is_unscoped():
+                raise tenancy.TenantContextMissing("an unscoped insert without a current tenant names tenant_id")
+            tenancy.require()
+        return {**row, "tenant_id": current}
+    if tenancy.is_unscoped():
+        return row
+    given = row[key]
+    if current is None:
+        tenancy.require()
+    if isinstance(given, str):
+        given = uuid.UUID(given)
+    if given != current:
+        raise tenancy.TenantContextMissing("row belongs to another tenant than the current one")
+    return row
+
+
+class _TenantRows:
+    """``values()`` stamps every row of a tenant-owned table with the current tenant."""
+
+    inherit_cache = True
+
+    def values(self, *args, **kwargs):
+        if self.table in _tenant_owned_tables():
+            if kwargs:
+                kwargs = dict(_stamp_row(kwargs))
+            elif len(args) == 1 and isinstance(args[0], Mapping):
+                args = (_stamp_row(args[0]),)
+            elif len(args) == 1 and isinstance(args[0], list | tuple):
+                args = ([_stamp_row(row) for row in args[0]],)
+        return super().values(*args, **kwargs)
+
+
+class _PostgresInsert(_TenantRows, postgresql.Insert):
+    inherit_cache = True
+
+
+class _SqliteInsert(_TenantRows, sqlite.Insert):
+    inherit_cache = True
+
+
+def upsert_insert(table):
+    """The one INSERT for Core (and ORM bulk) inserts: the dialect's, with ON CONFLICT support.
+
+    ``table`` is a model or a ``Table``. Into a tenant-owned table every row gets ``tenant_id``
+    from the current tenant, whether given to ``.values(...)`` (a dict or a list of dicts) or
+    as the parameter list of ``session.execute(statement, rows)``; a row naming another tenant,
+    or any row while no tenant is set (outside :func:`tenancy.unscoped`), is refused. Other
+    INSERT constructs on tenant-owned tables are refused by the session.
+    """
+    dialect = db.session.get_bind().dialect.name
+    return (_PostgresInsert if dialect == "postgresql" else _SqliteInsert)(table)
+
+
+def _stamp_insert_parameters(state: ORMExecuteState) -> None:
+    """Session side of :func:`upsert_insert`: stamp the executemany rows, refuse other inserts."""
+    table = getattr(state.statement, "table", None)
+    if table is None or table not in _tenant_owned_tables():
+        return
+    if not isinstance(state.statement, _TenantRows):
+        raise tenancy.UnfilteredTenantStatement(
+            f"an INSERT into the tenant-owned table {table.name} is built with app.db.upsert_insert, "
+            "which stamps tenant_id (the unit of work stamps added objects)"
+        )
+    parameters = state.parameters
+    if isinstance(parameters, list):
+        state.parameters = [_stamp_row(row) for row in parameters]
+    elif parameters:
+        state.parameters = _stamp_row(parameters)
 
 
 db = Database()

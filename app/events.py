@@ -5,15 +5,32 @@ commit a job dispatches it to every subscribed handler. Each handler's effect is
 ``event_deliveries`` (unique per event and handler) in the handler's own transaction, so a
 retry or a crash never loses or doubles an effect. ``flask events redispatch`` re-enqueues
 events whose dispatch was interrupted.
+
+The catalogue: each emitting package declares its events in one module (``tenants/events.py``,
+``training/events.py``, ``engagement/events.py``) with :func:`declare`: the name rows store, the
+payload fields (each described) and a version. :func:`emit` takes a declaration and refuses a
+payload that lacks a declared field or carries an undeclared one; :func:`handler` subscribes to
+a declaration, or, from a domain that may not import the emitter (gamification listens to
+training and engagement), to :func:`ref` of its name, resolved against the catalogue. Handlers
+read the payload through :meth:`OutboxEvent.field`, which knows only declared fields.
+
+Versions live in the declaration only: an outbox row keeps its name and payload, no version
+(no migration for it). When a payload gains a field, the declaration's version goes up and
+listeners read the new field with a default, since events emitted before (still undispatched
+in the outbox) lack it. ``tests/test_event_catalogue.py`` proves every subscription names a
+declared event, every declaration is emitted somewhere and handlers read only declared fields.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from sqlalchemy import Index, String, UniqueConstraint, select, text
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +62,14 @@ class OutboxEvent(IdMixin, TenantOwned, Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(2000))
 
+    def field(self, name: str, default: Any = None) -> Any:
+        """The payload's ``name``, which the event's declaration must name; ``default`` when the
+        payload lacks it (an event emitted before a later version added the field)."""
+        declaration = declared(self.name)
+        if name not in declaration.field_names:
+            raise EventPayloadError(f"{self.name} declares no payload field {name!r}")
+        return (self.payload or {}).get(name, default)
+
 
 class EventDelivery(IdMixin, TenantOwned, Base):
     """One handler's effect for one event: the idempotency key of event handling."""
@@ -60,35 +85,166 @@ class EventDelivery(IdMixin, TenantOwned, Base):
     delivered_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
+# --- The catalogue ----------------------------------------------------------------------------
+
+
+class EventPayloadError(ValueError):
+    """A payload that does not match its event's declaration: a programming error."""
+
+
+@dataclass(frozen=True, eq=False)
+class EventType:
+    """A declared event: the name its rows store, its payload fields and their meaning, a version.
+
+    ``fields`` must be in every payload (a value may be None where the description says so);
+    ``optional`` fields may be left out. Made by :func:`declare`, never directly.
+    """
+
+    name: str
+    version: int
+    fields: Mapping[str, str]
+    optional: Mapping[str, str]
+    module: str
+    doc: str = ""
+
+    @property
+    def field_names(self) -> frozenset[str]:
+        return frozenset(self.fields) | frozenset(self.optional)
+
+    def check(self, payload: Mapping[str, Any]) -> None:
+        """Raise :class:`EventPayloadError` unless ``payload`` has exactly the declared fields."""
+        if not isinstance(payload, Mapping):
+            raise EventPayloadError(f"{self.name}: the payload must be a mapping, not {type(payload).__name__}")
+        missing = sorted(set(self.fields) - set(payload))
+        unknown = sorted(set(payload) - self.field_names)
+        if missing or unknown:
+            problems = ([f"missing {missing}"] if missing else []) + ([f"undeclared {unknown}"] if unknown else [])
+            raise EventPayloadError(f"{self.name} (version {self.version}): {', '.join(problems)}")
+
+    def __repr__(self) -> str:
+        return f"<EventType {self.name} v{self.version}>"
+
+
+@dataclass(frozen=True)
+class EventRef:
+    """An event named by a listener that may not import the domain declaring it.
+
+    Resolved against the catalogue when used; the declaring domain is wired first.
+    """
+
+    name: str
+
+    @property
+    def declaration(self) -> EventType:
+        return declared(self.name)
+
+
+#: Every declared event by name, filled as the catalogue modules are imported.
+CATALOGUE: dict[str, EventType] = {}
+
+
+def declare(
+    name: str,
+    *,
+    version: int,
+    fields: Mapping[str, str],
+    optional: Mapping[str, str] | None = None,
+    doc: str = "",
+) -> EventType:
+    """Declare an event once, in its package's catalogue module.
+
+    ``fields`` and ``optional`` map each payload field to a short description. Declaring a name
+    again with the same version and fields (a module imported under a second name) returns the
+    first declaration; with another version or other fields it is an error.
+    """
+    if version < 1 or not fields:
+        raise ValueError(f"{name}: an event has a version from 1 and at least one payload field")
+    event = EventType(
+        name=name,
+        version=version,
+        fields=MappingProxyType(dict(fields)),
+        optional=MappingProxyType(dict(optional or {})),
+        module=sys._getframe(1).f_globals.get("__name__", "?"),
+        doc=doc,
+    )
+    existing = CATALOGUE.get(name)
+    if existing is None:
+        CATALOGUE[name] = event
+        return event
+    if (existing.version, set(existing.fields), set(existing.optional)) == (
+        event.version,
+        set(event.fields),
+        set(event.optional),
+    ):
+        return existing
+    raise ValueError(f"event {name!r} is declared twice ({existing.module} and {event.module})")
+
+
+def ref(name: str) -> EventRef:
+    """A reference to an event another domain declares, for a listener that may not import it."""
+    return EventRef(name)
+
+
+def declared(name: str) -> EventType:
+    """The declaration of ``name``; LookupError if no wired domain declares it."""
+    try:
+        return CATALOGUE[name]
+    except KeyError:
+        raise LookupError(f"event {name!r} is not declared (is the domain declaring it wired?)") from None
+
+
+# --- Subscriptions ---------------------------------------------------------------------------
+
 Handler = Callable[[OutboxEvent], None]
-_handlers: dict[str, list[tuple[str, Handler]]] = {}
 
 
-def handler(event_name: str) -> Callable[[Handler], Handler]:
-    """Subscribe a function to an event. Its name (module.qualname) is its delivery key."""
+class Subscription(NamedTuple):
+    key: str  # the delivery key: module.qualname of the handler
+    fn: Handler
+    event: EventType | EventRef
+
+
+_handlers: dict[str, list[Subscription]] = {}
+
+
+def handler(event: EventType | EventRef) -> Callable[[Handler], Handler]:
+    """Subscribe a function to a declared event. Its name (module.qualname) is its delivery key."""
+    if not isinstance(event, EventType | EventRef):
+        raise TypeError(f"subscribe to a declaration (events.declare) or events.ref(name), not {event!r}")
 
     def register(fn: Handler) -> Handler:
         key = f"{fn.__module__}.{fn.__qualname__}"
-        entries = _handlers.setdefault(event_name, [])
-        if key not in {k for k, _ in entries}:
-            entries.append((key, fn))
+        entries = _handlers.setdefault(event.name, [])
+        if key not in {s.key for s in entries}:
+            entries.append(Subscription(key, fn, event))
         return fn
 
     return register
 
 
 def handlers_for(event_name: str) -> list[tuple[str, Handler]]:
-    return list(_handlers.get(event_name, []))
+    return [(s.key, s.fn) for s in _handlers.get(event_name, [])]
 
 
-def emit(name: str, payload: dict[str, Any]) -> OutboxEvent:
-    """Record a domain event in the current transaction; dispatch follows the commit."""
-    event = OutboxEvent(name=name, payload=payload)
-    db.session.add(event)
+def subscriptions() -> list[Subscription]:
+    """Every registered handler with the event it listens to."""
+    return [s for entries in _handlers.values() for s in entries]
+
+
+def emit(event: EventType, payload: dict[str, Any]) -> OutboxEvent:
+    """Record a domain event in the current transaction; dispatch follows the commit.
+
+    ``payload`` must carry exactly the declared fields (:class:`EventPayloadError` otherwise).
+    """
+    if not isinstance(event, EventType):
+        raise TypeError(f"emit a declared event (events.declare), not {event!r}")
+    event.check(payload)
+    row = OutboxEvent(name=event.name, payload=payload)
+    db.session.add(row)
     db.session.flush()
-    tenant_id, event_id = event.tenant_id, event.id
+    tenant_id, event_id = row.tenant_id, row.id
     transactions.on_commit(lambda: jobs.enqueue(dispatch, tenant_id, str(event_id)))
-    return event
+    return row
 
 
 def dispatch(event_id: str) -> None:

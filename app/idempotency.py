@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import Response, current_app, g, request
 from flask_smorest import abort
-from sqlalchemy import String, Text, UniqueConstraint, select
+from sqlalchemy import String, Text, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock
@@ -89,11 +89,13 @@ def remember(response: Response) -> None:
     if key is None or not 200 <= response.status_code < 300:
         return
     db.session.execute(
-        IdempotencyKey.__table__.delete().where(
+        delete(IdempotencyKey)
+        .where(
             IdempotencyKey.tenant_id == g.principal.tenant_id,
             IdempotencyKey.member_id == g.principal.member_id,
             IdempotencyKey.key == key,
         )
+        .execution_options(synchronize_session=False)
     )
     db.session.add(
         IdempotencyKey(

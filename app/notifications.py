@@ -23,11 +23,11 @@ from email.message import EmailMessage as MimeMessage
 from email.utils import format_datetime, parseaddr
 
 from flask import current_app
-from sqlalchemy import String, Text, UniqueConstraint, insert, select
+from sqlalchemy import String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock, jobs, mail, tenancy, transactions
-from app.db import Base, IdMixin, TenantOwned, db
+from app.db import Base, IdMixin, TenantOwned, db, upsert_insert
 
 log = logging.getLogger(__name__)
 
@@ -304,7 +304,6 @@ def queue_bulk(messages: list[dict]) -> int:
     rows = [
         {
             "id": uuid.uuid4(),
-            "tenant_id": tenant_id,
             "to_address": m["to"],
             "subject": _one_line(m["subject"]),
             "body_text": m["body"],
@@ -318,7 +317,7 @@ def queue_bulk(messages: list[dict]) -> int:
     ]
     if not rows:
         return 0
-    db.session.execute(insert(EmailMessage.__table__), rows)
+    db.session.execute(upsert_insert(EmailMessage.__table__), rows)
     ids = ",".join(str(row["id"]) for row in rows)
     transactions.on_commit(lambda: jobs.enqueue(send_many, tenant_id, ids))
     return len(rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 import marshmallow as ma
 from marshmallow import validate
@@ -11,7 +12,11 @@ from app import clock
 
 
 class UTCDateTimeField(ma.fields.DateTime):
-    """Serialises as ISO 8601 UTC with ``Z``; accepts any offset and converts to UTC."""
+    """Serialises as ISO 8601 UTC with ``Z``: the type of the times the API answers with.
+
+    Times the API accepts are :class:`BoundedDateTime` (a subclass), which also documents and
+    enforces the accepted years.
+    """
 
     def _serialize(self, value, attr, obj, **kwargs):
         return clock.isoformat(value)
@@ -21,6 +26,79 @@ class UTCDateTimeField(ma.fields.DateTime):
         if parsed.tzinfo is None:
             raise self.make_error("invalid", input=value, obj_type="timezone-aware datetime")
         return parsed
+
+
+#: The years a date or time the API accepts may name, inclusive, as written (before any
+#: conversion to UTC): far enough for any programme, and safe for date arithmetic and storage.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+_YEAR = "(?:20[0-9]{2}|2100)"
+_DATE = _YEAR + "-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+_TIME = "(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:[.][0-9]{1,6})?"
+_OFFSET = "(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+#: An accepted date (``2030-01-31``), as the OpenAPI document shows and the API enforces.
+DATE_PATTERN = f"^{_DATE}$"
+#: An accepted time: ISO 8601 with seconds and a UTC offset (``2030-01-31T09:00:00Z``).
+DATETIME_PATTERN = f"^{_DATE}T{_TIME}{_OFFSET}$"
+DATETIME_RE = re.compile(DATETIME_PATTERN)
+DATE_RE = re.compile(DATE_PATTERN)
+_RANGE_TEXT = f"Years {MIN_YEAR} to {MAX_YEAR} only."
+
+
+class _Bounded:
+    """What :class:`BoundedDateTime` and :class:`BoundedDate` share: one pattern, documented in
+    OpenAPI (``pattern``, ``x-minimum``/``x-maximum`` and the description) and enforced on input,
+    so a year such as 0001 or 9999 answers 422 naming the field instead of overflowing later."""
+
+    PATTERN: re.Pattern[str]
+    EXAMPLE: str
+    default_error_messages = {
+        "out_of_range": f"Out of range: use a date in the years {MIN_YEAR} to {MAX_YEAR}.",
+        "shape": "Not a valid {obj_type}: use ISO 8601 like {example}.",
+    }
+
+    def __init__(self, *args, metadata=None, **kwargs):
+        metadata = dict(metadata or {})
+        description = metadata.get("description", "").strip()
+        metadata["description"] = f"{description} {_RANGE_TEXT}".strip()
+        metadata.setdefault("pattern", self.PATTERN.pattern)
+        metadata.setdefault("example", self.EXAMPLE)
+        # No JSON Schema keyword bounds a date string: extensions say it for readers and tools.
+        metadata.setdefault("x-minimum", f"{MIN_YEAR}-01-01")
+        metadata.setdefault("x-maximum", f"{MAX_YEAR}-12-31")
+        super().__init__(*args, metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not self.PATTERN.fullmatch(value):
+            try:
+                parsed = self._parse(value)
+            except ValueError:
+                parsed = None
+            if parsed is not None and not MIN_YEAR <= parsed.year <= MAX_YEAR:
+                raise self.make_error("out_of_range")
+            raise self.make_error("shape", obj_type=self.OBJ_TYPE, example=self.EXAMPLE)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class BoundedDateTime(_Bounded, UTCDateTimeField):
+    """A time the API accepts: ISO 8601 with seconds and an offset, years 2000 to 2100 as written."""
+
+    PATTERN = DATETIME_RE
+    EXAMPLE = "2030-01-31T09:00:00Z"
+
+    @staticmethod
+    def _parse(value: str) -> datetime:
+        return datetime.fromisoformat(value)
+
+
+class BoundedDate(_Bounded, ma.fields.Date):
+    """A date the API accepts (``2030-01-31``), years 2000 to 2100."""
+
+    PATTERN = DATE_RE
+    EXAMPLE = "2030-01-31"
+
+    @staticmethod
+    def _parse(value: str) -> date:
+        return date.fromisoformat(value)
 
 
 class JobSchema(ma.Schema):

@@ -9,6 +9,13 @@ Isolation has two walls:
 
 Cross-tenant work (the platform CLI, sweeps over all tenants) must say so with
 :func:`unscoped`; it is visible in code review and in the logs.
+
+Core statements (on ``Model.__table__`` rather than ``Model``) carry no ORM entity, so the ORM
+filter cannot reach them. :mod:`app.db` therefore refuses (:class:`UnfilteredTenantStatement`)
+a Core SELECT, UPDATE or DELETE that names a tenant-owned table, unless it is marked
+``.execution_options(tenant_filtered_by_hand=True)`` (its WHERE names ``tenant_id`` itself) or
+runs inside :func:`unscoped`. Inserts into tenant-owned tables go through
+:func:`app.db.upsert_insert`, which stamps ``tenant_id`` with the current tenant.
 """
 
 from __future__ import annotations
@@ -25,6 +32,10 @@ _credential_hash: ContextVar[str | None] = ContextVar("credential_hash", default
 
 class TenantContextMissing(RuntimeError):
     """A tenant-owned table was queried with no tenant set (the filter fails closed)."""
+
+
+class UnfilteredTenantStatement(TenantContextMissing):
+    """A Core statement on a tenant-owned table that the ORM filter cannot reach, without opt-out."""
 
 
 def current() -> uuid.UUID | None:

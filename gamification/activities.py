@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app import tenancy
 from app.db import db, upsert_insert
 from gamification.models import Activity, MemberCounter
 
@@ -46,11 +45,9 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> int | None:
     """Count a fact; the member's new all-time count, or None when it was counted before."""
-    tenant_id = tenancy.require()
     inserted = db.session.execute(
         upsert_insert(_ACTIVITIES)
         .values(
-            tenant_id=tenant_id,
             member_id=member_id,
             metric=metric,
             source_key=source_key,
@@ -63,7 +60,7 @@ def record(
     ).scalar()
     if inserted is None:
         return None
-    statement = upsert_insert(_COUNTERS).values(tenant_id=tenant_id, member_id=member_id, metric=metric, value=1)
+    statement = upsert_insert(_COUNTERS).values(member_id=member_id, metric=metric, value=1)
     return db.session.execute(
         statement.on_conflict_do_update(
             index_elements=["tenant_id", "member_id", "metric"], set_={"value": _COUNTERS.c.value + 1}

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app import clock, tenancy
+from app import clock
 from app.auth import Principal
 from app.db import db, upsert_insert
 from app.errors import NotFound
@@ -179,12 +179,9 @@ def awarded(member_id: uuid.UUID) -> dict[str, datetime]:
 def _award(member_ids: list[uuid.UUID], badge_key: str, at: datetime) -> None:
     if not member_ids:
         return
-    tenant_id = tenancy.require()
     db.session.execute(
         upsert_insert(BadgeAward.__table__)
-        .values(
-            [{"tenant_id": tenant_id, "member_id": m, "badge_key": badge_key, "awarded_at": at} for m in member_ids]
-        )
+        .values([{"member_id": m, "badge_key": badge_key, "awarded_at": at} for m in member_ids])
         .on_conflict_do_nothing(index_elements=["tenant_id", "member_id", "badge_key"])
     )
 

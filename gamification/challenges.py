@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from app import clock, tenancy
+from app import clock
 from app.auth import Principal
 from app.db import db, upsert_insert
 from app.errors import NotFound
@@ -78,9 +78,7 @@ def on_activity(member: Member, metrics: set[str], occurred_at: datetime, detail
 
 
 def _advance(challenge: Challenge, member: Member, by: int, at: datetime) -> bool:
-    statement = upsert_insert(_PROGRESS).values(
-        tenant_id=tenancy.require(), challenge_id=challenge.id, member_id=member.id, progress=by
-    )
+    statement = upsert_insert(_PROGRESS).values(challenge_id=challenge.id, member_id=member.id, progress=by)
     row = db.session.execute(
         statement.on_conflict_do_update(
             index_elements=["tenant_id", "challenge_id", "member_id"], set_={"progress": _PROGRESS.c.progress + by}

@@ -16,7 +16,6 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from app import tenancy
 from app.db import db, upsert_insert
 from gamification.models import PointsHistogram
 
@@ -75,8 +74,12 @@ def scope_for(department_key: str | None, location_key: str | None) -> str | Non
 def move(
     moves: Iterable[Move], old_scopes: list[str], new_scopes: list[str], tenant_id: uuid.UUID | None = None
 ) -> None:
-    """Take each member out of their old value on ``old_scopes``, into the new one on ``new_scopes``."""
-    tenant_id = tenant_id or tenancy.require()
+    """Take each member out of their old value on ``old_scopes``, into the new one on ``new_scopes``.
+
+    The rows go to the current tenant; ``tenant_id`` names the member's tenant when a flush runs
+    unscoped (platform work).
+    """
+    tenant = {} if tenant_id is None else {"tenant_id": tenant_id}
     deltas: dict[tuple[str, date, str, int], int] = defaultdict(int)
     for period, start, before, after in moves:
         if before > 0:
@@ -88,7 +91,7 @@ def move(
                 deltas[(period, start, scope, after)] += 1
                 deltas[(period, start, coarse(scope), bucket(after))] += 1
     rows = [
-        {"tenant_id": tenant_id, "period": p, "period_start": s, "scope": scope, "points": points, "members": delta}
+        {**tenant, "period": p, "period_start": s, "scope": scope, "points": points, "members": delta}
         for (p, s, scope, points), delta in sorted(deltas.items())
         if delta
     ]

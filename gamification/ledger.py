@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app import clock, tenancy
+from app import clock
 from app.auth import Principal
 from app.db import db, upsert_insert
 from app.errors import Conflict, NotFound
@@ -52,7 +52,6 @@ def award(
         upsert_insert(_ENTRIES)
         .values(
             id=entry_id,
-            tenant_id=tenancy.require(),
             member_id=member.id,
             rule=rule,
             points=points,
@@ -77,11 +76,9 @@ def award(
 def add_to_totals(member_id: uuid.UUID, standing: Standing, points: int, occurred_at: datetime) -> None:
     """Add ``points`` to the member's week, month, quarter and all-time rows (one statement),
     and move the member to their new value in the points histogram (one more)."""
-    tenant_id = tenancy.require()
     starts = periods.starts_for(occurred_at, periods.tenant_zone())
     rows = [
         {
-            "tenant_id": tenant_id,
             "member_id": member_id,
             "period": period,
             "period_start": start,
@@ -108,9 +105,7 @@ def take_from_cap(cap_key: str, cap: int) -> bool:
     """Use one unit under ``cap_key`` if fewer than ``cap`` were used (atomic under concurrency)."""
     if cap <= 0:
         return False
-    statement = upsert_insert(_CAPS).values(
-        tenant_id=tenancy.require(), cap_key=cap_key, used=1, created_at=clock.now()
-    )
+    statement = upsert_insert(_CAPS).values(cap_key=cap_key, used=1, created_at=clock.now())
     used = db.session.execute(
         statement.on_conflict_do_update(
             index_elements=["tenant_id", "cap_key"], set_={"used": _CAPS.c.used + 1}, where=_CAPS.c.used < cap

@@ -15,14 +15,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app import tenancy
 from app.db import db, upsert_insert
 from gamification import activities, periods
 from gamification.badges import progress
 from gamification.models import MilestoneAchievement
 from tenants import profiles
 from tenants.models import Member
-from training import assignments
+from tenants.progress import REQUIRED_TRAINING
 
 STREAK_WEEKS = 4
 #: A guideline counts as acknowledged "within a week" of its publication or of joining, whichever is later.
@@ -114,7 +113,7 @@ MILESTONES: tuple[Milestone, ...] = (
         "required_training_passed",
         {"de": "Pflichttrainings bestanden", "en": "All required training passed"},
         None,
-        lambda facts: assignments.required_progress(facts.member.id),
+        lambda facts: REQUIRED_TRAINING(facts.member.id),
     ),
     Milestone(
         "guideline_within_week",
@@ -152,7 +151,7 @@ def achieved(member_id: uuid.UUID) -> dict[str, datetime]:
 def achieve(member_id: uuid.UUID, key: str, at: datetime) -> None:
     db.session.execute(
         upsert_insert(MilestoneAchievement.__table__)
-        .values(tenant_id=tenancy.require(), member_id=member_id, milestone=key, achieved_at=at)
+        .values(member_id=member_id, milestone=key, achieved_at=at)
         .on_conflict_do_nothing(index_elements=["tenant_id", "member_id", "milestone"])
     )
 

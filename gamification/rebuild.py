@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from app import tenancy
 from app.db import db, upsert_insert
 from gamification import histogram, periods
 from gamification.models import Activity, MemberCounter, MemberPoints, PointEntry, PointsHistogram
@@ -89,11 +88,9 @@ def _rebuild_histogram(apply: bool, report: dict[str, Any]) -> None:
             }
         )
     if apply and (differing or len(stored) != len(every_stored)):  # also clears rows counted down to zero
-        tenant_id = tenancy.require()
         db.session.execute(delete(PointsHistogram).execution_options(synchronize_session=False))
         rows = [
             {
-                "tenant_id": tenant_id,
                 "period": p,
                 "period_start": s,
                 "scope": scope,
@@ -103,7 +100,7 @@ def _rebuild_histogram(apply: bool, report: dict[str, Any]) -> None:
             for (p, s, scope, points), members in expected.items()
         ]
         for start in range(0, len(rows), 5000):
-            db.session.execute(PointsHistogram.__table__.insert(), rows[start : start + 5000])
+            db.session.execute(upsert_insert(PointsHistogram.__table__), rows[start : start + 5000])
         report["histogram_fixed"] = bool(differing)
 
 
@@ -177,7 +174,6 @@ def _rewrite(
     points: dict[Key, int], points_members: set[uuid.UUID], counters: dict[Key, int], counter_members: set[uuid.UUID]
 ) -> None:
     """Replace the rows of the members that differ with what the ledger and activities say."""
-    tenant_id = tenancy.require()
     if points_members:
         members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(points_members)))}
         db.session.execute(
@@ -187,7 +183,6 @@ def _rewrite(
         )
         rows = [
             {
-                "tenant_id": tenant_id,
                 "member_id": m,
                 "period": period,
                 "period_start": start,
@@ -197,16 +192,13 @@ def _rewrite(
             for (m, period, start), value in points.items()
         ]
         if rows:
-            db.session.execute(MemberPoints.__table__.insert(), rows)
+            db.session.execute(upsert_insert(MemberPoints.__table__), rows)
     if counter_members:
         db.session.execute(
             delete(MemberCounter)
             .where(MemberCounter.member_id.in_(counter_members))
             .execution_options(synchronize_session=False)
         )
-        rows = [
-            {"tenant_id": tenant_id, "member_id": m, "metric": metric, "value": value}
-            for (m, metric, _), value in counters.items()
-        ]
+        rows = [{"member_id": m, "metric": metric, "value": value} for (m, metric, _), value in counters.items()]
         if rows:
             db.session.execute(upsert_insert(MemberCounter.__table__).values(rows).on_conflict_do_nothing())

@@ -9,7 +9,7 @@ from marshmallow import validate, validates_schema
 
 from app import clock
 from app.pagination import CursorArgsSchema, CursorPageSchema
-from app.schemas import UTCDateTimeField, body_integer, not_blank
+from app.schemas import BoundedDate, BoundedDateTime, UTCDateTimeField, body_integer, not_blank
 from gamification import activities, challenges, config, ledger
 from gamification.models import PERIODS
 from tenants.policy import PLATFORMS
@@ -253,13 +253,13 @@ class LeaderboardArgsSchema(ma.Schema):
     limit = ma.fields.Integer(
         load_default=10, validate=validate.Range(min=1, max=100), metadata={"description": "Places shown (1-100)."}
     )
-    date = ma.fields.Date(
+    date = BoundedDate(
         metadata={"description": "A day inside the period to show (default: today in the tenant's time zone)."}
     )
 
 
 class TeamBoardArgsSchema(ma.Schema):
-    date = ma.fields.Date(
+    date = BoundedDate(
         metadata={"description": "A day inside the period to show (default: today in the tenant's time zone)."}
     )
 
@@ -366,8 +366,8 @@ class ChallengeCreateSchema(ma.Schema):
         validate=validate.Range(min=0, max=config.MAX_RULE_VALUE),
         metadata={"description": "Points on completion (default: the `challenge_completed` rule)."},
     )
-    starts_at = UTCDateTimeField(metadata={"description": "Start (default: now). In the past, facts since then count."})
-    ends_at = UTCDateTimeField(
+    starts_at = BoundedDateTime(metadata={"description": "Start (default: now). In the past, facts since then count."})
+    ends_at = BoundedDateTime(
         required=True,
         metadata={
             "description": f"End (exclusive), in the future and at most {MAX_CHALLENGE_DAYS} days after the start."

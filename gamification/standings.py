@@ -14,17 +14,17 @@ from sqlalchemy import event, inspect, update
 from sqlalchemy.orm import Session
 
 from app.db import TenantSession
-from engagement.content.services import optional_tag_key
 from gamification import histogram
 from gamification.models import MemberPoints
+from tenants.members import attribute_key
 from tenants.models import Member
 
 WATCHED = ("department", "location", "status", "leaderboard_visible")
 
 
 #: The case-folded form filters compare (``Vertrieb`` and ``vertrieb`` are one department), the
-#: same the content library gives topics: topic challenges compare the two.
-key = optional_tag_key
+#: same the content library gives topics (events carry them so): topic challenges compare the two.
+key = attribute_key
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from typing import Any
 
 from marshmallow import ValidationError
 from marshmallow.validate import Email
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
 from app import auth, clock, jobs
-from app.db import db, reusable_plans
+from app.db import db, reusable_plans, upsert_insert
 from app.errors import field_error
 from app.jobs import Job
 from tenants import audit, invitations
@@ -245,7 +245,6 @@ def _import_batch(
                 {
                     **values,
                     "id": uuid.uuid4(),
-                    "tenant_id": tenant.id,
                     "locale": values["locale"] or default_locale,
                     "roles": roles or ["influencer"],
                     "status": "invited",
@@ -279,9 +278,9 @@ def _import_batch(
     if new_members:
         invitation_rows = invitations.rows_for([row["id"] for row in new_members], tenant)
         with reusable_plans(db.session()):
-            db.session.execute(insert(Member.__table__), new_members)
+            db.session.execute(upsert_insert(Member.__table__), new_members)
             statistics.grew(len(new_members))
-            db.session.execute(insert(Invitation.__table__), invitation_rows)
+            db.session.execute(upsert_insert(Invitation.__table__), invitation_rows)
         invitations.schedule_emails([row["id"] for row in invitation_rows])
         outcome.created += len(new_members)
     return seats_left

@@ -24,6 +24,7 @@ from app import auth, clock, events, jobs, notifications, tenancy, transactions
 from app.db import db
 from app.errors import Conflict, Gone, NotFound
 from tenants import audit, consent, tokens
+from tenants.events import MEMBER_ACTIVATED
 from tenants.models import Invitation, Member, Tenant
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,6 @@ def rows_for(member_ids: list[uuid.UUID], tenant: Tenant) -> list[dict[str, Any]
         rows.append(
             {
                 "id": invitation_id,
-                "tenant_id": tenant.id,
                 "member_id": member_id,
                 "token_hash": auth.hash_secret(secret_for(invitation_id, key)),
                 "expires_at": expires_at,
@@ -122,7 +122,7 @@ def issue(member: Member, tenant: Tenant) -> tuple[Invitation, str]:
     """A fresh invitation (earlier open ones are revoked), emailed after commit."""
     revoke_open(member.id)
     [row] = rows_for([member.id], tenant)
-    invitation = Invitation(**{k: v for k, v in row.items() if k != "tenant_id"})
+    invitation = Invitation(**row)
     db.session.add(invitation)
     db.session.flush()
     schedule_emails([invitation.id])
@@ -203,5 +203,5 @@ def accept(secret: str, leaderboard_visible: bool) -> tuple[Member, str]:
         after={"status": "active"},
         actor_member_id=member.id,
     )
-    events.emit("tenants.member_activated", {"member_id": str(member.id)})
+    events.emit(MEMBER_ACTIVATED, {"member_id": str(member.id)})
     return member, api_secret

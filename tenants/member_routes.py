@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+from flask import request
 from flask.views import MethodView
+from sqlalchemy import select
 
+from app import auth, ratelimit, tenancy
 from app.api import make_blueprint
 from app.auth import body_limit, current_principal, public, require_scope
 from app.db import db
@@ -32,7 +35,7 @@ from tenants.member_schemas import (
     SocialAccountSchema,
     SocialAccountUpdateSchema,
 )
-from tenants.models import Member
+from tenants.models import Invitation, Member
 from tenants.schemas import MemberSchema
 from tenants.services import current_tenant
 
@@ -152,14 +155,37 @@ class MemberImports(MethodView):
         return {"job": job}
 
 
+def _invitation_tenant() -> uuid.UUID | None:
+    """The tenant of the invitation whose token the request carries (None if there is none)."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # absurdly nested: the body parser answers it
+        return None
+    secret = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(secret, str) or not secret:
+        return None
+    try:
+        token_hash = auth.hash_secret(secret)
+    except UnicodeEncodeError:  # a lone surrogate: the body parser answers it
+        return None
+    with tenancy.by_credential(token_hash):
+        return db.session.scalar(select(Invitation.tenant_id).where(Invitation.token_hash == token_hash))
+
+
 @invitations_blp.route("/invitations/accept")
 class AcceptInvitation(MethodView):
+    @ratelimit.per_client("RATELIMIT_INVITATION_ACCEPT", "invitation accepts")
+    @ratelimit.per_tenant("RATELIMIT_INVITATION_ACCEPT_TENANT", "invitation accepts", _invitation_tenant)
     @public
     @invitations_blp.doc(security=[])
     @invitations_blp.arguments(AcceptInvitationSchema)
     @invitations_blp.response(200, AcceptResultSchema)
     @invitations_blp.alt_response(404, description="No invitation has this token.")
     @invitations_blp.alt_response(410, description="The invitation was used, replaced or has expired.")
+    @invitations_blp.alt_response(
+        429,
+        description="Too many accepts from this client or for this organization (`Retry-After` says when to retry).",
+    )
     def post(self, data):
         """Accept an invitation with your own consent; you become active and get a token."""
         member, token = invitations.accept(data["token"], data["consent"].get("leaderboard_visible", False))

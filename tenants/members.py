@@ -24,6 +24,12 @@ from tenants.services import current_tenant
 AUDITABLE_FIELDS = ("roles", "department", "location", "locale", "title", "status")
 
 
+def attribute_key(value: str | None) -> str | None:
+    """How a member attribute (department, location) is compared, with others and with the
+    content library's tags: trimmed and case-folded; None when unset or blank."""
+    return value.strip().casefold() if value and value.strip() else None
+
+
 def get(member_id: uuid.UUID) -> Member:
     member = db.session.get(Member, member_id)
     if member is None:

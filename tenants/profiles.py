@@ -10,12 +10,11 @@ from sqlalchemy import select
 from app import events
 from app.db import db
 from app.errors import Conflict, NotFound
+from tenants.events import PROFILE_CHANGED
 from tenants.models import Member, SocialAccount
 
 #: What a complete profile has; drives the "profile completed" milestone.
 COMPLETENESS_PARTS = ("headline", "bio", "photo", "social_account")
-#: Emitted when a member's profile or social accounts change (milestones listen).
-PROFILE_CHANGED = "tenants.profile_changed"
 
 
 def _changed(member_id: uuid.UUID) -> None:

@@ -7,6 +7,7 @@ import uuid
 from flask import current_app
 from flask.views import MethodView
 
+from app import ratelimit
 from app.api import cross_field_rules, make_blueprint
 from app.auth import current_principal, public, require_scope
 from app.db import db
@@ -34,11 +35,13 @@ audit_blp = make_blueprint("audit", __name__, "The tenant's audit log.")
 
 @signup_blp.route("/signup")
 class Signup(MethodView):
+    @ratelimit.per_client("RATELIMIT_SIGNUP", "signups")
     @public
     @signup_blp.arguments(SignupSchema)
     @signup_blp.response(201, SignupResultSchema)
     @signup_blp.alt_response(404, description="Signup is disabled on this server.")
     @signup_blp.alt_response(409, description="The slug is taken.")
+    @signup_blp.alt_response(429, description="Too many signups from this client (`Retry-After` says when to retry).")
     def post(self, payload):
         """Create a tenant, its owner and the owner's first token.
 

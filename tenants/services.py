@@ -12,6 +12,7 @@ from app.auth import Principal
 from app.db import db, transaction_cache
 from app.errors import Conflict, NotFound, ValidationFailed
 from tenants import audit, consent, policy, tokens
+from tenants.events import GOVERNANCE_CHANGED
 from tenants.models import Member, Tenant
 from tenants.policy import default_mode, effective_policy
 from tenants.schemas import DEFAULT_SETTINGS
@@ -151,7 +152,8 @@ def change_governance(tenant: Tenant, mode: str, reason: str, actor: Principal) 
 
     Work in flight falls under the new policy: the ``tenants.governance_changed`` event lets
     the posts domain re-route approved-but-unpublished posts (and the archive record the
-    switch) in the same way whether the change came from the API or the CLI.
+    switch) in the same way whether the change came from the API or the CLI. The audit action
+    is ``tenant.governance_changed``, one letter apart (``tenants.events`` says why).
     """
     if tenant.governance_mode != mode:
         before = {"governance_mode": tenant.governance_mode}
@@ -164,7 +166,7 @@ def change_governance(tenant: Tenant, mode: str, reason: str, actor: Principal) 
             after={"governance_mode": mode, "reason": reason},
         )
         events.emit(
-            "tenants.governance_changed",
+            GOVERNANCE_CHANGED,
             {"from": before["governance_mode"], "to": mode, "reason": reason, "actor_member_id": str(actor.member_id)},
         )
     return tenant

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app import create_app, domains, migrate, tenancy
+from app import create_app, domains, migrate, ratelimit, tenancy
 from app.config import _normalise_db_url
 from app.db import db
 
@@ -94,6 +94,9 @@ def base_app(database_url):
             "SIGNUP_ENABLED": True,
             "SECRET_KEY": "test",
             "LOG_LEVEL": "WARNING",
+            # Tests make many requests from one address: limits far above any test's needs
+            # (tests/test_abuse_controls.py lowers them).
+            **{key: "100000/minute" for key in ratelimit.LIMIT_KEYS},
         }
     )
 
@@ -112,6 +115,7 @@ def _wipe(engine) -> None:
 def app(base_app, owner_engine):
     """The app with a clean database; config changes made by a test are undone afterwards."""
     saved = dict(base_app.config)
+    ratelimit.reset()  # no rate limit counts carry over from an earlier test
     yield base_app
     base_app.config.clear()
     base_app.config.update(saved)

@@ -14,7 +14,13 @@ from app import events, jobs, notifications
 from app.events import OutboxEvent
 from app.jobs import Job
 
-MEMBER_JOINED = "test.member_joined"
+MEMBER_JOINED = events.declare(
+    "test.member_joined",
+    version=1,
+    fields={"email": "the new member's address", "name": "their name", "lead": "the program lead's address"},
+    optional={"fault_switch": "a file path: notify_lead fails while it exists"},
+    doc="Test-only: a member joined (welcome mail, lead notice).",
+)
 
 #: (handler, event id) for every handler invocation in this process (inline runs only).
 CALLS: list[tuple[str, str]] = []
@@ -26,9 +32,9 @@ def send_welcome(event: OutboxEvent) -> None:
     so exactly one row proves the outbox itself never re-ran a delivered handler."""
     CALLS.append(("send_welcome", str(event.id)))
     notifications.queue_email(
-        event.payload["email"],
-        f"Willkommen im Programm, {event.payload['name']}!",
-        f"Hallo {event.payload['name']},\n\nschön, dass du dabei bist. Grüße aus München.\n",
+        event.field("email"),
+        f"Willkommen im Programm, {event.field('name')}!",
+        f"Hallo {event.field('name')},\n\nschön, dass du dabei bist. Grüße aus München.\n",
         kind="test.welcome",
     )
 
@@ -38,18 +44,20 @@ def notify_lead(event: OutboxEvent) -> None:
     """Tell the program lead; fails while the event's ``fault_switch`` file exists."""
     CALLS.append(("notify_lead", str(event.id)))
     notifications.queue_email(
-        event.payload["lead"],
-        f"Neues Mitglied: {event.payload['name']}",
-        f"{event.payload['name']} ist dem Programm beigetreten.\n",
+        event.field("lead"),
+        f"Neues Mitglied: {event.field('name')}",
+        f"{event.field('name')} ist dem Programm beigetreten.\n",
         kind="test.lead_notice",
         dedupe_key=f"lead-notice:{event.id}",
     )
-    switch = event.payload.get("fault_switch")
+    switch = event.field("fault_switch")
     if switch and Path(switch).exists():
         raise RuntimeError("lead directory unavailable")
 
 
-RACED = "test.raced"
+RACED = events.declare(
+    "test.raced", version=1, fields={"email": "where the one mail goes"}, doc="Test-only: a dispatch overtaken."
+)
 
 
 @events.handler(RACED)
@@ -59,7 +67,7 @@ def raced(event: OutboxEvent) -> None:
     CALLS.append(("raced", str(event.id)))
     if len(calls("raced", event.id)) == 1:
         jobs.enqueue(events.dispatch, event.tenant_id, str(event.id))
-    notifications.queue_email(event.payload["email"], "Einmal, nicht zweimal", "…", kind="test.raced")
+    notifications.queue_email(event.field("email"), "Einmal, nicht zweimal", "…", kind="test.raced")
 
 
 def calls(handler: str | None = None, event_id: object = None) -> list[tuple[str, str]]:

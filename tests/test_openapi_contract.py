@@ -13,16 +13,26 @@ and carries a fresh token of tenant A's owner, so an example that revokes a toke
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
+from datetime import date
 
+import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    positive_data_acceptance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from app import create_app, tenancy, transactions
 from app.db import db
+from app.schemas import MAX_YEAR, MIN_YEAR
 from tenants import tokens
 from tenants.models import Member
 from tenants.schemas import TIMEZONE_FORMAT, TIMEZONES
@@ -33,6 +43,28 @@ HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "tra
 
 # The document's own string formats: valid requests draw from the values the API accepts.
 schemathesis.openapi.format(TIMEZONE_FORMAT, st.sampled_from(sorted(TIMEZONES)))
+
+# Dates and times the API accepts lie in the years MIN_YEAR to MAX_YEAR as written (the document
+# says so with a pattern). Valid requests draw their edges as often as the middle: the first and
+# last day, the last second, and offsets that carry the first and last day into 1999 and 2101 in
+# UTC. `test_dates_outside_the_years_answer_422` sends the values just outside.
+_EDGE_DAYS = [date(MIN_YEAR, 1, 1), date(MIN_YEAR, 2, 29), date(MAX_YEAR, 2, 28), date(MAX_YEAR, 12, 31)]
+_DAYS = st.sampled_from(_EDGE_DAYS) | st.dates(date(MIN_YEAR, 1, 1), date(MAX_YEAR, 12, 31))
+_TIMES = st.sampled_from(["00:00:00", "23:59:59", "23:59:59.999999"]) | st.times().map(lambda t: t.isoformat())
+_OFFSETS = st.sampled_from(["Z", "+00:00", "+14:00", "-12:00", "+23:59", "-23:59", "+05:45"])
+schemathesis.openapi.format("date", _DAYS.map(date.isoformat))
+schemathesis.openapi.format(
+    "date-time", st.builds(lambda day, time, offset: f"{day.isoformat()}T{time}{offset}", _DAYS, _TIMES, _OFFSETS)
+)
+_OUTSIDE = {
+    "date": ["0001-01-01", "9999-12-31", f"{MIN_YEAR - 1}-12-31", f"{MAX_YEAR + 1}-01-01"],
+    "date-time": [
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-12:00",
+        f"{MIN_YEAR - 1}-12-31T23:59:59-12:00",
+        f"{MAX_YEAR + 1}-01-01T00:00:00+14:00",
+    ],
+}
 
 _CSV_CELL = st.text(
     st.characters(codec="utf-8", exclude_characters=',;"\r\n', exclude_categories=["Cs", "Cc"]), max_size=20
@@ -131,6 +163,88 @@ def test_revoking_the_calling_token_follows_the_contract(app, world):
     foreign = world.b.api.get("/tokens").get_json()[0]["id"]
     assert revoke(foreign, world.a.token) == 404  # another tenant's token
     assert world.b.api.get("/tokens").status_code == 200
+
+
+def _deref(node: dict) -> dict:
+    while isinstance(node, dict) and "$ref" in node:
+        target = schema.raw_schema
+        for part in node["$ref"][2:].split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _body_dates(node: dict, path: tuple, depth: int = 0) -> list[tuple[tuple, str]]:
+    node = _deref(node)
+    if node.get("format") in _OUTSIDE:
+        return [(path, node["format"])]
+    if depth > 4:
+        return []
+    found = []
+    for name, prop in node.get("properties", {}).items():
+        found += _body_dates(prop, (*path, name), depth + 1)
+    if isinstance(node.get("items"), dict):
+        found += _body_dates(node["items"], (*path, 0), depth + 1)
+    return found
+
+
+def _accepted_dates(operation) -> list[tuple[str, tuple, str]]:
+    """(location, path, format) of every date or date-time the operation accepts."""
+    raw = operation.definition.raw
+    found = []
+    for parameter in map(_deref, raw.get("parameters", [])):
+        if parameter["in"] == "query" and _deref(parameter.get("schema", {})).get("format") in _OUTSIDE:
+            found.append(("query", (parameter["name"],), _deref(parameter["schema"])["format"]))
+    body = _deref(raw.get("requestBody", {})).get("content", {}).get("application/json", {})
+    found += [("body", path, kind) for path, kind in _body_dates(body.get("schema", {}), ())]
+    return found
+
+
+_DATED = [operation for result in schema.get_all_operations() if _accepted_dates(operation := result.ok())]
+
+
+def _put(container, path: tuple, value: str) -> bool:
+    """Set the value at ``path`` (list positions must exist, the last key may be new)."""
+    *head, last = path
+    for key in head:
+        if isinstance(key, int):
+            if not isinstance(container, list) or len(container) <= key:
+                return False
+        elif not isinstance(container, dict) or key not in container:
+            return False
+        container = container[key]
+    if not isinstance(container, dict):
+        return False
+    container[last] = value
+    return True
+
+
+@pytest.mark.parametrize("operation", _DATED, ids=lambda operation: operation.label)
+def test_dates_outside_the_years_answer_422(operation, app, world):
+    """Valid requests with one date moved just outside the years: 422 naming it, as documented."""
+    fields = _accepted_dates(operation)
+    headers = {"Authorization": f"Bearer {world.a.token}"}
+
+    @settings(max_examples=8, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(), field=st.sampled_from(fields), data=st.data())
+    def check(case, field, data):
+        location, path, kind = field
+        value = data.draw(st.sampled_from(_OUTSIDE[kind]), label="outside")
+        if location == "query":
+            case.query = {**(case.query or {}), path[0]: value}
+        else:
+            assume(_put(case.body, path, value))
+        response = case.call_and_validate(
+            app=app,
+            headers=headers,
+            checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
+        )
+        assert response.status_code == 422, response.text
+        errors = json.dumps(response.json()["errors"])
+        assert "Out of range" in errors and f'"{path[-1]}"' in errors, errors
+
+    assert fields
+    check()
 
 
 # --- The document itself -------------------------------------------------------------------

@@ -7,9 +7,9 @@ from app.domains import Domain
 
 
 def register(app) -> None:
-    """Routes, CLI, posting requirements; importing ``assignments`` subscribes its event handlers."""
+    """Routes, CLI, posting requirements, progress figures; importing ``assignments`` subscribes its event handlers."""
     from app.api import register_blueprints
-    from tenants import eligibility
+    from tenants import eligibility, progress
     from training import assignments, guideline_routes, guidelines, module_routes  # noqa: F401 (listeners)
     from training import eligibility as training_eligibility
     from training.cli import training_cli
@@ -18,6 +18,7 @@ def register(app) -> None:
     # Posting waits for required training, then for the current guideline (in this order).
     eligibility.requirement(training_eligibility.required_training)
     eligibility.requirement(guidelines.acknowledged_current)
+    progress.REQUIRED_TRAINING.provided_by(assignments.required_progress)
     app.cli.add_command(training_cli)
 
 

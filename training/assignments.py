@@ -12,13 +12,14 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from app import clock, events
 from app.auth import Principal
-from app.db import db
+from app.db import db, upsert_insert
 from app.errors import Conflict, field_error
 from tenants import audit
+from tenants.events import MEMBER_ACTIVATED
 from tenants.models import Member
 from training.models import Assignment, Attempt, Module
 
@@ -99,7 +100,6 @@ def _create(module: Module, member_ids: set[uuid.UUID], due_at: datetime | None,
     rows = [
         {
             "id": uuid.uuid4(),
-            "tenant_id": module.tenant_id,
             "member_id": member_id,
             "lineage_id": module.lineage_id,
             "module_id": module.id,
@@ -111,7 +111,7 @@ def _create(module: Module, member_ids: set[uuid.UUID], due_at: datetime | None,
         for member_id in sorted(member_ids - existing)
     ]
     if rows:
-        db.session.execute(insert(Assignment.__table__), rows)
+        db.session.execute(upsert_insert(Assignment.__table__), rows)
     return len(rows)
 
 
@@ -124,9 +124,9 @@ def assign_required_to(member_id: uuid.UUID) -> int:
     return created
 
 
-@events.handler("tenants.member_activated")
+@events.handler(MEMBER_ACTIVATED)
 def _on_member_activated(event) -> None:
-    assign_required_to(uuid.UUID(event.payload["member_id"]))
+    assign_required_to(uuid.UUID(event.field("member_id")))
 
 
 def mine(member_id: uuid.UUID) -> list[dict[str, Any]]:

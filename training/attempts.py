@@ -10,6 +10,7 @@ from app.db import db
 from app.errors import Conflict, NotFound, ValidationFailed
 from tenants.models import Member
 from training import assignments, modules
+from training.events import MODULE_PASSED
 from training.grading import grade
 from training.models import Attempt, Module
 
@@ -75,7 +76,7 @@ def submit(module_id: uuid.UUID, raw_answers: list[dict[str, Any]], member: Memb
     assignments.record_attempt(attempt, module)
     if result.passed:
         events.emit(
-            "training.module_passed",
+            MODULE_PASSED,
             {
                 "member_id": str(member.id),
                 "module_id": str(module.id),

@@ -23,14 +23,11 @@ from tenants.eligibility import Missing
 from tenants.models import Member
 from tenants.services import current_policy
 from training import templates
+from training.events import GUIDELINE_ACKNOWLEDGED, GUIDELINE_PUBLISHED
 from training.models import Guideline, GuidelineAcknowledgement
 
 #: The longest title and body a version may have (the create schema states the same).
 MAX_LENGTHS = {"title": 200, "body": 100_000}
-
-PUBLISHED_EVENT = "training.guideline_published"
-ACKNOWLEDGED_EVENT = "training.guideline_acknowledged"
-
 
 # --- Versions ------------------------------------------------------------------------------
 
@@ -91,7 +88,7 @@ def publish(data: dict[str, Any], actor: Principal | None) -> Guideline:
             "template": template_key,
         },
     )
-    events.emit(PUBLISHED_EVENT, {"guideline_id": str(guideline.id), "version": guideline.version})
+    events.emit(GUIDELINE_PUBLISHED, {"guideline_id": str(guideline.id), "version": guideline.version})
     return guideline
 
 
@@ -216,13 +213,14 @@ def acknowledge(guideline: Guideline, member: Member) -> tuple[GuidelineAcknowle
         return find_acknowledgement(guideline.id, member.id), False
     record = find_acknowledgement(guideline.id, member.id)
     events.emit(
-        ACKNOWLEDGED_EVENT,
+        GUIDELINE_ACKNOWLEDGED,
         {
             "member_id": str(member.id),
             "guideline_id": str(guideline.id),
             "version": guideline.version,
             "acknowledged_at": clock.isoformat(record.created_at),
             "days_after_publication": (record.created_at - guideline.created_at).days,
+            "published_at": clock.isoformat(guideline.created_at),
         },
     )
     return record, True
@@ -234,7 +232,6 @@ def _insert_once(guideline: Guideline, member: Member, at) -> bool:
         upsert_insert(GuidelineAcknowledgement)
         .values(
             id=uuid.uuid4(),
-            tenant_id=guideline.tenant_id,
             guideline_id=guideline.id,
             member_id=member.id,
             created_at=at,

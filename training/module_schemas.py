@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.schemas import StrictBoolean, UTCDateTimeField, body_integer, http_url
+from app.schemas import BoundedDateTime, StrictBoolean, UTCDateTimeField, body_integer, http_url
 from tenants.schemas import LOCALES
 from training.models import MODULE_KINDS, MODULE_STATUSES, QUESTION_KINDS
 
@@ -214,7 +214,7 @@ class AssignmentInSchema(ma.Schema):
         validate=validate.Length(min=1, max=100), metadata={"description": "Everyone in this department."}
     )
     all_members = StrictBoolean(metadata={"description": "Everybody (true)."})
-    due_at = UTCDateTimeField(allow_none=True, metadata={"description": "Due date (ISO 8601 with offset)."})
+    due_at = BoundedDateTime(allow_none=True, metadata={"description": "Due date (ISO 8601 with offset)."})
 
     @ma.validates_schema
     def _one_target(self, data, **kwargs):

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.pagination import CursorArgsSchema, CursorPageSchema
-from app.schemas import UTCDateTimeField
+from app.schemas import BoundedDateTime, UTCDateTimeField
 
 HASH_PATTERN = "^[0-9a-f]{64}$"
 
@@ -84,7 +84,5 @@ class VerifySchema(ma.Schema):
 
 
 class ExportArgsSchema(ma.Schema):
-    since = UTCDateTimeField(
-        load_default=None, metadata={"description": "Only entries recorded at or after this time."}
-    )
-    until = UTCDateTimeField(load_default=None, metadata={"description": "Only entries recorded before this time."})
+    since = BoundedDateTime(load_default=None, metadata={"description": "Only entries recorded at or after this time."})
+    until = BoundedDateTime(load_default=None, metadata={"description": "Only entries recorded before this time."})

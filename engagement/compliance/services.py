@@ -131,7 +131,7 @@ def _bump_version() -> None:
         return
     db.session.execute(
         upsert_insert(ComplianceRuleSet)
-        .values(id=uuid.uuid4(), tenant_id=tenant_id, version=1, updated_at=clock.now())
+        .values(id=uuid.uuid4(), version=1, updated_at=clock.now())
         .on_conflict_do_nothing(index_elements=["tenant_id"])
     )
     bump()  # a concurrent first change inserted the row: count this one on top

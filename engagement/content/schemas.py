@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.schemas import NOT_BLANK_PATTERN, StrictBoolean, UTCDateTimeField, http_url, not_blank
+from app.schemas import NOT_BLANK_PATTERN, BoundedDateTime, StrictBoolean, UTCDateTimeField, http_url, not_blank
 from engagement.content.models import KINDS, PINNABLE_KINDS
 from engagement.posts.models import POST_STATUSES
 from engagement.posts.platforms import MAX_TEXT_LENGTH, TEXT_LIMITS
@@ -91,8 +91,8 @@ class _ContentBody(ma.Schema):
     topics = _tags("topic")
     departments = _tags("department")
     locations = _tags("location")
-    starts_at = UTCDateTimeField(allow_none=True, metadata={"description": "Live from (inclusive); null: at once."})
-    ends_at = UTCDateTimeField(allow_none=True, metadata={"description": "Live until (exclusive); null: open-ended."})
+    starts_at = BoundedDateTime(allow_none=True, metadata={"description": "Live from (inclusive); null: at once."})
+    ends_at = BoundedDateTime(allow_none=True, metadata={"description": "Live until (exclusive); null: open-ended."})
     pinned = StrictBoolean(metadata={"description": "Shown first in the feed; only for `statement` items."})
 
     @ma.validates_schema

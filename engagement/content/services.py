@@ -37,13 +37,13 @@ SCALAR_FIELDS = ("title", "kind", "url", "body", "starts_at", "ends_at", "pinned
 
 
 def tag_key(value: str) -> str:
-    """How tags and member attributes are compared: trimmed and case-folded."""
-    return value.strip().casefold()
+    """How tags and member attributes are compared: trimmed and case-folded (the members' rule,
+    :func:`tenants.members.attribute_key`)."""
+    return members.attribute_key(value) or ""
 
 
-def optional_tag_key(value: str | None) -> str | None:
-    """:func:`tag_key` of a member attribute that may be unset or blank (None then)."""
-    return tag_key(value) if value and value.strip() else None
+#: :func:`tag_key` of a member attribute that may be unset or blank (None then).
+optional_tag_key = members.attribute_key
 
 
 # --- Conditions ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import marshmallow as ma
 from marshmallow import validate
 
-from app.schemas import UTCDateTimeField, body_integer
+from app.schemas import DATETIME_RE, BoundedDateTime, UTCDateTimeField, body_integer
 from engagement.metrics.models import METRICS
 from engagement.metrics.services import MAX_BATCH, MAX_VALUE
 
@@ -26,7 +26,7 @@ class ObservationSchema(ma.Schema):
         validate=validate.Range(min=0, max=MAX_VALUE),
         metadata={"description": "The cumulative count at `observed_at` (a non-negative JSON integer)."},
     )
-    observed_at = UTCDateTimeField(
+    observed_at = BoundedDateTime(
         required=True,
         metadata={
             "description": "When the platform reported this count (ISO 8601 with offset); the latest one is the current value."
@@ -35,7 +35,6 @@ class ObservationSchema(ma.Schema):
 
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$")
 _KEYS = frozenset(ObservationSchema._declared_fields)
 _METRICS = frozenset(METRICS)
 
@@ -54,7 +53,7 @@ def _plain(item) -> dict | None:
         return None
     if not _UUID.match(post_id) or metric not in _METRICS:
         return None
-    if type(value) is not int or not 0 <= value <= MAX_VALUE or not _ISO.match(observed_at):
+    if type(value) is not int or not 0 <= value <= MAX_VALUE or not DATETIME_RE.fullmatch(observed_at):
         return None
     try:
         parsed = datetime.fromisoformat(observed_at)
@@ -93,8 +92,8 @@ class IngestResultSchema(ma.Schema):
 
 
 class StatsArgsSchema(ma.Schema):
-    since = UTCDateTimeField(metadata={"description": "Only posts published at or after this time."})
-    until = UTCDateTimeField(metadata={"description": "Only posts published before this time."})
+    since = BoundedDateTime(metadata={"description": "Only posts published at or after this time."})
+    until = BoundedDateTime(metadata={"description": "Only posts published before this time."})
 
     @ma.validates_schema
     def _ordered(self, data, **kwargs):

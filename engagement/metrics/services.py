@@ -22,6 +22,7 @@ from app import clock, events, tenancy
 from app.db import UTCDateTime, db, upsert_insert
 from app.errors import NotFound, ValidationFailed
 from engagement.archive import services as archive
+from engagement.events import METRICS_RECORDED
 from engagement.metrics.models import MetricObservation, PostMetric
 from engagement.posts.models import Post
 
@@ -95,7 +96,7 @@ def ingest(observations: list[dict[str, Any]], actor_member_id: uuid.UUID | None
     if _dialect() == "postgresql":
         stored = _store_postgresql(tenant_id, unique, now)
     else:
-        stored = _store_portable(tenant_id, unique, now)
+        stored = _store_portable(unique, now)
     accepted = len(stored)
     result = {"accepted": accepted, "duplicates": len(observations) - accepted}
     if not stored:
@@ -124,7 +125,7 @@ def ingest(observations: list[dict[str, Any]], actor_member_id: uuid.UUID | None
         actor_member_id,
     )
     events.emit(
-        "engagement.metrics_recorded",
+        METRICS_RECORDED,
         {**result, "post_ids": sorted(per_post), "counts": dict(sorted(per_post.items()))},
     )
     return result
@@ -175,12 +176,11 @@ def _store_postgresql(tenant_id: uuid.UUID, unique: dict[tuple, int], now: datet
     ).all()
 
 
-def _store_portable(tenant_id: uuid.UUID, unique: dict[tuple, int], now: datetime) -> list:
+def _store_portable(unique: dict[tuple, int], now: datetime) -> list:
     """Other databases (SQLite): executemany INSERT ... ON CONFLICT DO NOTHING, then the latest rows."""
     rows = [
         {
             "id": uuid.uuid4(),
-            "tenant_id": tenant_id,
             "post_id": post_id,
             "metric": metric,
             "value": value,
@@ -197,11 +197,11 @@ def _store_portable(tenant_id: uuid.UUID, unique: dict[tuple, int], now: datetim
     )
     stored = db.session.execute(statement, rows).all()
     if stored:
-        _advance_latest(tenant_id, stored, now)
+        _advance_latest(stored, now)
     return stored
 
 
-def _advance_latest(tenant_id: uuid.UUID, stored, now: datetime) -> None:
+def _advance_latest(stored, now: datetime) -> None:
     """Upsert the newest accepted observation per post and metric, only over older values.
 
     Rows go in a fixed order (post, metric) so concurrent batches lock them in the same order.
@@ -227,7 +227,6 @@ def _advance_latest(tenant_id: uuid.UUID, stored, now: datetime) -> None:
         [
             {
                 "id": uuid.uuid4(),
-                "tenant_id": tenant_id,
                 "post_id": row.post_id,
                 "metric": row.metric,
                 "value": row.value,

@@ -21,10 +21,13 @@ from app.db import db, transaction_cache
 from app.errors import Conflict, Forbidden, PolicyViolation, field_error
 from engagement.archive import services as archive
 from engagement.compliance import services as compliance
+from engagement.content import topics
+from engagement.events import POST_APPROVED, POST_PUBLISHED, POST_SUBMITTED
 from engagement.posts import chain, platforms, sameness
 from engagement.posts.models import Post, PostDecision, PostVersion
 from engagement.tracking import services as tracking
 from tenants import eligibility, members, profiles
+from tenants.events import GOVERNANCE_CHANGED
 from tenants.models import Member
 from tenants.services import current_policy
 
@@ -225,7 +228,7 @@ def submit(post: Post, principal: Principal) -> Post:
     _archive(
         "post.submitted", post, principal.member_id, version=post.version, round=post.round, findings=post.findings
     )
-    events.emit("engagement.post_submitted", _event_payload(post, round=post.round, needs_approval=needs_approval))
+    events.emit(POST_SUBMITTED, _event_payload(post, round=post.round, needs_approval=needs_approval))
     if needs_approval and _unchanged_caption(post) and not blocked:
         _approve(post, "library", principal.member_id)  # centrally approved content, shared as written
     elif needs_approval:
@@ -279,7 +282,7 @@ def _approve(post: Post, route: str, actor: uuid.UUID | None) -> None:
     if target:
         tracking.ensure_link(post.id, target)
     _archive("post.approved", post, actor, version=post.version, round=post.round, route=route)
-    events.emit("engagement.post_approved", _event_payload(post, route=route, version=post.version))
+    events.emit(POST_APPROVED, _event_payload(post, route=route, version=post.version))
 
 
 def decision_refusal(post: Post, principal: Principal) -> str | None:
@@ -362,7 +365,10 @@ def publish(post: Post, external_url: str, principal: Principal) -> Post:
     _archive(
         "post.published", post, principal.member_id, version=post.version, text=post.text, external_url=external_url
     )
-    events.emit("engagement.post_published", _event_payload(post, version=post.version, external_url=external_url))
+    events.emit(
+        POST_PUBLISHED,
+        _event_payload(post, version=post.version, external_url=external_url, topics=topics.keys_of(post.content_id)),
+    )
     return post
 
 
@@ -394,7 +400,7 @@ def versions(post: Post) -> list[PostVersion]:
 # -- governance switch ---------------------------------------------------------------------
 
 
-@events.handler("tenants.governance_changed")
+@events.handler(GOVERNANCE_CHANGED)
 def _apply_new_policy(event) -> None:
     """Approved-but-unpublished posts that skipped the chain go through it once it is required.
 

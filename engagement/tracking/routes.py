@@ -9,6 +9,7 @@ from flask import Blueprint as FlaskBlueprint
 from flask import redirect, request
 from flask.views import MethodView
 
+from app import ratelimit
 from app.api import make_blueprint
 from app.auth import public, require_scope
 from app.errors import NotFound
@@ -35,12 +36,28 @@ class PostLink(MethodView):
         return services.report(post_id)
 
 
+#: Where the per-tenant rate limit leaves the link it looked up, for the view to use.
+_RESOLVED_LINK = "cip.tracking.link"
+
+
+def _link_tenant() -> uuid.UUID | None:
+    """The tenant of the link behind the requested code (None if the code is unknown)."""
+    link = services.resolve(request.view_args.get("code", ""))
+    request.environ[_RESOLVED_LINK] = link
+    return link.tenant_id if link is not None else None
+
+
 @redirect_blp.get("/r/<code>")
 @public
+@ratelimit.per_client("RATELIMIT_REDIRECT", "link requests")
+@ratelimit.per_tenant("RATELIMIT_REDIRECT_TENANT", "link requests", _link_tenant)
 def follow(code: str):
     """Redirect (302) to the link's target with UTM parameters; count the click unless it comes
     from a bot, a crawler, a link preview or a HEAD request. Unknown code: 404."""
-    link = services.resolve(code)
+    if _RESOLVED_LINK in request.environ:  # looked up for the per-tenant rate limit
+        link = request.environ.pop(_RESOLVED_LINK)
+    else:
+        link = services.resolve(code)
     if link is None:
         raise NotFound("Unknown link.")
     if services.is_countable(request.method, request.user_agent.string, request.headers):

@@ -33,6 +33,8 @@ from app import clock, events, tenancy
 from app.db import db, upsert_insert
 from app.errors import NotFound, field_error
 from app.schemas import HTTP_URL_PATTERN
+from engagement.content import topics
+from engagement.events import LINK_CLICKED
 from engagement.posts.models import Post
 from engagement.tracking.models import CODE_LENGTH, TARGET_URL_MAX, TrackingClickDay, TrackingLink, TrackingVisitor
 
@@ -102,7 +104,6 @@ def ensure_link(post_id: uuid.UUID, target_url: str) -> TrackingLink:
         # (then another is drawn). No savepoint, no failed transaction.
         statement = upsert_insert(TrackingLink).values(
             id=uuid.uuid4(),
-            tenant_id=tenancy.require(),
             post_id=post_id,
             member_id=post.member_id,
             platform=post.platform,
@@ -210,7 +211,6 @@ def record_click(link: TrackingLink, ip: str | None, user_agent: str | None) -> 
     day = clock.now().date()
     seen = upsert_insert(TrackingVisitor).values(
         id=uuid.uuid4(),
-        tenant_id=link.tenant_id,
         link_id=link.id,
         day=day,
         visitor_hash=visitor_hash(link.id, ip, user_agent, day),
@@ -218,7 +218,7 @@ def record_click(link: TrackingLink, ip: str | None, user_agent: str | None) -> 
     seen = seen.on_conflict_do_nothing(index_elements=["tenant_id", "link_id", "day", "visitor_hash"])
     unique = db.session.execute(seen.returning(TrackingVisitor.__table__.c.id)).scalar_one_or_none() is not None
     count = upsert_insert(TrackingClickDay).values(
-        id=uuid.uuid4(), tenant_id=link.tenant_id, link_id=link.id, day=day, clicks=1, unique_clicks=int(unique)
+        id=uuid.uuid4(), link_id=link.id, day=day, clicks=1, unique_clicks=int(unique)
     )
     count = count.on_conflict_do_update(
         index_elements=["tenant_id", "link_id", "day"],
@@ -229,7 +229,7 @@ def record_click(link: TrackingLink, ip: str | None, user_agent: str | None) -> 
     )
     db.session.execute(count)
     events.emit(
-        "engagement.link_clicked",
+        LINK_CLICKED,
         {
             "post_id": str(link.post_id),
             "member_id": str(link.member_id),
@@ -238,6 +238,7 @@ def record_click(link: TrackingLink, ip: str | None, user_agent: str | None) -> 
             "content_id": str(link.content_id) if link.content_id else None,
             "day": day.isoformat(),
             "unique": unique,
+            "topics": topics.keys_of(link.content_id),
         },
     )
 

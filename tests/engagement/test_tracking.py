@@ -17,6 +17,7 @@ from app.errors import NotFound, ValidationFailed
 from app.events import OutboxEvent
 from engagement.tracking import services
 from engagement.tracking.models import TrackingLink
+from tests.clock_support import pinned_clock  # noqa: F401 (fixture)
 from tests.factories import add_member
 
 ORDINARY = "Heute auf dem Sommerfest unseres Teams in Hamburg: danke an alle, die dabei waren! #Mitarbeiter"
@@ -82,6 +83,7 @@ def _clicked_events(app, tenant_id):
         ]
 
 
+@pytest.mark.usefixtures("pinned_clock")  # the click's day is today's: never straddle midnight
 def test_redirect_adds_utm_keeps_the_query_and_counts_the_click(app, world, client):
     b = world.b
     post = _approved_post(app, b)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app import clock
+from tests.clock_support import PINNED_AT
 from tests.gamification.helpers import influencer, points, publish_post
 
 T = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # a Monday after the run's "now"
@@ -228,7 +229,7 @@ def test_a_department_challenge_is_invisible_to_other_departments(app, world):
 
 
 def _invalid_bodies():
-    now = datetime.now(UTC)
+    now = PINNED_AT  # the clock these tests run on (tests/gamification/conftest.py)
     return [
         ({"ends_at": ISO(now - timedelta(hours=1))}, "ends_at"),
         ({"starts_at": ISO(now + timedelta(days=10)), "ends_at": ISO(now + timedelta(days=5))}, "ends_at"),

@@ -139,6 +139,7 @@ def test_members_acknowledge_the_current_version_once(world, app, anon):
             "version": 1,
             "acknowledged_at": "2025-03-06T14:00:00Z",
             "days_after_publication": 3,
+            "published_at": "2025-03-03T09:00:00Z",  # since version 2 of the event
         }
     ]
 

@@ -1,0 +1,44 @@
+"""Configuration from the environment: links follow the port `make run` serves on."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.config import Config
+from tests.gamification.helpers import influencer, publish_post
+from tests.tenants.test_members import invite
+
+BASE = {"DATABASE_URL": "sqlite://", "SECRET_KEY": "test"}
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "http://127.0.0.1:5000"),
+        ({"PORT": "8080"}, "http://127.0.0.1:8080"),
+        ({"PORT": "8080", "PUBLIC_BASE_URL": ""}, "http://127.0.0.1:8080"),
+        ({"PORT": "8080", "PUBLIC_BASE_URL": "https://advocacy.example.com/"}, "https://advocacy.example.com"),
+        ({"PUBLIC_BASE_URL": "https://advocacy.example.com"}, "https://advocacy.example.com"),
+        ({"PORT": "not-a-port"}, "http://127.0.0.1:5000"),
+        ({"PORT": "70000"}, "http://127.0.0.1:5000"),
+    ],
+)
+def test_public_base_url_follows_port_unless_set(env, expected):
+    assert Config({**BASE, **env}).PUBLIC_BASE_URL == expected
+
+
+def test_port_8080_writes_its_own_address_into_invitations_and_tracking_links(app, world, smtp_server, monkeypatch):
+    """`PORT=8080 make run`: the app's configuration comes from the environment, as create_app reads it."""
+    monkeypatch.setenv("PORT", "8080")
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    app.config["PUBLIC_BASE_URL"] = Config().PUBLIC_BASE_URL
+    app.config["SMTP_URL"] = smtp_server.url
+
+    assert invite(world.a.api).status_code == 201
+    [mail] = smtp_server.inbox.wait_for(1)
+    assert "POST http://127.0.0.1:8080/api/v1/invitations/accept" in mail.message.get_content()
+
+    post = publish_post(influencer(app, world.b))
+    tracking_url = world.b.api.get(f"/posts/{post['id']}").get_json()["tracking_url"]
+    assert tracking_url.startswith("http://127.0.0.1:8080/r/")
+    assert "5000" not in mail.message.get_content() + tracking_url
