@@ -26,9 +26,8 @@ from app import auth, clock, jobs
 from app.db import db, reusable_plans, upsert_insert
 from app.errors import field_error
 from app.jobs import Job
-from tenants import audit, invitations
+from tenants import audit, invitations, seats
 from tenants.models import Invitation, Member, MemberImport, Tenant
-from tenants.seats import seats_used
 from tenants.services import current_tenant
 
 MAX_ROWS = 50_000
@@ -168,12 +167,12 @@ def run(job: Job, import_id: str) -> dict[str, Any]:
             continue
         seen[values["email"]] = row_number
         valid.append((row_number, values))
-    seats_left = tenant.seat_limit - seats_used()
     total = max(len(valid), 1)
     statistics = _MemberStatistics()
     for start in range(0, len(valid), BATCH_SIZE):
         batch = valid[start : start + BATCH_SIZE]
-        seats_left = _import_batch(batch, tenant, may_assign_roles, seats_left, outcome, statistics)
+        # Counted per batch under the tenant lock: concurrent invites and imports share the seats.
+        _import_batch(batch, tenant, may_assign_roles, seats.seats_left(), outcome, statistics)
         jobs.report_progress(job, 99 * (start + len(batch)) // total)
     upload.content = None  # personal data is not kept longer than needed
     result = {

@@ -176,13 +176,21 @@ def resend(member: Member, tenant: Tenant) -> tuple[Invitation, str]:
 
 
 def accept(secret: str, leaderboard_visible: bool) -> tuple[Member, str]:
-    """Accept with consent: the member becomes active and receives an API token."""
+    """Accept with consent: the member becomes active and receives an API token.
+
+    The invitation row is locked before it is checked, so a code is accepted once however many
+    requests present it at the same moment.
+    """
     token_hash = auth.hash_secret(secret)
     with tenancy.by_credential(token_hash):
         invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash))
     if invitation is None:
         raise NotFound("Unknown invitation.")
     tenancy.activate(invitation.tenant_id)
+    # Concurrent accepts of one code queue here; each later one sees it accepted (410).
+    invitation = db.session.get(Invitation, invitation.id, with_for_update=True, populate_existing=True)
+    if invitation is None:
+        raise NotFound("Unknown invitation.")
     if invitation.accepted_at is not None or invitation.revoked_at is not None:
         raise Gone("This invitation was already used or replaced by a newer one.")
     if invitation.expires_at <= clock.now():
