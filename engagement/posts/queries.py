@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, exists, false, or_, select
 
 from app.auth import Principal
 from app.db import db
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from engagement.posts.models import Post, PostDecision
 
 
@@ -44,6 +44,12 @@ def _decided_by(principal: Principal):
     )
 
 
+def _decided_this_round():
+    return exists().where(
+        PostDecision.post_id == Post.id, PostDecision.tenant_id == Post.tenant_id, PostDecision.round == Post.round
+    )
+
+
 def _visible(principal: Principal):
     if principal.has("posts:read_all"):
         return None
@@ -54,19 +60,33 @@ def get(post_id: uuid.UUID, principal: Principal, *, for_update: bool = False, t
     """The post if the caller may see it, else 404.
 
     ``to_decide``: any post waiting for approval is found for members who decide posts, so
-    a decision by the wrong role or against four-eyes answers 403 rather than 404.
+    a decision by the wrong role or against four-eyes answers 403 rather than 404, and so is
+    a post decided in its current round: a decision that comes too late answers 409.
+
+    ``for_update``: who may see the post is judged as the request found it, then the row is
+    locked by its id alone. Locking with the visibility condition would let PostgreSQL re-check
+    it on the row a concurrent transaction just committed, so the loser of a decision race
+    would be told 404 instead of 409. A decision whose level was decided while it waited for
+    the lock answers 409 rather than deciding the next level unseen.
     """
     statement = select(Post).where(Post.id == post_id)
     visible = _visible(principal)
     if visible is not None and to_decide and principal.has("posts:decide"):
-        visible = or_(visible, Post.status == "pending_approval")
+        visible = or_(visible, Post.status == "pending_approval", _decided_this_round())
     if visible is not None:
         statement = statement.where(visible)
-    if for_update:
-        statement = statement.with_for_update()
     post = db.session.scalar(statement)
     if post is None:
         raise NotFound("No such post.")
+    if for_update:
+        seen = (post.status, post.round, post.current_level)
+        post = db.session.scalar(
+            select(Post).where(Post.id == post_id).with_for_update().execution_options(populate_existing=True)
+        )
+        if post is None:
+            raise NotFound("No such post.")
+        if to_decide and (post.status, post.round, post.current_level) != seen:
+            raise Conflict("The post's current level was decided while this decision waited; reload the post.")
     return post
 
 
