@@ -15,11 +15,13 @@ import urllib.request
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
+from app import clock
 from tests.conftest import API
 from tests.factories import add_member
 
@@ -132,6 +134,21 @@ def test_one_idempotency_key_creates_one_post(server, world, owner_engine):
     assert _count(owner_engine, "SELECT count(*) FROM posts WHERE tenant_id = :t", t=b.tenant_id.hex) == 1
 
 
+def test_a_reserved_key_is_given_back_by_a_failure_and_freed_by_its_expiry(world):
+    """Not a race (runs on SQLite too): the reservation made before the work rolls back with a
+    failed request, and an expired key is reserved afresh."""
+    api, key = world.b.api, {"Idempotency-Key": "post-1"}
+    post = {"platform": "linkedin", "text": "Heute auf dem Sommerfest unseres Teams! #Mitarbeiter"}
+    assert api.post("/posts", json={**post, "platform": "myspace"}, headers=key).status_code == 422
+    first = api.post("/posts", json=post, headers=key)
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    assert api.post("/posts", json=post, headers=key).headers["Idempotent-Replayed"] == "true"
+    with clock.frozen(clock.now() + timedelta(hours=25)):  # IDEMPOTENCY_TTL_HOURS is 24
+        again = api.post("/posts", json=post, headers=key)
+    assert again.status_code == 201 and again.get_json()["id"] != first.get_json()["id"]
+    assert "Idempotent-Replayed" not in again.headers
+
+
 def test_concurrent_invites_respect_the_seat_limit(server, world, owner_engine):
     a = world.a
     with owner_engine.begin() as connection:  # the owner holds one seat: ten are left
@@ -194,3 +211,50 @@ def test_a_decision_race_has_one_winner_and_the_others_get_409(server, app, worl
 
     assert statuses(answers) == {200: 1, 409: 19}, statuses(answers)
     assert _count(owner_engine, "SELECT count(*) FROM post_decisions WHERE post_id = :p", p=post["id"]) == 1
+
+
+def test_a_decision_that_waited_while_its_level_was_decided_answers_409(server, app, world, owner_engine):
+    """Two levels, and the decider holds both roles: a decision meant for level 1 that waited for
+    the post's lock while level 1 was decided must not silently decide level 2."""
+    a = world.a
+    chain = {"levels": [{"name": "Fachabteilung", "role": "program_lead"}, {"name": "Compliance", "role": "approver"}]}
+    assert a.api.put("/governance/approval-chain", json=chain).status_code == 200
+    _, author_token = add_member(app, a.tenant_id, "influencer")
+    post = a.api.as_(author_token).post("/posts", json={"platform": "linkedin", "text": "Neues vom Team."}).get_json()
+    assert a.api.as_(author_token).post(f"/posts/{post['id']}/submit").get_json()["current_level"] == 1
+    _, decider = add_member(app, a.tenant_id, "program_lead", "approver")
+    answer: list[Answer] = []
+
+    with owner_engine.connect() as holder:
+        holder.execute(text("SELECT id FROM posts WHERE id = :p FOR UPDATE"), {"p": post["id"]})
+        request = threading.Thread(
+            target=lambda: answer.append(
+                _call(server, "POST", f"/posts/{post['id']}/decisions", {"decision": "approve"}, decider)
+            )
+        )
+        request.start()
+        _wait_until_a_request_waits_for_a_lock(owner_engine)
+        # Meanwhile someone else decided level 1: the post now waits at level 2.
+        holder.execute(
+            text("UPDATE posts SET current_level = 2, awaiting_role = 'approver' WHERE id = :p"), {"p": post["id"]}
+        )
+        holder.commit()
+        request.join()
+
+    assert answer[0].status == 409, answer[0].body
+    assert _count(owner_engine, "SELECT count(*) FROM post_decisions WHERE post_id = :p", p=post["id"]) == 0
+
+
+def _wait_until_a_request_waits_for_a_lock(owner_engine) -> None:
+    with owner_engine.connect() as connection:
+        for _ in range(2000):
+            waiting = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+            if waiting:
+                return
+            threading.Event().wait(0.01)
+    raise AssertionError("the request never waited for the post's lock")
