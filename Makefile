@@ -34,7 +34,7 @@ worker: install  ## an RQ worker for background jobs (needs REDIS_URL); the sche
 	$(BIN)/rq worker -w app.worker.AppWorker --with-scheduler --url "$${REDIS_URL:?set REDIS_URL}" "$${RQ_QUEUE:-cip}"
 
 bench: install  ## benchmark scripts; each prints its figures and a ratio to a baseline
-	@for script in $(filter-out bench/common.py,$(wildcard bench/*.py)); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in $(filter-out bench/common.py bench/bare_wsgi.py,$(wildcard bench/*.py)); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) instance/*.db

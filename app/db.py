@@ -261,7 +261,12 @@ def _stamp_tenant(session: Session, flush_context, instances) -> None:
 
 @event.listens_for(TenantSession, "after_begin")
 def _set_rls_tenant(session: Session, transaction, connection) -> None:
-    if connection.dialect.name == "postgresql":
+    """A new transaction starts with both settings empty (they are only ever set for one
+    transaction), so without a tenant or credential there is nothing to write: one round trip
+    less for every transaction that starts before the tenant is known, such as authentication."""
+    if connection.dialect.name != "postgresql":
+        return
+    if tenancy.current() is not None or tenancy.credential_hash() is not None:
         _write_rls_settings(connection)
 
 

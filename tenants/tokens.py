@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, String, UniqueConstraint, select, update
+from sqlalchemy import JSON, String, UniqueConstraint, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import auth, clock, tenancy
@@ -84,24 +84,42 @@ def revoke_all(member_id: uuid.UUID) -> int:
 
 
 def resolve(token_hash: str) -> auth.Principal | None:
-    """Credential resolver for :mod:`app.auth`: a live token of a member who is not offboarded."""
-    with tenancy.by_credential(token_hash):
+    """Credential resolver for :mod:`app.auth`: a live token of a member who is not offboarded.
+
+    On PostgreSQL one statement (``cip_authenticate``, migration 0016) reads the token and its
+    member, records ``last_used_at`` and leaves the transaction's row-level-security context
+    set to the tenant; elsewhere plain statements do the same.
+    """
+    now = clock.now()
+    if db.session.get_bind().dialect.name == "postgresql":
         row = db.session.execute(
+            text("SELECT * FROM cip_authenticate(:hash, :now, :before)"),
+            {"hash": token_hash, "now": now, "before": now - LAST_USED_RESOLUTION},
+        ).first()
+        if row is None:
+            return None
+        tenancy.adopt(row.tenant_id)
+        return _principal(row.tenant_id, row.member_id, row.roles, row.token_id, row.token_scopes)
+    with tenancy.by_credential(token_hash):
+        token = db.session.execute(
             select(ApiToken.id, ApiToken.tenant_id, ApiToken.member_id, ApiToken.last_used_at, ApiToken.scopes).where(
                 ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None)
             )
         ).first()
-    if row is None:
+    if token is None:
         return None
-    tenancy.activate(row.tenant_id)
-    member = db.session.scalar(select(Member).where(Member.id == row.member_id))
-    if member is None or member.status == "offboarded":
+    tenancy.activate(token.tenant_id)
+    roles = db.session.scalar(select(Member.roles).where(Member.id == token.member_id, Member.status != "offboarded"))
+    if roles is None:
         return None
-    now = clock.now()
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
-    roles = tuple(member.roles)
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    return _principal(token.tenant_id, token.member_id, roles, token.id, token.scopes)
+
+
+def _principal(tenant_id, member_id, roles, token_id, token_scopes) -> auth.Principal:
+    roles = tuple(roles)
     scopes = auth.scopes_for(roles)
-    if row.scopes is not None:  # a limited token never exceeds what the member's roles allow today
-        scopes = scopes & frozenset(row.scopes)
-    return auth.Principal(tenant_id=row.tenant_id, member_id=member.id, roles=roles, token_id=row.id, scopes=scopes)
+    if token_scopes is not None:  # a limited token never exceeds what the member's roles allow today
+        scopes = scopes & frozenset(token_scopes)
+    return auth.Principal(tenant_id=tenant_id, member_id=member_id, roles=roles, token_id=token_id, scopes=scopes)

@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
+
+import orjson
 
 from app import clock
 from app.json import default as json_default
@@ -46,10 +49,60 @@ def jsonable(value: Any) -> Any:
     raise TypeError(f"archive payloads hold JSON values only, not {type(value).__name__}")
 
 
-def canonical(value: Any) -> bytes:
+#: Where orjson's number form differs from ``json.dumps``: small floats (``1e-05`` is written
+#: ``0.00001``, ``2.5e-07`` as ``2.5e-7``). A number follows ``:``, ``,`` or ``[``; text that
+#: merely looks like one only costs the standard path, never a different result. orjson also
+#: writes NaN and infinities as ``null`` where the standard encoder refuses them, so output
+#: with ``null`` takes the standard path too.
+_FLOAT_FORMS_THAT_DIFFER = re.compile(rb"[:,\[]-?\d+(?:\.\d+)?e-\d(?!\d)|[:,\[]-?0\.0000")
+
+
+def _may_differ(encoded: bytes) -> bool:
+    if b"null" in encoded:
+        return True
+    if b"e-" not in encoded and b".0000" not in encoded:  # substring tests in C, most payloads stop here
+        return False
+    return _FLOAT_FORMS_THAT_DIFFER.search(encoded) is not None
+
+
+def _canonical_stdlib(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
         "utf-8", "surrogatepass"
     )
+
+
+_ORJSON_OPTIONS = (
+    orjson.OPT_SORT_KEYS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+
+
+def canonical(value: Any) -> bytes:
+    """The canonical bytes of a :func:`jsonable` value: sorted keys, no white space, UTF-8.
+
+    Defined by the standard library's encoder (the form every stored hash was made with).
+    orjson produces the same bytes in C, except where it refuses (integers beyond 64 bits,
+    lone surrogates, non-JSON types) or writes some small floats differently; those take the
+    standard path (tests/engagement/test_archive_canonical.py compares both).
+    """
+    try:
+        encoded = orjson.dumps(value, option=_ORJSON_OPTIONS)
+    except (TypeError, orjson.JSONEncodeError):
+        return _canonical_stdlib(value)
+    if _may_differ(encoded):
+        return _canonical_stdlib(value)
+    return encoded
+
+
+def _canonical_record(fields: dict[str, str | int | None]) -> bytes:
+    """:func:`canonical` of strings, integers and nulls only (no floats, so no NaN either):
+    orjson's bytes are the standard ones unless it refuses (a lone surrogate)."""
+    try:
+        return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return _canonical_stdlib(fields)
 
 
 def sha256(data: bytes) -> str:
@@ -71,7 +124,7 @@ def _id(value) -> str | None:
 def entry_digest(record: dict[str, Any]) -> str:
     """Hash of one entry in its exported form (ids and times as strings)."""
     return sha256(
-        canonical(
+        _canonical_record(
             {
                 "v": HASH_VERSION,
                 "tenant_id": _id(record["tenant_id"]),

@@ -59,3 +59,50 @@ def test_a_token_limited_to_scopes_can_do_only_that(app, world):
     assert refused.status_code == 422 and "members:read" in refused.get_json()["errors"]["json"]["scopes"][0]
     assert influencer.post("/tokens", json={"name": "bad", "scopes": ["root"]}).status_code == 422
     assert world.b.api.as_(limited["token"]).get("/tenant").get_json()["slug"] == world.a.slug  # the token is A's
+
+
+def test_authentication_reads_the_database_on_every_request(app, world):
+    """No cached credential: revocation, offboarding and role changes apply to the next request."""
+    from tests.factories import add_member
+
+    member_id, secret = add_member(app, world.a.tenant_id, "hr")
+    hr = world.a.api.as_(secret)
+    assert hr.get("/members").status_code == 200
+    assert world.a.api.patch(f"/members/{member_id}", json={"roles": ["influencer"]}).status_code == 200
+    assert hr.get("/members").status_code == 403  # the role change applies at once
+    assert world.a.api.post(f"/members/{member_id}/offboard").status_code == 200
+    assert hr.get("/me").status_code == 401  # so does offboarding
+    created = world.a.api.post("/tokens", json={"name": "short-lived"}).get_json()
+    owner = world.a.api.as_(created["token"])
+    assert owner.get("/me").status_code == 200
+    assert world.a.api.delete(f"/tokens/{created['id']}").status_code == 204
+    assert owner.get("/me").status_code == 401  # and revocation
+
+
+def test_a_token_and_its_tenant_context_take_one_statement_on_postgresql(app, world, is_postgres):
+    """Authentication is one round trip (``cip_authenticate``) and sets the RLS tenant itself."""
+    import pytest
+    from sqlalchemy import event
+
+    from app import tenancy
+    from app.db import db
+    from tenants import tokens
+
+    if not is_postgres:
+        pytest.skip("cip_authenticate is PostgreSQL's; SQLite resolves with plain statements")
+    secret = world.a.api.post("/tokens", json={"name": "counted"}).get_json()["token"]
+    statements = []
+    with app.test_request_context():
+        listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            principal = tokens.resolve(auth.hash_secret(secret))
+            tenant_seen = db.session.execute(text("SELECT current_setting('app.tenant_id', true)")).scalar()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+            db.session.rollback()
+            tenancy.reset()
+    assert principal.tenant_id == world.a.tenant_id and principal.member_id == world.a.owner_id
+    assert tenant_seen == str(world.a.tenant_id)
+    assert len(statements) == 2 and "cip_authenticate" in statements[0], statements
+    assert tokens.resolve(auth.hash_secret("cip_unknown")) is None
