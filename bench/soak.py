@@ -14,9 +14,9 @@ It reports:
 - the RSS of each rq worker and gunicorn worker process at the start, after the warm-up
   (``--warm-up``, default a tenth of the run) and at the end: growth after the warm-up is the leak
   signal;
-- events emitted and dispatched per second while loading, the backlog sampled every 5 s, and the backlog (undispatched events,
-  queued, running and scheduled jobs) when the load stops, which must drain to 0 within 60 s
-  (the drain time is printed).
+- events emitted and dispatched per second while loading, the backlog sampled every 5 s, and the
+  backlog (undispatched events; queued, running and scheduled jobs) when the load stops, which
+  must drain to 0 within 60 s (the drain time is printed).
 
 Needs PostgreSQL (``BENCH_DATABASE_URL``, default ``postgresql://postgres@127.0.0.1:5432/cip_bench``,
 dropped and recreated) and Redis (``BENCH_REDIS_URL``, default ``redis://127.0.0.1:6379/10``; the
@@ -140,11 +140,11 @@ def children(pid: int) -> list[int]:
 class Stack:
     """gunicorn and the rq workers as subprocesses, their output in files under ``logs``."""
 
-    def __init__(self, env: dict[str, str], workers: int, logs: Path) -> None:
+    def __init__(self, env: dict[str, str], workers: int, worker_class: str, logs: Path) -> None:
         self.env, self.logs, self.processes = env, logs, {}
         self.start("gunicorn", [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py")])
         for i in range(workers):
-            command = [str(BIN / "rq"), "worker", "-w", "app.worker.AppWorker", "--url", env["REDIS_URL"]]
+            command = [str(BIN / "rq"), "worker", "-w", worker_class, "--url", env["REDIS_URL"]]
             command += ["--logging_level", "WARNING", "--name", f"soak-{os.getpid()}-{i}"]
             self.start(f"rq worker {i}", [*command, *(["--with-scheduler"] if i == 0 else []), QUEUE])
 
@@ -293,9 +293,10 @@ class Backlog:
             "failed": self.queue.failed_job_registry.count,
         }
 
-    def pending(self) -> int:
+    def pending(self) -> tuple[int, int]:
+        """(undispatched events, jobs not done): each undispatched event usually has a job too."""
         jobs = self.jobs()
-        return self.events()[1] + jobs["queued"] + jobs["running"] + jobs["scheduled"]
+        return self.events()[1], jobs["queued"] + jobs["running"] + jobs["scheduled"]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -334,6 +335,11 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--tenants", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2, help="rq worker processes (default 2)")
+    parser.add_argument(
+        "--worker-class",
+        default="app.worker.AppWorker",
+        help="rq worker class; worker_throughput.ColdAppWorker is AppWorker without its warm-up",
+    )
     parser.add_argument("--web-concurrency", type=int, default=2, help="gunicorn worker processes (default 2)")
     parser.add_argument("--write-share", type=float, default=0.2, help="share of client steps that write")
     parser.add_argument("--warm-up", type=float, default=None, help="seconds before the RSS baseline (duration/10)")
@@ -369,12 +375,14 @@ def main() -> int:
             "RATELIMIT_SIGNUP": "",  # the limiter still runs, on Redis; only signup is unlimited here
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
+            # The project first: bench/training.py must not shadow the training package.
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), str(ROOT / "bench"), os.environ.get("PYTHONPATH")])),
         }
     )
     backlog = Backlog(database_url, redis_url)
     backlog.queue.empty()
     warm_up = args.warm_up if args.warm_up is not None else args.duration / 10
-    stack = Stack(env, args.workers, logs)
+    stack = Stack(env, args.workers, args.worker_class, logs)
     failed = []
     try:
         wait_for_health(port, stack)
@@ -397,7 +405,7 @@ def main() -> int:
         emitted_before, _ = backlog.events()
         print(
             f"soak: {args.duration} s, {args.clients} clients on {args.tenants} tenants, gunicorn x{args.web_concurrency}"
-            f", {args.workers} rq worker(s), write share {args.write_share}; logs in {logs}",
+            f", {args.workers} rq worker(s) ({args.worker_class}), write share {args.write_share}; logs in {logs}",
             flush=True,
         )
         for thread in threads:
@@ -407,7 +415,7 @@ def main() -> int:
             time.sleep(1)
             stack.check_alive()
             if time.monotonic() >= next_sample:  # does the backlog grow while loading?
-                backlog_samples.append(backlog.pending())
+                backlog_samples.append(backlog.pending()[0])
                 next_sample += 5
             if not warm_mark_taken and time.monotonic() - started >= warm_up:
                 marks.append(("after warm-up", stack.memory()))
@@ -423,7 +431,7 @@ def main() -> int:
         jobs_at_stop = backlog.jobs()
         stopped = time.monotonic()
         pending = backlog.pending()
-        while pending and time.monotonic() - stopped < DRAIN_LIMIT_S:
+        while any(pending) and time.monotonic() - stopped < DRAIN_LIMIT_S:
             time.sleep(0.5)
             pending = backlog.pending()
         drain_s = time.monotonic() - stopped
@@ -443,14 +451,15 @@ def main() -> int:
             f"{new_events - undispatched} dispatched while loading ({(new_events - undispatched) / loaded_s:.1f}/s)"
         )
         middle = backlog_samples[len(backlog_samples) // 2] if backlog_samples else 0
-        print(f"backlog while loading (every 5 s): max {max(backlog_samples, default=0)}, at half-time {middle}")
+        print(f"undispatched events while loading (every 5 s): max {max(backlog_samples, default=0)}, at half {middle}")
         print(
             f"backlog at stop: {undispatched} undispatched event(s); jobs queued {jobs_at_stop['queued']}, "
             f"running {jobs_at_stop['running']}, scheduled {jobs_at_stop['scheduled']}, failed {jobs_at_stop['failed']}"
         )
-        if pending:
-            failed.append(f"backlog not drained within {DRAIN_LIMIT_S} s: {pending} left")
-            print(f"drain: NOT drained after {drain_s:.1f} s ({pending} left)")
+        if any(pending):
+            left = f"{pending[0]} undispatched event(s), {pending[1]} job(s) left"
+            failed.append(f"backlog not drained within {DRAIN_LIMIT_S} s: {left}")
+            print(f"drain: NOT drained after {drain_s:.1f} s ({left})")
         else:
             print(f"drain: backlog 0 after {drain_s:.1f} s")
         failed_jobs = backlog.jobs()["failed"]

@@ -65,7 +65,7 @@ def drain(redis_url: str, database_url: str, worker_class: str | None) -> float:
     if worker_class:
         command += ["-w", worker_class]
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "RQ_QUEUE": QUEUE, "LOG_LEVEL": "ERROR"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "bench"), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), str(ROOT / "bench"), env.get("PYTHONPATH")]))
     started = time.perf_counter()
     subprocess.run([*command, QUEUE], cwd=ROOT, env=env, check=True)
     return time.perf_counter() - started
