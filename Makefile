@@ -4,8 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
+# `make seed`, `make run` and `make dev`: signup on unless SIGNUP_ENABLED says otherwise, and PORT
+# (gunicorn.conf.py and the demo hint read it from the environment).
+SERVE_ENV = SIGNUP_ENABLED=$${SIGNUP_ENABLED:-1} PORT=$(PORT)
 
-.PHONY: install run test worker migrate bench clean
+.PHONY: install run dev seed test worker migrate bench soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +23,14 @@ install: $(VENV)/.installed
 migrate: install  ## apply Alembic migrations to DATABASE_URL
 	$(BIN)/flask db upgrade
 
-run: migrate  ## migrate, seed the demo tenant if empty, print a demo token, serve on 127.0.0.1:$(PORT)
-	SIGNUP_ENABLED=$${SIGNUP_ENABLED:-1} $(BIN)/flask demo seed --if-empty
-	SIGNUP_ENABLED=$${SIGNUP_ENABLED:-1} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+seed: migrate  ## seed the demo tenant if the database has no tenant; print a demo owner token
+	$(SERVE_ENV) $(BIN)/flask demo seed --if-empty
+
+run: seed  ## migrate, seed, print a demo token, then serve with gunicorn on $${HOST:-127.0.0.1}:$(PORT) (gunicorn.conf.py)
+	$(SERVE_ENV) $(BIN)/gunicorn -c gunicorn.conf.py
+
+dev: seed  ## like run, but on Flask's development server (reloads on changes; never in production)
+	$(SERVE_ENV) $(BIN)/flask run --debug --host 127.0.0.1 --port $(PORT)
 
 test: install  ## lint, format and import contracts, then the whole suite (PostgreSQL/Redis when TEST_DATABASE_URL/TEST_REDIS_URL are set)
 	$(BIN)/ruff check .
@@ -34,7 +42,10 @@ worker: install  ## an RQ worker for background jobs (needs REDIS_URL); the sche
 	$(BIN)/rq worker -w app.worker.AppWorker --with-scheduler --url "$${REDIS_URL:?set REDIS_URL}" "$${RQ_QUEUE:-cip}"
 
 bench: install  ## benchmark scripts; each prints its figures and a ratio to a baseline
-	@for script in $(filter-out bench/common.py bench/bare_wsgi.py,$(wildcard bench/*.py)); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in $(filter-out bench/common.py bench/bare_wsgi.py bench/soak.py,$(wildcard bench/*.py)); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+soak: install  ## mixed load on gunicorn + rq workers (PostgreSQL, Redis) for SOAK_DURATION s (600); see bench/soak.py
+	$(BIN)/python bench/soak.py --duration $${SOAK_DURATION:-600}
 
 clean:
 	rm -rf $(VENV) instance/*.db

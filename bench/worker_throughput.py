@@ -1,8 +1,11 @@
 """Events per second through a real ``rq worker``: the stock RQ worker against ``AppWorker``.
 
 The stock worker forks a work horse per job and each horse built the Flask app (every domain
-imported) before running its job; ``app.worker.AppWorker`` builds it once, before forking.
-Both drain the same kind of queue in the same run: ``events`` profile changes made through
+imported) before running its job; ``app.worker.AppWorker`` builds it once, before forking, and
+warms SQLAlchemy's caches (``AppWorker.warm_up``). ``ColdAppWorker`` below is AppWorker without
+that warm-up (the app built, nothing else), so the warm-up's effect shows on its own: the
+per-job time inside the horse (RQ's started/ended times of each job). All drain the same kind
+of queue in the same run: ``events`` profile changes made through
 ``PATCH /api/v1/me``, each an ``tenants.profile_changed`` event whose dispatch job runs the
 gamification listener (profile milestone). Baseline: the stock worker.
 
@@ -15,6 +18,7 @@ Run: ``.venv/bin/python bench/worker_throughput.py [events]`` (default 30).
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -22,8 +26,25 @@ from pathlib import Path
 
 from common import fresh_database, make_app, signup
 
+from app import jobs
+from app.worker import AppWorker
+
 QUEUE = "bench-worker"
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class ColdAppWorker(AppWorker):
+    """AppWorker before the warm-up: the app is built in the worker process, nothing is warmed."""
+
+    def warm_up(self) -> None:
+        jobs.preload_app()
+
+
+WORKERS = (
+    ("stock rq Worker", None),
+    ("AppWorker, no warm-up", "worker_throughput.ColdAppWorker"),
+    ("app.worker.AppWorker", "app.worker.AppWorker"),
+)
 
 
 def enqueue_profile_changes(client, token: str, count: int) -> None:
@@ -44,9 +65,20 @@ def drain(redis_url: str, database_url: str, worker_class: str | None) -> float:
     if worker_class:
         command += ["-w", worker_class]
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "RQ_QUEUE": QUEUE, "LOG_LEVEL": "ERROR"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), str(ROOT / "bench"), env.get("PYTHONPATH")]))
     started = time.perf_counter()
     subprocess.run([*command, QUEUE], cwd=ROOT, env=env, check=True)
     return time.perf_counter() - started
+
+
+def horse_milliseconds(queue, seen: set[str]) -> list[float]:
+    """Per-job time inside the work horse for the jobs finished since ``seen`` (updated)."""
+    from rq.job import Job
+
+    ids = [i for i in queue.finished_job_registry.get_job_ids() if i not in seen]
+    seen.update(ids)
+    done = [job for job in Job.fetch_many(ids, connection=queue.connection) if job is not None]
+    return [(job.ended_at - job.started_at).total_seconds() * 1000 for job in done]
 
 
 def main() -> None:
@@ -68,24 +100,34 @@ def main() -> None:
     queue.empty()
     client = app.test_client()
     token = signup(client, "worker-bench")["token"]
-    figures = {}
+    figures, seen = {}, set(queue.finished_job_registry.get_job_ids())
     try:
-        for label, worker_class in (("stock rq Worker", None), ("app.worker.AppWorker", "app.worker.AppWorker")):
+        for label, worker_class in WORKERS:
             start_up = drain(redis_url, database_url, worker_class)  # empty queue: start and stop only
             enqueue_profile_changes(client, token, count)
             queued = len(queue)
             seconds = drain(redis_url, database_url, worker_class)
             assert len(queue) == 0, f"{label} left {len(queue)} job(s)"
-            figures[label] = (queued, seconds, max(seconds - start_up, 1e-6), start_up)
+            horse = statistics.median(horse_milliseconds(queue, seen))
+            figures[label] = (queued, seconds, max(seconds - start_up, 1e-6), start_up, horse)
     finally:
         queue.empty()
     print(f"{count} profile changes per run, each one event dispatch job on RQ ({database_url.split(':')[0]})")
-    print(f"{'worker':22} {'jobs':>5} {'total s':>8} {'start s':>8} {'jobs/s':>7} {'jobs/s after start':>19}")
-    for label, (queued, seconds, working, start_up) in figures.items():
-        print(f"{label:22} {queued:5d} {seconds:8.2f} {start_up:8.2f} {queued / seconds:7.2f} {queued / working:19.2f}")
-    (base_jobs, base_s, base_w, _), (app_jobs, app_s, app_w, _) = figures.values()
+    print(
+        f"{'worker':22} {'jobs':>5} {'total s':>8} {'start s':>8} {'jobs/s':>7} {'jobs/s after start':>19}"
+        f" {'ms/job in horse p50':>20}"
+    )
+    for label, (queued, seconds, working, start_up, horse) in figures.items():
+        print(
+            f"{label:22} {queued:5d} {seconds:8.2f} {start_up:8.2f} {queued / seconds:7.2f} {queued / working:19.2f}"
+            f" {horse:20.0f}"
+        )
+    (base_jobs, base_s, base_w, _, _), (_, _, _, _, cold_horse), (app_jobs, app_s, app_w, _, app_horse) = (
+        figures.values()
+    )
     print(f"ratio AppWorker / stock, jobs/s: {(app_jobs / app_s) / (base_jobs / base_s):.1f}x overall, ", end="")
     print(f"{(app_jobs / app_w) / (base_jobs / base_w):.1f}x once started")
+    print(f"ratio per-job time in the horse, no warm-up / warm-up: {cold_horse / app_horse:.1f}x")
 
 
 if __name__ == "__main__":

@@ -3,14 +3,20 @@ what the app enqueued: tracked jobs, event dispatch and email, with retries."""
 
 from __future__ import annotations
 
+import gc
+import logging
 from datetime import UTC, datetime
 
+import pytest
 from rq.job import Job as RqJob
 from rq.job import JobStatus
+from sqlalchemy.exc import OperationalError
 
 from app import events, jobs, notifications, transactions
+from app.db import Base, db
 from app.events import EventDelivery, OutboxEvent
 from app.notifications import EmailMessage
+from app.worker import AppWorker
 from tests import event_handlers as h
 from tests.jobs_support import as_tenant, rows
 
@@ -153,3 +159,41 @@ def test_in_process_worker_marks_a_job_failed_after_its_last_retry(app, world, f
     assert body["status"] == "failed" and body["error"] == "ValueError('kaputt')"
     rq_job = RqJob.fetch(job_id, connection=fake_rq.connection)
     assert rq_job.get_status() == JobStatus.FAILED and rq_job.retries_left == 0
+
+
+@pytest.fixture
+def worker_app(app, monkeypatch):
+    """The app an AppWorker builds in its process is the test's; the GC is unfrozen afterwards."""
+    monkeypatch.setattr(jobs, "_worker_app", app)
+    yield app
+    gc.unfreeze()
+
+
+def new_app_worker() -> AppWorker:
+    import fakeredis
+
+    return AppWorker(["cip-warm-up"], connection=fakeredis.FakeRedis())
+
+
+def test_app_worker_warms_sqlalchemy_before_forking_and_keeps_no_connection(worker_app, world):
+    db.engine._compiled_cache.clear()  # as cold as a freshly started worker process
+
+    new_app_worker()
+
+    assert all(mapper.configured for mapper in Base.registry.mappers)
+    assert len(db.engine._compiled_cache) >= len(Base.registry.mappers)  # each model's look-up, compiled
+    assert db.engine.pool.checkedin() == 0 and db.engine.pool.checkedout() == 0  # a horse inherits no connection
+    assert gc.get_freeze_count() > 0
+    assert world.a.api.get("/me").status_code == 200  # the engine serves on after the dispose
+
+
+def test_app_worker_starts_while_the_database_does_not_answer(worker_app, monkeypatch, caplog):
+    def unreachable(*args, **kwargs):
+        raise OperationalError("SELECT", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(db.session, "get", unreachable)
+    with caplog.at_level(logging.WARNING, logger="app.worker"):
+        new_app_worker()
+
+    assert [r.getMessage() for r in caplog.records if r.name == "app.worker"] == ["worker warm-up without the database"]
+    assert all(mapper.configured for mapper in Base.registry.mappers)
