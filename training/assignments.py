@@ -26,6 +26,7 @@ from tenants import audit
 from tenants.events import MEMBER_ACTIVATED
 from tenants.models import Member
 from training import modules
+from training.events import REQUIRED_MODULE_PUBLISHED
 from training.models import Assignment, Attempt, Module
 
 #: Members who can be assigned training (invited members are assigned ahead of joining).
@@ -139,6 +140,26 @@ def assign_required_to(member_id: uuid.UUID) -> int:
 @events.handler(MEMBER_ACTIVATED)
 def _on_member_activated(event) -> None:
     assign_required_to(uuid.UUID(event.field("member_id")))
+
+
+def assign_to_active_members(lineage_id: uuid.UUID) -> int:
+    """Assign a required module's published version to every active member who lacks it.
+
+    Idempotent (existing assignments are kept, whatever version they name); nothing when the
+    lineage has no published, required version any more by the time this runs.
+    """
+    module = modules.current_version(lineage_id)
+    if module is None or not module.required:
+        return 0
+    members = set(db.session.scalars(select(Member.id).where(Member.status == "active")))
+    created = _create(module, members, clock.now() + timedelta(days=AUTO_ASSIGN_DUE_DAYS), None)
+    audit.record("training.assigned", "training_module", module.id, after={"created": created, "automatic": True})
+    return created
+
+
+@events.handler(REQUIRED_MODULE_PUBLISHED)
+def _on_required_module_published(event) -> None:
+    assign_to_active_members(uuid.UUID(event.field("lineage_id")))
 
 
 def mine(member_id: uuid.UUID, lineage_id: uuid.UUID | None = None) -> list[dict[str, Any]]:

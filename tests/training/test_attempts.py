@@ -31,7 +31,8 @@ def test_incomplete_or_unknown_answers_are_422_and_use_no_attempt(world, app):
     nothing_chosen = _attempt(member, module, {"answers": [first, {**second, "option_ids": []}]})
     assert nothing_chosen.status_code == 422
     assert "option_ids" in nothing_chosen.get_json()["errors"]["json"]["answers"]["1"]
-    assert member.get("/me/assignments").get_json() == []  # no attempt was recorded
+    [item] = member.get("/me/assignments").get_json()  # required: assigned on publishing
+    assert (item["attempts_used"], item["status"]) == (0, "assigned")  # no attempt was recorded
     assert _attempt(member, module, answers(module, right=False)).get_json()["attempts_left"] == 1
     assert _attempt(member, module, answers(module, right=False)).get_json()["attempts_left"] == 0
     assert _attempt(member, module, answers(module)).status_code == 409
@@ -77,7 +78,8 @@ def test_staff_reset_gives_a_member_fresh_attempts_and_is_audited(world, app):
     assert bad.status_code == 422 and "member_id" in bad.get_json()["errors"]["json"]
     assert hr.post(path, json={"member_id": str(world.b.owner_id)}).status_code == 404  # another tenant's member
     assert world.b.api.post(path, json={"member_id": str(member_id)}).status_code == 404  # another tenant's module
-    assert hr.post(path, json={"member_id": str(world.a.owner_id)}).status_code == 409  # nothing to reset
+    newcomer_id, _ = add_member(app, world.a.tenant_id, "influencer")  # joined after publication, unassigned
+    assert hr.post(path, json={"member_id": str(newcomer_id)}).status_code == 409  # nothing to reset
     reset = hr.post(path, json={"member_id": str(member_id)})
     assert reset.status_code == 200
     body = reset.get_json()
