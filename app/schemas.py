@@ -154,3 +154,42 @@ def not_blank(what: str):
             raise ma.ValidationError(f"The {what} must not be blank.")
 
     return check
+
+
+#: The characters SPACE_CHARS names, for ``str.strip``: trimming and the documented
+#: NOT_BLANK_PATTERN agree on what white space is.
+_SPACES = "".join(ch for ch in map(chr, range(0x3001)) if re.fullmatch(f"[{SPACE_CHARS}]", ch))
+
+
+class TrimmedString(ma.fields.String):
+    """Text with leading and trailing white space (and control characters) removed.
+
+    Validators (``Length``) see the text as sent, so the documented ``maxLength`` holds. Text that
+    is blank after trimming is rejected (422; documented with NOT_BLANK_PATTERN), or, with
+    ``blank_as_none=True`` on an optional field (``allow_none`` implied), stored as null; the
+    description then says so.
+    """
+
+    default_error_messages = {"blank": "Must not be blank (white space only)."}
+
+    def __init__(self, *args, blank_as_none: bool = False, metadata=None, **kwargs):
+        metadata = dict(metadata or {})
+        self.blank_as_none = blank_as_none
+        if blank_as_none:
+            kwargs["allow_none"] = True
+            description = metadata.get("description", "").strip()
+            metadata["description"] = f"{description} Trimmed; blank text means none (null).".strip()
+        else:
+            metadata.setdefault("pattern", NOT_BLANK_PATTERN)
+        super().__init__(*args, metadata=metadata, **kwargs)
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        output = super().deserialize(value, attr, data, **kwargs)
+        if not isinstance(output, str):
+            return output
+        output = output.strip(_SPACES)
+        if output:
+            return output
+        if self.blank_as_none:
+            return None
+        raise self.make_error("blank")

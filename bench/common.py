@@ -127,3 +127,27 @@ def latency_table(rows: list[tuple[str, list[float]]]) -> None:
     for label, samples in rows:
         p50, p95 = percentiles(samples)
         print(f"{label:<{width}} {p50:>8.2f} {p95:>8.2f} {p50 / base:>22.1f}")
+
+
+def quiz(index: int, questions: int = 20) -> dict:
+    """A training module body with ``questions`` quiz questions (single and multiple choice)."""
+    return {
+        "title": f"Modul {index}",
+        "kind": "custom",
+        "locale": "de",
+        "max_attempts": None,
+        "lessons": [{"title": "Lektion", "body": "Inhalt"}],
+        "quiz": {
+            "pass_score": 100,
+            "questions": [
+                {
+                    "text": f"Frage {q}",
+                    "kind": "multiple" if q % 2 else "single",
+                    "options": [
+                        {"text": f"Option {o}", "correct": o == 0 or (q % 2 == 1 and o == 1)} for o in range(4)
+                    ],
+                }
+                for q in range(questions)
+            ],
+        },
+    }

@@ -9,32 +9,9 @@ from __future__ import annotations
 import sys
 import uuid
 
-from common import fresh_app, latency_table, sample, signup
+from common import fresh_app, latency_table, quiz, sample, signup
 
 from tests.factories import add_member
-
-
-def quiz(index: int, questions: int = 20) -> dict:
-    return {
-        "title": f"Modul {index}",
-        "kind": "custom",
-        "locale": "de",
-        "max_attempts": None,
-        "lessons": [{"title": "Lektion", "body": "Inhalt"}],
-        "quiz": {
-            "pass_score": 100,
-            "questions": [
-                {
-                    "text": f"Frage {q}",
-                    "kind": "multiple" if q % 2 else "single",
-                    "options": [
-                        {"text": f"Option {o}", "correct": o == 0 or (q % 2 == 1 and o == 1)} for o in range(4)
-                    ],
-                }
-                for q in range(questions)
-            ],
-        },
-    }
 
 
 def main(requests: int) -> None:

@@ -45,7 +45,7 @@ def update_own(member: Member, participation: bool | None, leaderboard_visible: 
         member.status, member.paused_at, member.pause_reason = "paused", clock.now(), "consent_withdrawn"
     elif participating and member.status == "paused" and member.pause_reason == "consent_withdrawn":
         require_seats(1)
-        member.status, member.paused_at, member.pause_reason = "active", None, None
+        member.status, member.paused_at, member.pause_reason, member.pause_note = "active", None, None, None
     record(member, participation=participating, leaderboard_visible=visible, source="self")
     after = {"participation": participating, "leaderboard_visible": member.leaderboard_visible, "status": member.status}
     old, new = audit.changes(before, after)

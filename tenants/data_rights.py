@@ -97,6 +97,7 @@ def export(member: Member) -> dict[str, Any]:
                 "participation_consent_at",
                 "activated_at",
                 "paused_at",
+                "pause_note",
                 "offboarded_at",
                 "created_at",
             )
@@ -148,7 +149,7 @@ def erase(member: Member) -> Member:
         eraser(member, label, replacements)
     member.name = label
     member.email = f"{label}@erased.invalid"
-    for field in ("department", "location", "title", "headline", "bio", "photo_url"):
+    for field in ("department", "location", "title", "headline", "bio", "photo_url", "pause_note"):
         setattr(member, field, None)
     member.leaderboard_visible = False
     member.erased_at = clock.now()

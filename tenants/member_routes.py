@@ -31,6 +31,7 @@ from tenants.member_schemas import (
     MemberUpdateSchema,
     MeSchema,
     MeUpdateSchema,
+    PauseSchema,
     SocialAccountCreateSchema,
     SocialAccountSchema,
     SocialAccountUpdateSchema,
@@ -94,14 +95,18 @@ class MemberResource(MethodView):
         return members.update(members.get(member_id), changes, current_principal())
 
 
-def _lifecycle_route(path: str, action, summary: str, scope: str = "members:write"):
+def _lifecycle_route(path: str, action, summary: str, scope: str = "members:write", body=None):
+    """A POST acting on one member; ``body``, if given, is an optional JSON body passed as keywords."""
+    optional_body = members_blp.arguments(body, required=False) if body is not None else (lambda view: view)
+
     class Action(MethodView):
         @require_scope(scope)
+        @optional_body
         @members_blp.response(200, MemberSchema)
         @members_blp.alt_response(402, description="Reactivating would exceed the seat limit.")
         @members_blp.alt_response(409, description="The member's status does not allow this (or it is the last owner).")
-        def post(self, member_id: uuid.UUID):
-            return action(members.get(member_id))
+        def post(self, *data, member_id: uuid.UUID):
+            return action(members.get(member_id), **(data[0] if data else {}))
 
     Action.post.__doc__ = summary
     Action.__name__ = f"Member{action.__name__.title().replace('_', '')}"
@@ -112,7 +117,12 @@ def _lifecycle_route(path: str, action, summary: str, scope: str = "members:writ
 _lifecycle_route(
     "/members/<uuid:member_id>/offboard", members.offboard, "Offboard a member: tokens revoked, history kept."
 )
-_lifecycle_route("/members/<uuid:member_id>/pause", members.pause, "Pause an active member (no posting, no ranking).")
+_lifecycle_route(
+    "/members/<uuid:member_id>/pause",
+    members.pause,
+    "Pause an active member (no posting, no ranking); an optional `reason` is kept as `pause_note`.",
+    body=PauseSchema,
+)
 _lifecycle_route(
     "/members/<uuid:member_id>/reactivate", members.reactivate, "Reactivate a paused member whose consent stands."
 )

@@ -7,7 +7,7 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from app.auth import ROLES
-from app.schemas import StrictBoolean, UTCDateTimeField, body_integer, http_url
+from app.schemas import StrictBoolean, TrimmedString, UTCDateTimeField, body_integer, http_url
 from tenants.models import MEMBER_STATUSES, SOCIAL_PLATFORMS
 from tenants.schemas import LOCALES, MemberSchema
 
@@ -22,19 +22,19 @@ class MemberCreateSchema(ma.Schema):
     email = ma.fields.Email(
         required=True, validate=validate.Length(max=254), metadata={"description": "Work email; unique in the tenant."}
     )
-    name = ma.fields.String(
+    name = TrimmedString(
         required=True, validate=validate.Length(min=1, max=200), metadata={"description": "Full name."}
     )
-    department = ma.fields.String(
-        validate=validate.Length(max=100), allow_none=True, metadata={"description": "Department, e.g. Vertrieb."}
+    department = TrimmedString(
+        validate=validate.Length(max=100), blank_as_none=True, metadata={"description": "Department, e.g. Vertrieb."}
     )
-    location = ma.fields.String(
-        validate=validate.Length(max=100), allow_none=True, metadata={"description": "Location, e.g. Hamburg."}
+    location = TrimmedString(
+        validate=validate.Length(max=100), blank_as_none=True, metadata={"description": "Location, e.g. Hamburg."}
     )
     locale = ma.fields.String(
         validate=validate.OneOf(LOCALES), metadata={"description": "Language for emails and content (de, en)."}
     )
-    title = ma.fields.String(validate=validate.Length(max=200), allow_none=True, metadata={"description": "Job title."})
+    title = TrimmedString(validate=validate.Length(max=200), blank_as_none=True, metadata={"description": "Job title."})
     roles = ma.fields.List(
         ma.fields.String(validate=validate.OneOf(ROLES)),
         validate=validate.Length(min=1, max=len(ROLES)),
@@ -44,16 +44,25 @@ class MemberCreateSchema(ma.Schema):
 
 
 class MemberUpdateSchema(ma.Schema):
-    name = ma.fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "Full name."})
-    department = ma.fields.String(
-        validate=validate.Length(max=100), allow_none=True, metadata={"description": "Department."}
+    name = TrimmedString(validate=validate.Length(min=1, max=200), metadata={"description": "Full name."})
+    department = TrimmedString(
+        validate=validate.Length(max=100), blank_as_none=True, metadata={"description": "Department."}
     )
-    location = ma.fields.String(
-        validate=validate.Length(max=100), allow_none=True, metadata={"description": "Location."}
+    location = TrimmedString(
+        validate=validate.Length(max=100), blank_as_none=True, metadata={"description": "Location."}
     )
     locale = ma.fields.String(validate=validate.OneOf(LOCALES), metadata={"description": "Language."})
-    title = ma.fields.String(validate=validate.Length(max=200), allow_none=True, metadata={"description": "Job title."})
+    title = TrimmedString(validate=validate.Length(max=200), blank_as_none=True, metadata={"description": "Job title."})
     roles = _roles
+
+
+class PauseSchema(ma.Schema):
+    note = TrimmedString(
+        data_key="reason",
+        validate=validate.Length(max=500),
+        blank_as_none=True,
+        metadata={"description": "Why the member is paused; shown on the member as `pause_note`."},
+    )
 
 
 class MemberListArgsSchema(ma.Schema):
@@ -118,11 +127,13 @@ class ConsentRecordSchema(ma.Schema):
 
 
 class ProfileSchema(ma.Schema):
-    headline = ma.fields.String(
-        validate=validate.Length(max=220), allow_none=True, metadata={"description": "One-line professional headline."}
+    headline = TrimmedString(
+        validate=validate.Length(max=220),
+        blank_as_none=True,
+        metadata={"description": "One-line professional headline."},
     )
-    bio = ma.fields.String(
-        validate=validate.Length(max=2000), allow_none=True, metadata={"description": "Short biography."}
+    bio = TrimmedString(
+        validate=validate.Length(max=2000), blank_as_none=True, metadata={"description": "Short biography."}
     )
     photo_url = http_url("Profile photo URL (http or https).")
 
@@ -143,7 +154,7 @@ class MeSchema(MemberSchema):
 
 
 class MeUpdateSchema(ma.Schema):
-    name = ma.fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "Display name."})
+    name = TrimmedString(validate=validate.Length(min=1, max=200), metadata={"description": "Display name."})
     locale = ma.fields.String(validate=validate.OneOf(LOCALES), metadata={"description": "Language."})
     profile = ma.fields.Nested(ProfileSchema, metadata={"description": "Profile fields to change."})
 
@@ -152,7 +163,7 @@ class SocialAccountCreateSchema(ma.Schema):
     platform = ma.fields.String(
         required=True, validate=validate.OneOf(SOCIAL_PLATFORMS), metadata={"description": "The network."}
     )
-    handle = ma.fields.String(
+    handle = TrimmedString(
         required=True, validate=validate.Length(min=1, max=100), metadata={"description": "Handle or profile name."}
     )
     url = http_url("Profile URL (http or https).")
@@ -164,7 +175,7 @@ class SocialAccountCreateSchema(ma.Schema):
 
 
 class SocialAccountUpdateSchema(ma.Schema):
-    handle = ma.fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Handle."})
+    handle = TrimmedString(validate=validate.Length(min=1, max=100), metadata={"description": "Handle."})
     url = http_url("Profile URL (http or https).")
     followers = body_integer(validate=validate.Range(min=0, max=1_000_000_000), metadata={"description": "Followers."})
 

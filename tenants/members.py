@@ -140,11 +140,12 @@ def _set_status(member: Member, status: str, action: str, **extra) -> Member:
     return member
 
 
-def pause(member: Member, reason: str = "staff") -> Member:
+def pause(member: Member, reason: str = "staff", note: str | None = None) -> Member:
+    """Pause an active member; ``note`` is staff's free text (kept on the member, not in the audit log)."""
     if member.status != "active":
         raise Conflict(f"Only active members can be paused (this one is {member.status}).")
-    member.paused_at, member.pause_reason = clock.now(), reason
-    return _set_status(member, "paused", "member.paused", reason=reason)
+    member.paused_at, member.pause_reason, member.pause_note = clock.now(), reason, note
+    return _set_status(member, "paused", "member.paused", reason=reason, note=note is not None)
 
 
 def reactivate(member: Member) -> Member:
@@ -154,7 +155,7 @@ def reactivate(member: Member) -> Member:
     if member.participation_consent_at is None or member.pause_reason == "consent_withdrawn":
         raise Conflict("The member withdrew consent; only the member can rejoin by consenting again.")
     require_seats(1)
-    member.paused_at, member.pause_reason = None, None
+    member.paused_at, member.pause_reason, member.pause_note = None, None, None
     return _set_status(member, "active", "member.reactivated")
 
 

@@ -62,6 +62,8 @@ class Member(IdMixin, TenantOwned, TimestampMixin, Base):
     activated_at: Mapped[datetime | None]
     paused_at: Mapped[datetime | None]
     pause_reason: Mapped[str | None] = mapped_column(String(30))  # consent_withdrawn | staff
+    #: Staff's free-text reason for a pause (``POST /members/{id}/pause``); cleared on reactivation.
+    pause_note: Mapped[str | None] = mapped_column(String(500))
     offboarded_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
 

@@ -9,7 +9,7 @@ from marshmallow import validate
 
 from app.auth import SCOPE_ROLES
 from app.pagination import CursorArgsSchema, CursorPageSchema
-from app.schemas import StrictBoolean, UTCDateTimeField, body_integer
+from app.schemas import StrictBoolean, TrimmedString, UTCDateTimeField, body_integer
 from tenants.models import GOVERNANCE_MODES, INDUSTRIES
 from tenants.policy import PLATFORMS
 
@@ -55,7 +55,7 @@ class OwnerSchema(ma.Schema):
     email = ma.fields.Email(
         required=True, validate=validate.Length(max=254), metadata={"description": "The owner's work email."}
     )
-    name = ma.fields.String(
+    name = TrimmedString(
         required=True, validate=validate.Length(min=1, max=200), metadata={"description": "The owner's name."}
     )
 
@@ -205,6 +205,13 @@ class MemberSchema(ma.Schema):
     roles = ma.fields.List(ma.fields.String(), metadata={"description": "Roles held."})
     status = ma.fields.String(metadata={"description": "`invited`, `active`, `paused` or `offboarded`."})
     leaderboard_visible = ma.fields.Boolean(metadata={"description": "Opted in to appear by name on leaderboards."})
+    pause_note = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Why staff paused the member (the `reason` sent to `POST /members/{id}/pause`); "
+            "null when not paused or paused without a reason."
+        },
+    )
     created_at = UTCDateTimeField(metadata={"description": "When the member was created."})
 
 

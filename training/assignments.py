@@ -4,6 +4,10 @@ Status is computed, never stored, from the assignment, the member's attempts and
 ``passed`` until a re-certification expiry (then ``expired``); ``failed`` when the attempts
 are used up; ``overdue`` past the due date; ``in_progress`` after a first attempt;
 otherwise ``assigned``.
+
+Attempts count per module *version* and since the assignment's ``opened_at``: publishing a new
+version gives fresh attempts, and so do a re-certification and a staff reset (both move
+``opened_at`` forward; the attempts themselves are kept).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from app.errors import Conflict, field_error
 from tenants import audit
 from tenants.events import MEMBER_ACTIVATED
 from tenants.models import Member
+from training import modules
+from training.events import REQUIRED_MODULE_PUBLISHED
 from training.models import Assignment, Attempt, Module
 
 #: Members who can be assigned training (invited members are assigned ahead of joining).
@@ -43,15 +49,22 @@ def status(assignment: Assignment, module: Module | None, attempts_used: int, no
     return "in_progress" if attempts_used else "assigned"
 
 
-def attempts_used(member_id: uuid.UUID, lineage_id: uuid.UUID, since: datetime | None) -> int:
+def attempts_used(member_id: uuid.UUID, module_id: uuid.UUID, since: datetime | None) -> int:
+    """The member's attempts on this module version since ``since`` (the assignment's opening)."""
     statement = (
-        select(func.count())
-        .select_from(Attempt)
-        .where(Attempt.member_id == member_id, Attempt.lineage_id == lineage_id)
+        select(func.count()).select_from(Attempt).where(Attempt.member_id == member_id, Attempt.module_id == module_id)
     )
     if since is not None:
         statement = statement.where(Attempt.created_at >= since)
     return db.session.scalar(statement) or 0
+
+
+def standing(assignment: Assignment, now: datetime | None = None) -> tuple[Module, int, str]:
+    """The module version the assignment is taken on now (the published one, else the one
+    assigned), the attempts used on it in this round, and the status."""
+    module = modules.current_version(assignment.lineage_id) or db.session.get(Module, assignment.module_id)
+    used = attempts_used(assignment.member_id, module.id, assignment.opened_at)
+    return module, used, status(assignment, module, used, now)
 
 
 def for_member(member_id: uuid.UUID, lineage_id: uuid.UUID) -> Assignment | None:
@@ -129,19 +142,39 @@ def _on_member_activated(event) -> None:
     assign_required_to(uuid.UUID(event.field("member_id")))
 
 
-def mine(member_id: uuid.UUID) -> list[dict[str, Any]]:
-    """The member's assignments with their module (current version) and computed status.
+def assign_to_active_members(lineage_id: uuid.UUID) -> int:
+    """Assign a required module's published version to every active member who lacks it.
+
+    Idempotent (existing assignments are kept, whatever version they name); nothing when the
+    lineage has no published, required version any more by the time this runs.
+    """
+    module = modules.current_version(lineage_id)
+    if module is None or not module.required:
+        return 0
+    members = set(db.session.scalars(select(Member.id).where(Member.status == "active")))
+    created = _create(module, members, clock.now() + timedelta(days=AUTO_ASSIGN_DUE_DAYS), None)
+    audit.record("training.assigned", "training_module", module.id, after={"created": created, "automatic": True})
+    return created
+
+
+@events.handler(REQUIRED_MODULE_PUBLISHED)
+def _on_required_module_published(event) -> None:
+    assign_to_active_members(uuid.UUID(event.field("lineage_id")))
+
+
+def mine(member_id: uuid.UUID, lineage_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+    """The member's assignments (of one lineage, if given) with their module (current version)
+    and computed status.
 
     Three queries whatever the number of assignments: assignments, the modules they need,
-    and attempt counts per assignment round.
+    and attempt counts per assignment round and module version.
     """
     now = clock.now()
+    mine_only = Assignment.member_id == member_id
+    if lineage_id is not None:
+        mine_only &= Assignment.lineage_id == lineage_id
     rows = list(
-        db.session.scalars(
-            select(Assignment)
-            .where(Assignment.member_id == member_id)
-            .order_by(Assignment.due_at, Assignment.created_at)
-        )
+        db.session.scalars(select(Assignment).where(mine_only).order_by(Assignment.due_at, Assignment.created_at))
     )
     if not rows:
         return []
@@ -157,9 +190,10 @@ def mine(member_id: uuid.UUID) -> list[dict[str, Any]]:
         by_id[module.id] = module
         if module.status == "published":
             published[module.lineage_id] = module
-    counts = dict(
-        db.session.execute(
-            select(Assignment.id, func.count(Attempt.id))
+    counts = {
+        (assignment_id, module_id): count
+        for assignment_id, module_id, count in db.session.execute(
+            select(Assignment.id, Attempt.module_id, func.count(Attempt.id))
             .join(
                 Attempt,
                 (Attempt.member_id == Assignment.member_id)
@@ -167,14 +201,14 @@ def mine(member_id: uuid.UUID) -> list[dict[str, Any]]:
                 & (Attempt.tenant_id == Assignment.tenant_id)
                 & (Attempt.created_at >= Assignment.opened_at),
             )
-            .where(Assignment.member_id == member_id)
-            .group_by(Assignment.id)
-        ).all()
-    )
+            .where(mine_only)
+            .group_by(Assignment.id, Attempt.module_id)
+        )
+    }
     items = []
     for assignment in rows:
         module = published.get(assignment.lineage_id) or by_id[assignment.module_id]
-        used = counts.get(assignment.id, 0)
+        used = counts.get((assignment.id, module.id), 0)
         items.append(
             {
                 "id": assignment.id,
@@ -214,6 +248,34 @@ def record_attempt(attempt: Attempt, module: Module) -> Assignment:
         )
     db.session.flush()
     return assignment
+
+
+def reset_attempts(module: Module, member: Member) -> dict[str, Any]:
+    """Staff give a member fresh attempts on a module lineage: the round restarts now.
+
+    The member's earlier attempts stay (they are the record); only those after the new
+    ``opened_at`` count. It lies after the newest attempt even when the clock stands still.
+    """
+    assignment = for_member(member.id, module.lineage_id)
+    if assignment is None:
+        raise Conflict("The member has neither an assignment nor attempts for this module.")
+    _, used, _ = standing(assignment)
+    newest = db.session.scalar(
+        select(func.max(Attempt.created_at)).where(
+            Attempt.member_id == member.id, Attempt.lineage_id == module.lineage_id
+        )
+    )
+    now = clock.now()
+    assignment.opened_at = max(now, newest + timedelta(microseconds=1)) if newest else now
+    audit.record(
+        "training.attempts_reset",
+        "training_module",
+        module.id,
+        before={"attempts_used": used},
+        after={"member_id": member.id, "lineage_id": module.lineage_id},
+    )
+    db.session.flush()
+    return mine(member.id, module.lineage_id)[0]
 
 
 def reopen_expired(now: datetime | None = None) -> int:

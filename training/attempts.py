@@ -35,6 +35,11 @@ def _parse_answers(module: Module, raw: list[dict[str, Any]]) -> tuple[dict, dic
             answers[question_id] = chosen
     if errors:
         raise ValidationFailed({"json": {"answers": errors}})
+    unanswered = [str(q.id) for q in module_questions if q.id not in answers]
+    if unanswered:  # an incomplete submission would use up an attempt for nothing
+        raise ValidationFailed(
+            {"json": {"answers": [f"Answer every question of this version; unanswered: {', '.join(unanswered)}."]}}
+        )
     key = {q.id: {o.id for o in grouped[q.id] if o.correct} for q in module_questions}
     explanations = {q.id: q.explanation for q in module_questions}
     return key, explanations, answers
@@ -52,7 +57,7 @@ def submit(module_id: uuid.UUID, raw_answers: list[dict[str, Any]], member: Memb
     if member.status != "active":
         raise Conflict(f"Only active members take quizzes (you are {member.status}).")
     assignment = assignments.for_member(member.id, module.lineage_id)
-    used = assignments.attempts_used(member.id, module.lineage_id, assignment.opened_at if assignment else None)
+    used = assignments.attempts_used(member.id, module.id, assignment.opened_at if assignment else None)
     if (
         assignment is not None
         and assignment.completed_at is not None

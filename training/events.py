@@ -27,6 +27,20 @@ MODULE_PASSED = events.declare(
     doc="A member passed a module (each passing attempt). Gamification pays points and moves milestones.",
 )
 
+REQUIRED_MODULE_PUBLISHED = events.declare(
+    "training.required_module_published",
+    version=1,
+    fields={
+        "module_id": "the published version",
+        "lineage_id": "the module across its versions",
+        "version": "the module's version number",
+    },
+    doc=(
+        "A required module was published for the first time, or a new version made it required. "
+        "Training assigns it to every active member (members joining later get it on activation)."
+    ),
+)
+
 GUIDELINE_PUBLISHED = events.declare(
     "training.guideline_published",
     version=1,

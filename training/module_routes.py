@@ -11,6 +11,7 @@ from app.auth import current_principal, require_scope
 from app.db import db
 from app.errors import NotFound
 from app.pagination import SelectPage
+from tenants import members
 from tenants.models import Member
 from tenants.services import current_tenant
 from training import assignments, attempts, modules
@@ -19,6 +20,7 @@ from training.module_schemas import (
     AssignmentInSchema,
     AssignmentResultSchema,
     AttemptInSchema,
+    AttemptResetSchema,
     AttemptResultSchema,
     ModuleCreateSchema,
     ModuleListArgsSchema,
@@ -46,9 +48,8 @@ def _may_see_answers(module: Module) -> bool:
     assignment = assignments.for_member(principal.member_id, module.lineage_id)
     if assignment is None:
         return False
-    current = modules.current_version(module.lineage_id) or module
-    used = assignments.attempts_used(principal.member_id, module.lineage_id, assignment.opened_at)
-    return assignments.status(assignment, current, used) in ("passed", "failed")
+    _, _, state = assignments.standing(assignment)
+    return state in ("passed", "failed")
 
 
 @training_blp.route("/training/modules")
@@ -129,6 +130,21 @@ class ModuleAttempts(MethodView):
         """Submit quiz answers; graded on the server."""
         member = db.session.get(Member, current_principal().member_id)
         return attempts.submit(module_id, data["answers"], member)
+
+
+@training_blp.route("/training/modules/<uuid:module_id>/attempts/reset")
+class ResetAttempts(MethodView):
+    @require_scope("training:manage")
+    @training_blp.arguments(AttemptResetSchema)
+    @training_blp.response(200, MyAssignmentSchema)
+    @training_blp.alt_response(404, description="No such module or member in this tenant.")
+    @training_blp.alt_response(409, description="The member has neither an assignment nor attempts for this module.")
+    def post(self, data, module_id: uuid.UUID):
+        """Give a member fresh attempts on a module (staff), e.g. after all were used; audited.
+
+        Earlier attempts are kept; attempts count again from now. Answers the member's assignment.
+        """
+        return assignments.reset_attempts(modules.get(module_id), members.get(data["member_id"]))
 
 
 @training_blp.route("/training/assignments")

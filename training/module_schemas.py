@@ -171,9 +171,12 @@ class ModuleListArgsSchema(ma.Schema):
 
 
 class AnswerSchema(ma.Schema):
-    question_id = ma.fields.UUID(required=True, metadata={"description": "Question answered."})
+    question_id = ma.fields.UUID(required=True, metadata={"description": "A question of this module version."})
     option_ids = ma.fields.List(
-        ma.fields.UUID(), required=True, validate=validate.Length(max=10), metadata={"description": "Options chosen."}
+        ma.fields.UUID(),
+        required=True,
+        validate=validate.Length(min=1, max=10),
+        metadata={"description": "Options chosen (at least one; exactly one for a single-choice question)."},
     )
 
 
@@ -182,7 +185,16 @@ class AttemptInSchema(ma.Schema):
         ma.fields.Nested(AnswerSchema),
         required=True,
         validate=validate.Length(max=100),
-        metadata={"description": "One entry per answered question."},
+        metadata={
+            "description": "One entry for every question of this version, each once. An incomplete or unknown "
+            "answer is rejected (422) and uses up no attempt."
+        },
+    )
+
+
+class AttemptResetSchema(ma.Schema):
+    member_id = ma.fields.UUID(
+        required=True, metadata={"description": "The member who gets fresh attempts (404 if not in this tenant)."}
     )
 
 
@@ -235,7 +247,12 @@ class MyAssignmentSchema(ma.Schema):
     best_score = ma.fields.Integer(allow_none=True, metadata={"description": "Best score so far."})
     completed_at = UTCDateTimeField(allow_none=True, metadata={"description": "When passed."})
     expires_at = UTCDateTimeField(allow_none=True, metadata={"description": "When the pass expires."})
-    attempts_used = ma.fields.Integer(metadata={"description": "Attempts used in this round."})
+    attempts_used = ma.fields.Integer(
+        metadata={
+            "description": "Attempts used on the current version in this round (a new version, a "
+            "re-certification or a staff reset starts afresh)."
+        }
+    )
     attempts_left = ma.fields.Integer(allow_none=True, metadata={"description": "Attempts left (null: unlimited)."})
 
 

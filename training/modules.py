@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy import update as sql_update
 
-from app import clock
+from app import clock, events
 from app.auth import Principal
 from app.db import db
 from app.errors import Conflict, NotFound
 from tenants import audit
+from training.events import REQUIRED_MODULE_PUBLISHED
 from training.models import Lesson, Module, Option, Question
 
 SCALAR_FIELDS = ("title", "kind", "locale", "summary", "required", "recertify_after_days", "max_attempts")
@@ -75,12 +76,19 @@ def update(module: Module, data: dict[str, Any]) -> Module:
 
 
 def publish(module: Module) -> Module:
+    """Publish a draft, archiving the lineage's published version.
+
+    A required module published for the first time, or a version that makes it required, emits
+    ``training.required_module_published``: existing active members are assigned it (members
+    joining later get it on activation).
+    """
     if module.status == "published":
         return module
     if module.status != "draft":
         raise Conflict("Archived versions cannot be published again; revise the current version.")
     if not questions(module.id):
         raise Conflict("A module needs at least one quiz question before it can be published.")
+    previous = current_version(module.lineage_id)
     db.session.execute(
         sql_update(Module)
         .where(Module.lineage_id == module.lineage_id, Module.status == "published")
@@ -88,6 +96,11 @@ def publish(module: Module) -> Module:
     )
     module.status, module.published_at = "published", clock.now()
     audit.record("training.module_published", "training_module", module.id, after={"version": module.version})
+    if module.required and (previous is None or not previous.required):
+        events.emit(
+            REQUIRED_MODULE_PUBLISHED,
+            {"module_id": str(module.id), "lineage_id": str(module.lineage_id), "version": module.version},
+        )
     return module
 
 

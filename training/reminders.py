@@ -18,7 +18,7 @@ from app.db import db
 from tenants import members
 from tenants.models import Member
 from tenants.services import current_tenant
-from training import assignments, modules
+from training import assignments
 from training.models import Assignment, Module
 
 DUE_SOON = timedelta(days=3)
@@ -77,9 +77,7 @@ def run(now: datetime | None = None) -> ReminderRun:
         .order_by(Assignment.due_at)
     ).all()
     for assignment, member in rows:
-        module = modules.current_version(assignment.lineage_id) or db.session.get(Module, assignment.module_id)
-        used = assignments.attempts_used(member.id, assignment.lineage_id, assignment.opened_at)
-        state = assignments.status(assignment, module, used, now)
+        module, _, state = assignments.standing(assignment, now)
         if state == "failed":
             continue
         if state == "overdue":

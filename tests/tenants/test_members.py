@@ -132,6 +132,50 @@ def test_lifecycle_pause_reactivate_offboard(world, anon, app):
     assert world.a.api.get(path).get_json()["name"] == "Max Mustermann"  # history kept
 
 
+def test_pause_keeps_its_reason_as_pause_note_until_reactivation(world, anon, app):
+    member_id, _ = add_member(app, world.a.tenant_id, "influencer")
+    path = f"/members/{member_id}"
+    too_long = world.a.api.post(f"{path}/pause", json={"reason": "x" * 501})
+    assert too_long.status_code == 422 and "reason" in too_long.get_json()["errors"]["json"]
+    paused = world.a.api.post(f"{path}/pause", json={"reason": "  Elternzeit bis März  "})
+    assert paused.status_code == 200
+    assert (paused.get_json()["status"], paused.get_json()["pause_note"]) == ("paused", "Elternzeit bis März")
+    assert world.a.api.get(path).get_json()["pause_note"] == "Elternzeit bis März"
+    assert world.b.api.post(f"{path}/pause", json={"reason": "fremd"}).status_code == 404
+    assert world.a.api.post(f"{path}/reactivate").get_json()["pause_note"] is None
+    assert world.a.api.post(f"{path}/pause").get_json()["pause_note"] is None  # a reason stays optional
+
+
+def test_member_text_fields_are_trimmed_and_blank_is_none_or_422(world, anon, app):
+    created = invite(world.a.api, name="  Max Mustermann ", department="   ", location=" Hamburg\t", title="\u3000")
+    assert created.status_code == 201
+    member = created.get_json()
+    assert (member["name"], member["department"], member["location"], member["title"]) == (
+        "Max Mustermann",
+        None,
+        "Hamburg",
+        None,
+    )
+    blank_name = invite(world.a.api, email="blank@medtech-nord.example", name=" \t ")
+    assert blank_name.status_code == 422 and "name" in blank_name.get_json()["errors"]["json"]
+    path = f"/members/{member['id']}"
+    assert world.a.api.patch(path, json={"department": " Vertrieb "}).get_json()["department"] == "Vertrieb"
+    assert world.a.api.patch(path, json={"department": "  "}).get_json()["department"] is None
+    patched = world.a.api.patch(path, json={"name": "   "})
+    assert patched.status_code == 422 and "name" in patched.get_json()["errors"]["json"]
+    token = join(anon, member["invitation"]["token"]).get_json()["token"]
+    me = anon.patch("/me", token=token, json={"name": " Max ", "profile": {"headline": "  ", "bio": " Vertrieb. "}})
+    assert me.status_code == 200
+    assert (me.get_json()["name"], me.get_json()["profile"]["headline"], me.get_json()["profile"]["bio"]) == (
+        "Max",
+        None,
+        "Vertrieb.",
+    )
+    assert anon.patch("/me", token=token, json={"name": "\n"}).status_code == 422
+    account = anon.post("/me/social-accounts", token=token, json={"platform": "linkedin", "handle": "  "})
+    assert account.status_code == 422 and "handle" in account.get_json()["errors"]["json"]
+
+
 def test_consent_withdrawal_pauses_and_only_the_member_can_rejoin(world, anon):
     member = invite(world.a.api).get_json()
     token = join(anon, member["invitation"]["token"], leaderboard_visible=True).get_json()["token"]

@@ -23,8 +23,8 @@ def test_due_and_overdue_reminders_daily_digest_weekly_and_recertification(world
         member_id, token = add_member(app, world.a.tenant_id, "influencer", email="lena@medtech-nord.example")
         add_member(app, world.a.tenant_id, "hr", email="hr@medtech-nord.example")
         module = published_module(
-            world.a.api, max_attempts=None, recertify_after_days=30, title="Social-Media-Leitlinie"
-        )
+            world.a.api, max_attempts=None, recertify_after_days=30, title="Social-Media-Leitlinie", required=False
+        )  # optional modules: assigned below with the due dates the reminders run against
         start = clock.now()
         due = start + timedelta(days=10)
         world.a.api.post(
@@ -32,7 +32,7 @@ def test_due_and_overdue_reminders_daily_digest_weekly_and_recertification(world
             json={"module_id": module["id"], "member_ids": [str(member_id)], "due_at": clock.isoformat(due)},
         )
         b_member, _ = add_member(app, world.b.tenant_id, "influencer", email="b@agentur-sued.example")
-        b_module = published_module(world.b.api)
+        b_module = published_module(world.b.api, required=False)
         world.b.api.post(
             "/training/assignments",
             json={"module_id": b_module["id"], "all_members": True, "due_at": clock.isoformat(due)},
