@@ -5,6 +5,11 @@ the transport :func:`transport` chooses. Another transport (an HTTP mail API, a 
 fits behind :class:`Transport` without the outbox changing. There is one so far: SMTP, as
 configured by ``SMTP_URL`` (``smtp://user:pass@host:port``, ``smtp+starttls://...`` or
 ``smtps://...``). Without a transport, emails wait in the outbox.
+
+Internationalised addresses: the domain is sent IDNA-encoded (``bäckerei.example`` as
+``xn--bckerei-5wa.example``), which every server accepts; a non-ASCII local part needs the
+server's SMTPUTF8 extension. A server without it can never take such a message, so the
+transport raises :class:`Undeliverable` and the outbox gives up at once instead of retrying.
 """
 
 from __future__ import annotations
@@ -14,15 +19,34 @@ from email.message import EmailMessage as MimeMessage
 from typing import ClassVar, Protocol
 from urllib.parse import unquote, urlsplit
 
+import idna
 from flask import Flask, current_app
+
+
+class Undeliverable(Exception):
+    """The message can never be delivered this way (no retry): e.g. the server lacks SMTPUTF8."""
+
+
+def ascii_domain(address: str) -> str:
+    """``address`` with its domain IDNA-encoded (UTS 46 mapping); the local part is kept as is.
+
+    Raises ValueError for a domain that has no IDNA form (the message cannot be built).
+    """
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except idna.IDNAError as exc:
+        raise ValueError(f"the domain of the address has no IDNA form: {exc}") from None
 
 
 class Transport(Protocol):
     """Delivers one composed email.
 
     An exception of a type in :attr:`retryable` means "not delivered this time" (server down,
-    message refused): the outbox records it and the job is retried. Any other exception
-    propagates.
+    message refused): the outbox records it and the job is retried. :class:`Undeliverable`
+    means "never": the outbox records it and gives up at once. Any other exception propagates.
     """
 
     retryable: ClassVar[tuple[type[Exception], ...]]
@@ -52,7 +76,10 @@ class SmtpTransport:
                 client.starttls()
             if parts.username:
                 client.login(unquote(parts.username), unquote(parts.password or ""))
-            client.send_message(mime)
+            try:
+                client.send_message(mime)
+            except smtplib.SMTPNotSupportedError as exc:  # SMTPUTF8 needed, not offered
+                raise Undeliverable(str(exc)) from exc
 
 
 def transport(app: Flask | None = None) -> Transport | None:

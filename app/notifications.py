@@ -23,7 +23,7 @@ from email.message import EmailMessage as MimeMessage
 from email.utils import format_datetime, parseaddr
 
 from flask import current_app
-from sqlalchemy import String, Text, UniqueConstraint, select
+from sqlalchemy import String, Text, UniqueConstraint, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock, jobs, mail, tenancy, transactions
@@ -41,7 +41,7 @@ class EmailMessage(IdMixin, TenantOwned, Base):
     body_text: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(60))
     dedupe_key: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sent|failed
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sent|failed|cancelled (erased)
     attempts: Mapped[int] = mapped_column(default=0)
     message_id: Mapped[str | None] = mapped_column(String(300))
     last_error: Mapped[str | None] = mapped_column(String(2000))
@@ -145,7 +145,8 @@ def _attempt(
 ) -> None:
     """One delivery attempt for a locked outbox row, recorded on the row.
 
-    A message that cannot be built fails at once (not retryable); one the server refuses stays
+    A message that cannot be built or never be delivered (:class:`app.mail.Undeliverable`)
+    fails at once (not retryable); one the server refuses stays
     ``pending`` until the job's attempts are used up (``failed``) and the error is re-raised so
     the job is retried.
     """
@@ -160,6 +161,11 @@ def _attempt(
         return
     try:
         transport.send(mime)
+    except mail.Undeliverable as exc:
+        setattr(row, fields["status"], "failed")
+        setattr(row, fields["error"], repr(exc)[:2000])
+        log.warning("email undeliverable", extra=log_extra)
+        return
     except transport.retryable as exc:
         setattr(row, fields["error"], repr(exc)[:2000])
         setattr(row, fields["status"], "failed" if attempts >= jobs.max_attempts() else "pending")
@@ -227,7 +233,7 @@ def send(message_id: str) -> None:
                 outbox.send(message_id)
                 return
         return
-    if message.status == "sent":
+    if message.status in ("sent", "cancelled"):
         return
     transport = mail.transport()
     if transport is None:
@@ -249,7 +255,7 @@ def _mime(message: EmailMessage, sender: str) -> MimeMessage:
 def _build(to: str, subject: str, body: str, key: uuid.UUID, sender: str) -> MimeMessage:
     mime = MimeMessage()
     mime["From"] = sender
-    mime["To"] = to
+    mime["To"] = mail.ascii_domain(to)
     mime["Subject"] = subject
     mime["Date"] = format_datetime(clock.now())
     # Derived from the outbox id: a message re-sent after a crash keeps its Message-ID, so
@@ -263,6 +269,33 @@ def _domain(address: str) -> str:
     _, addr = parseaddr(address)
     domain = addr.rpartition("@")[2].strip()
     return domain or "localhost"
+
+
+def pseudonymise(address: str, new_address: str, needles: list[str], scrub: Callable[[str], str]) -> int:
+    """Erasure of a person: outbox emails to ``address`` go to ``new_address`` instead, and every
+    outbox email mentioning one of ``needles`` (name, email, handles) is passed through ``scrub``.
+
+    Emails to the person still waiting are ``cancelled``: nobody is left to receive them. Returns
+    how many rows changed.
+    """
+    address = address.lower()
+    lowered = [n.lower() for n in needles if n]
+    mentions = [func.lower(column).contains(n, autoescape=True) for n in lowered for column in _TEXT_COLUMNS]
+    changed = 0
+    for message in db.session.scalars(
+        select(EmailMessage).where(or_(func.lower(EmailMessage.to_address) == address, *mentions))
+    ):
+        if message.to_address.lower() == address:
+            message.to_address = new_address
+            if message.status in ("pending", "failed"):
+                message.status = "cancelled"
+        message.subject, message.body_text = scrub(message.subject), scrub(message.body_text)
+        message.last_error = message.last_error and scrub(message.last_error)
+        changed += 1
+    return changed
+
+
+_TEXT_COLUMNS = (EmailMessage.subject, EmailMessage.body_text)
 
 
 def pending(*, include_failed: bool = False) -> list:

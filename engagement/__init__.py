@@ -12,7 +12,7 @@ _PARTS = ("compliance", "archive", "posts", "content", "tracking", "metrics")
 
 def register(app) -> None:
     """Routes and CLI of every part; the archive's and the posts' event listeners; the content
-    library as the posts' content source; the member eraser and the demo seeder."""
+    library as the posts' content source; the member exporter and eraser and the demo seeder."""
     from app.api import register_blueprints
     from engagement.archive import listeners as archive_listeners  # noqa: F401 (subscribes its handlers)
     from engagement.archive import services as archive
@@ -23,6 +23,7 @@ def register(app) -> None:
     from engagement.content.routes import content_blp
     from engagement.metrics.routes import metrics_blp
     from engagement.posts import demo as posts_demo
+    from engagement.posts import privacy as posts_privacy
     from engagement.posts import services as posts  # subscribes the governance-switch handler
     from engagement.posts.cli import posts_cli
     from engagement.posts.routes import posts_blp
@@ -35,6 +36,7 @@ def register(app) -> None:
     for group in (archive_cli, posts_cli, tracking_cli):
         app.cli.add_command(group)
     posts.set_content_source(content.SOURCE)
+    data_rights.EXPORTERS["posts"] = posts_privacy.export_member
     data_rights.ERASERS["archive"] = archive.erase_member
     demo.SEEDERS["posts"] = posts_demo.seed
 

@@ -39,5 +39,6 @@ DOMAIN = Domain(
         "members:write": PEOPLE_ADMINS,
         "members:roles": OWNER_AND_ADMIN,
         "members:erase": OWNER_AND_ADMIN,
+        "members:export": PEOPLE_ADMINS,  # a member's data export (GDPR art. 15), also after offboarding
     },
 )

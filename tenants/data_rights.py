@@ -1,7 +1,7 @@
 """Data subject rights (GDPR art. 15, 17, 20): export a member's data, erase it.
 
 Erasure replaces personal data with a pseudonym and deletes what is only personal (social
-accounts, profile texts); records that must stay (audit log, and later the archive and the
+accounts, profile texts), also in the email outbox (emails to the member and mentioning them); records that must stay (audit log, and later the archive and the
 points ledger) keep only the member's id, which no longer leads to a person. Audit rows never
 hold names or emails in the first place (see :mod:`tenants.members`).
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from app import clock
+from app import clock, notifications
 from app.db import db
 from tenants import audit, consent, invitations, profiles, tokens
 from tenants.audit import AuditEvent
@@ -147,6 +147,12 @@ def erase(member: Member) -> Member:
     replacements = identifying_replacements(member, label, [account.handle for account in profiles.accounts(member.id)])
     for eraser in ERASERS.values():
         eraser(member, label, replacements)
+    notifications.pseudonymise(
+        member.email,
+        f"{label}@erased.invalid",
+        [needle for _, _, needle in replacements],
+        lambda text: scrub(text, replacements),
+    )
     member.name = label
     member.email = f"{label}@erased.invalid"
     for field in ("department", "location", "title", "headline", "bio", "photo_url", "pause_note"):

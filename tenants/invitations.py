@@ -20,12 +20,13 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import case, select, update
 
-from app import auth, clock, events, jobs, notifications, tenancy, transactions
+from app import auth, clock, events, jobs, localdates, notifications, tenancy, transactions
 from app.db import db
 from app.errors import Conflict, Gone, NotFound
 from tenants import audit, consent, tokens
 from tenants.events import MEMBER_ACTIVATED
 from tenants.models import Invitation, Member, Tenant
+from tenants.services import setting
 
 log = logging.getLogger(__name__)
 PREFIX = "inv_"
@@ -145,7 +146,7 @@ def _render(invitation: Invitation) -> notifications.Rendered | None:
         "tenant": tenant.name,
         "name": member.name,
         "token": secret,
-        "expires": clock.isoformat(invitation.expires_at),
+        "expires": localdates.format_datetime(invitation.expires_at, member.locale, setting("timezone")),
         "base_url": current_app.config["PUBLIC_BASE_URL"],
     }
     return notifications.Rendered(member.email, texts["subject"].format(**values), texts["body"].format(**values))
@@ -165,6 +166,51 @@ def send_emails(invitation_ids: str) -> None:
 
 
 notifications.register_outbox(Invitation, send_email)
+
+
+def state(invitation: Invitation) -> str:
+    """``accepted``, ``revoked``, ``expired`` or ``open``."""
+    if invitation.accepted_at is not None:
+        return "accepted"
+    if invitation.revoked_at is not None:
+        return "revoked"
+    return "expired" if invitation.expires_at <= clock.now() else "open"
+
+
+def view(invitation: Invitation) -> dict[str, Any]:
+    """The invitation as staff see it: its state and the delivery of its email (never the secret)."""
+    return {
+        "id": invitation.id,
+        "member_id": invitation.member_id,
+        "state": state(invitation),
+        "created_at": invitation.created_at,
+        "expires_at": invitation.expires_at,
+        "accepted_at": invitation.accepted_at,
+        "revoked_at": invitation.revoked_at,
+        "delivery": {
+            "status": invitation.email_status,
+            "attempts": invitation.email_attempts,
+            "last_error": invitation.email_error,
+            "sent_at": invitation.email_sent_at,
+        },
+    }
+
+
+def list_query(filters: dict[str, Any]):
+    """Invitations, newest first, filtered by the delivery state of their email and by member."""
+    statement = select(Invitation)
+    if filters.get("delivery"):
+        statement = statement.where(Invitation.email_status == filters["delivery"])
+    if filters.get("member_id"):
+        statement = statement.where(Invitation.member_id == filters["member_id"])
+    return statement.order_by(Invitation.created_at.desc(), Invitation.id)
+
+
+def get(invitation_id: uuid.UUID) -> Invitation:
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotFound("No such invitation.")
+    return invitation
 
 
 def resend(member: Member, tenant: Tenant) -> tuple[Invitation, str]:

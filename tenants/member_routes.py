@@ -15,6 +15,7 @@ from app.db import db
 from app.errors import NotFound
 from app.pagination import SelectPage
 from tenants import consent, data_rights, eligibility, imports, invitations, members, profiles
+from tenants.invitation_schemas import InvitationListArgsSchema, InvitationSchema
 from tenants.member_schemas import (
     AcceptInvitationSchema,
     AcceptResultSchema,
@@ -134,6 +135,19 @@ _lifecycle_route(
 )
 
 
+@members_blp.route("/members/<uuid:member_id>/export")
+class MemberExport(MethodView):
+    @require_scope("members:export")
+    @members_blp.response(200, ExportSchema)
+    def get(self, member_id: uuid.UUID):
+        """All personal data the service holds about a member, also an offboarded one (owner, admin, hr).
+
+        For answering a data subject's request (GDPR art. 15 and 20) on their behalf; audited as
+        `member.exported` with the caller as actor.
+        """
+        return data_rights.export(members.get(member_id))
+
+
 @members_blp.route("/members/<uuid:member_id>/invitations")
 class MemberInvitations(MethodView):
     @require_scope("members:write")
@@ -200,6 +214,31 @@ class AcceptInvitation(MethodView):
         """Accept an invitation with your own consent; you become active and get a token."""
         member, token = invitations.accept(data["token"], data["consent"].get("leaderboard_visible", False))
         return {"member": member, "token": token}
+
+
+@invitations_blp.route("/invitations")
+class Invitations(MethodView):
+    @require_scope("members:write")
+    @invitations_blp.arguments(InvitationListArgsSchema, location="query")
+    @invitations_blp.response(200, InvitationSchema(many=True))
+    @invitations_blp.paginate(SelectPage)
+    def get(self, filters):
+        """Invitations with the delivery of their emails, newest first (owner, admin, hr).
+
+        `?delivery=failed` lists the undeliverable ones (e.g. an internationalised address the
+        mail server cannot take), with the last error; resend after correcting the address.
+        """
+        return invitations.list_query(filters)
+
+
+@invitations_blp.route("/invitations/<uuid:invitation_id>")
+class InvitationResource(MethodView):
+    @require_scope("members:write")
+    @invitations_blp.response(200, InvitationSchema)
+    @invitations_blp.alt_response(404, description="No such invitation in this organization.")
+    def get(self, invitation_id: uuid.UUID):
+        """One invitation with its state and the delivery status and last error of its email (owner, admin, hr)."""
+        return invitations.get(invitation_id)
 
 
 def _me() -> Member:

@@ -21,6 +21,13 @@ def smtp_server() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
+def smtputf8_server() -> Iterator[SmtpServer]:
+    """A server that offers SMTPUTF8 (internationalised local parts); ``smtp_server`` does not."""
+    with SmtpServer(smtputf8=True) as server:
+        yield server
+
+
+@pytest.fixture
 def rq_setup(app, redis_url, database_url, smtp_server) -> Iterator[RqSetup]:
     """The app enqueues on a real Redis (a queue of its own); ``run_worker`` drains it."""
     if not redis_url:

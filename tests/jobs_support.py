@@ -91,13 +91,13 @@ class Inbox:
 
 
 class SmtpServer:
-    def __init__(self, *, credentials: tuple[str, str] | None = None) -> None:
+    def __init__(self, *, credentials: tuple[str, str] | None = None, smtputf8: bool = False) -> None:
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult
 
         self.inbox = Inbox()
         self.port = free_port()
-        kwargs = {}
+        kwargs: dict = {"enable_SMTPUTF8": smtputf8}  # aiosmtpd's default: no SMTPUTF8
         if credentials:
 
             def authenticator(server, session, envelope, mechanism, auth_data):
@@ -106,7 +106,7 @@ class SmtpServer:
                     return AuthResult(success=False, handled=False)  # server answers 535
                 return AuthResult(success=True, auth_data=auth_data.login.decode())
 
-            kwargs = {
+            kwargs |= {
                 "authenticator": authenticator,
                 "auth_required": True,
                 "auth_require_tls": False,  # loopback only; keeps the test free of certificates

@@ -7,10 +7,11 @@ from app.domains import Domain
 
 
 def register(app) -> None:
-    """Routes, CLI, posting requirements, progress figures; importing ``assignments`` subscribes its event handlers."""
+    """Routes, CLI, posting requirements, progress figures, the member export part; importing
+    ``assignments`` subscribes its event handlers."""
     from app.api import register_blueprints
-    from tenants import eligibility, progress
-    from training import assignments, guideline_routes, guidelines, module_routes  # noqa: F401 (listeners)
+    from tenants import data_rights, eligibility, progress
+    from training import assignments, guideline_routes, guidelines, module_routes, privacy  # noqa: F401 (listeners)
     from training import eligibility as training_eligibility
     from training.cli import training_cli
 
@@ -19,6 +20,7 @@ def register(app) -> None:
     eligibility.requirement(training_eligibility.required_training)
     eligibility.requirement(guidelines.acknowledged_current)
     progress.REQUIRED_TRAINING.provided_by(assignments.required_progress)
+    data_rights.EXPORTERS["training"] = privacy.export_member
     app.cli.add_command(training_cli)
 
 

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app import clock, notifications
+from app import clock, localdates, notifications
 from app.db import db
 from tenants import members
 from tenants.models import Member
-from tenants.services import current_tenant
+from tenants.services import current_tenant, setting
 from training import assignments
 from training.models import Assignment, Module
 
@@ -94,7 +94,7 @@ def run(now: datetime | None = None) -> ReminderRun:
 
 def _remind(member: Member, module: Module, assignment: Assignment, state: str, now: datetime) -> None:
     texts = _texts(member.locale)
-    due = assignment.due_at.date().isoformat()
+    due = localdates.format_datetime(assignment.due_at, member.locale, setting("timezone"))
     values = {"name": member.name, "module": module.title, "due": due}
     kind = "overdue" if state == "overdue" else "due"
     values["when"] = texts[f"{kind}_when"].format(**values)
@@ -117,13 +117,15 @@ def _digest_recipients() -> list[Member]:
 
 def _digest(overdue: list[tuple[Member, Module, Assignment]], now: datetime) -> int:
     year, week, _ = now.isocalendar()
-    lines = "".join(
-        f"- {member.name} ({member.department or '-'}): {module.title}, {assignment.due_at.date().isoformat()}\n"
-        for member, module, assignment in overdue
-    )
+    zone = setting("timezone")
     recipients = _digest_recipients()
     for recipient in recipients:
         texts = _texts(recipient.locale)
+        lines = "".join(
+            f"- {member.name} ({member.department or '-'}): {module.title}, "
+            f"{localdates.format_datetime(assignment.due_at, recipient.locale, zone)}\n"
+            for member, module, assignment in overdue
+        )
         notifications.queue_email(
             recipient.email,
             texts["digest_subject"].format(count=len(overdue)),

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
-from app import clock, notifications
+from app import clock, localdates, notifications
 from app.db import db
 from engagement.posts.models import Post, PostDecision
 from tenants import members
@@ -68,9 +68,13 @@ def run(now: datetime | None = None) -> int:
                     and approver.id not in decided[(post.id, post.round)]
                 ):
                     per_approver[approver].append(post)
+    zone = setting("timezone")
     for approver, posts in per_approver.items():
         texts = TEXTS.get(approver.locale, TEXTS["en"])
-        lines = "".join(f"- {p.platform}, {clock.isoformat(p.awaiting_since)}: {p.text[:80]}\n" for p in posts)
+        lines = "".join(
+            f"- {p.platform}, {localdates.format_datetime(p.awaiting_since, approver.locale, zone)}: {p.text[:80]}\n"
+            for p in posts
+        )
         notifications.queue_email(
             approver.email,
             texts["subject"].format(count=len(posts)),

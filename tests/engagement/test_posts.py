@@ -3,6 +3,7 @@ eligibility, bad input, the mode switch, reminders and the archive trail."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from app.events import OutboxEvent
 from app.notifications import EmailMessage
 from engagement.posts import reminders
 from tests.factories import add_member
+from tests.test_localdates import ISO_TIME, LOCAL_TIME
 
 CURE = "Unser neues Kniegelenk heilt Arthrose garantiert und ganz ohne Nebenwirkungen! #Mitarbeiter"
 CORRECTED = "Unser neues Kniegelenk ist da: mehr dazu bei Ihrer Orthopädin oder Ihrem Orthopäden. #Mitarbeiter"
@@ -319,6 +321,7 @@ def test_approvers_are_reminded_of_posts_waiting_too_long(app, world):
         recipients = {m.to_address for m in mails}
     assert len(mails) == 1 and recipients == {_email(app, a.tenant_id, approver_id)}
     assert post["text"][:40] in mails[0].body_text
+    assert re.search(LOCAL_TIME, mails[0].body_text) and not re.search(ISO_TIME, mails[0].body_text)
     with app.app_context(), tenancy.scope(world.b.tenant_id):
         assert reminders.run(clock.now() + timedelta(days=3)) == 0  # B has nothing waiting
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from app import clock
 from tests.factories import add_member
+from tests.test_localdates import ISO_TIME, LOCAL_TIME
 from tests.training.test_modules import answers, published_module
 
 
@@ -44,6 +46,7 @@ def test_due_and_overdue_reminders_daily_digest_weekly_and_recertification(world
         assert "reminded 0" in remind(app, due - timedelta(days=2) + timedelta(hours=6))  # at most once a day
         lena = smtp_server.inbox.wait_for(3) and smtp_server.inbox.to("lena@medtech-nord.example")
         assert len(lena) == 1 and "Erinnerung" in lena[0].message["Subject"]
+        assert re.search(LOCAL_TIME, lena[0].message["Subject"]) and not re.search(ISO_TIME, lena[0].message["Subject"])
 
         output = remind(app, due + timedelta(days=1))  # overdue: reminders plus a digest per tenant
         assert "reminded 3, digest recipients 2" in output  # B has no HR: its owner gets the digest
