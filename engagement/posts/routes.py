@@ -38,14 +38,14 @@ def _locked(post_id: uuid.UUID, **kwargs):
 
 
 def _shown(post):
-    """The post with its tracking URL, as every post response shows it."""
-    return services.with_tracking_urls([post])[0]
+    """The post with its tracking URL and author, as every post response shows it."""
+    return services.shown([post])[0]
 
 
 class PostPage(SelectPage):
     @property
     def items(self):
-        return services.with_tracking_urls(super().items)
+        return services.shown(super().items)
 
 
 @posts_blp.route("/posts")
