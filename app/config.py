@@ -60,6 +60,9 @@ class Config:
         self.MAIL_FROM = env.get("MAIL_FROM", "Corporate Influencer Programs <no-reply@localhost>")
         # Unset, the links in emails and tracking URLs point where `make run` serves: PORT.
         self.PUBLIC_BASE_URL = (env.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{_port(env.get('PORT'))}").rstrip("/")
+        # Tracking links (engagement/tracking/targets.py) lead to host names only unless this is on;
+        # internal addresses stay refused either way.
+        self.TRACKING_ALLOW_IP_HOSTS = _bool(env.get("TRACKING_ALLOW_IP_HOSTS"), False)
         self.SEAT_LIMIT_DEFAULT = _int(env.get("SEAT_LIMIT_DEFAULT"), 25)
         self.IDEMPOTENCY_TTL_HOURS = _int(env.get("IDEMPOTENCY_TTL_HOURS"), 24)
         # Abuse controls (app/ratelimit.py): flask-limiter strings such as "30/minute" or

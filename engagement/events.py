@@ -8,6 +8,8 @@ Version history:
 - ``engagement.post_published`` 2 and ``engagement.link_clicked`` 2: add ``topics``, the shared
   item's topic keys, so gamification's topic challenges need not read the content library.
   Events emitted before lack it; listeners then take no topics.
+- ``engagement.link_clicked`` 3: ``day`` is the tenant's calendar day (its ``timezone``), as in
+  the click reports and the leaderboards, no longer the UTC day. Same fields.
 """
 
 from __future__ import annotations
@@ -60,11 +62,11 @@ POST_PUBLISHED = events.declare(
 
 LINK_CLICKED = events.declare(
     "engagement.link_clicked",
-    version=2,
+    version=3,
     fields={
         **_POST,
         "link_id": "the tracking link",
-        "day": "the day counted (ISO date, UTC)",
+        "day": "the day counted (ISO date in the tenant's time zone; UTC before version 3)",
         "unique": "whether the visitor is new for the link that day",
         **_TOPICS,
     },

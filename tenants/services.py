@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zoneinfo
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -96,6 +98,13 @@ def setting(name: str) -> Any:
     """One of the current tenant's settings, or its default (``tenants.schemas.DEFAULT_SETTINGS``)."""
     settings = current_tenant().settings or {}
     return settings[name] if name in settings else DEFAULT_SETTINGS[name]
+
+
+def local_date(tenant: Tenant, instant: datetime) -> date:
+    """The calendar day ``instant`` falls on in the tenant's time zone (setting ``timezone``):
+    the day clicks are counted on, like the days leaderboards cut their periods at."""
+    zone = (tenant.settings or {}).get("timezone") or DEFAULT_SETTINGS["timezone"]
+    return instant.astimezone(zoneinfo.ZoneInfo(zone)).date()
 
 
 def tenant_view(tenant: Tenant) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from engagement.content.schemas import (
     ShareListArgsSchema,
     ShareSchema,
 )
+from engagement.posts import services as posts
 from engagement.posts.schemas import PostSchema
 
 content_blp = make_blueprint(
@@ -125,7 +126,7 @@ class ContentShares(MethodView):
         `library`); an edited text goes through the approval chain. In Empowerment the post is
         approved unless a compliance rule blocks it.
         """
-        return services.share(content_id, data, current_principal())
+        return posts.shown([services.share(content_id, data, current_principal())])[0]
 
     @require_scope("engagement:report")
     @content_blp.arguments(ShareListArgsSchema, location="query")

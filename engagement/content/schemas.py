@@ -5,10 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.schemas import NOT_BLANK_PATTERN, BoundedDateTime, StrictBoolean, UTCDateTimeField, http_url, not_blank
+from app.schemas import NOT_BLANK_PATTERN, BoundedDateTime, StrictBoolean, UTCDateTimeField, not_blank
 from engagement.content.models import KINDS, PINNABLE_KINDS
 from engagement.posts.models import POST_STATUSES
 from engagement.posts.platforms import MAX_TEXT_LENGTH, TEXT_LIMITS
+from engagement.tracking import targets
 from tenants.policy import PLATFORMS
 from tenants.schemas import LOCALES
 
@@ -81,7 +82,7 @@ class _ContentBody(ma.Schema):
         validate=validate.OneOf(KINDS),
         metadata={"description": "`article`, `image`, `video` or `statement` (an official position)."},
     )
-    url = http_url("The article, image or video to share; target of the posts' tracking links.")
+    url = targets.url_field("The article, image or video to share; target of the posts' tracking links.")
     body = ma.fields.String(
         allow_none=True,
         validate=validate.Length(max=20_000),

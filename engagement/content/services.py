@@ -394,7 +394,7 @@ def shares(item_id: uuid.UUID, filters: dict[str, Any]) -> Select:
 def share_views(rows: list[Post]) -> list[dict[str, Any]]:
     if not rows:
         return []
-    people = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_({p.member_id for p in rows})))}
+    people = members.by_id(p.member_id for p in rows)
     texts: dict[uuid.UUID, set[str]] = defaultdict(set)
     for caption in _captions_of(list({p.content_id for p in rows})).values():
         for c in caption:

@@ -113,10 +113,19 @@ class StatsSchema(ma.Schema):
     reactions = ma.fields.Integer(metadata={"description": "Reactions (likes and the like)."})
     comments = ma.fields.Integer(metadata={"description": "Comments."})
     reshares = ma.fields.Integer(metadata={"description": "Reshares."})
-    clicks = ma.fields.Integer(metadata={"description": "Clicks: `platform_clicks` plus `tracked_clicks`."})
-    platform_clicks = ma.fields.Integer(metadata={"description": "Clicks the platforms reported (metric `clicks`)."})
+    clicks = ma.fields.Integer(
+        metadata={
+            "description": "Clicks counted once: per post the larger of `platform_clicks` and `tracked_clicks` "
+            "(a click on the tracking link in a post can reach both counts), summed over the posts."
+        }
+    )
+    platform_clicks = ma.fields.Integer(
+        metadata={"description": "Clicks the platforms reported (latest values of the metric `clicks`)."}
+    )
     tracked_clicks = ma.fields.Integer(
-        metadata={"description": "Clicks on the posts' tracking links (bots not counted)."}
+        metadata={
+            "description": "Clicks on the posts' tracking links (bots, crawlers, link previews not counted), all days."
+        }
     )
     unique_clicks = ma.fields.Integer(metadata={"description": "Unique tracking-link clicks (per visitor and day)."})
     engagement_rate = ma.fields.Float(
@@ -128,7 +137,8 @@ class StatsSchema(ma.Schema):
     )
     earned_media_value = ma.fields.Integer(
         metadata={
-            "description": "CPM x impressions / 1000 (rounded half up) + CPC x clicks, in minor units of `currency`."
+            "description": "CPM x impressions / 1000 (rounded half up) + CPC x `clicks` (each click valued once), "
+            "in minor units of `currency`."
         }
     )
     currency = ma.fields.String(metadata={"description": "ISO 4217 currency of `earned_media_value` (tenant setting)."})

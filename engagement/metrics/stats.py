@@ -1,5 +1,9 @@
 """Reach and value: potential reach, amplification factor, earned media value, participation.
 
+Clicks come from two sources that can see the same click: the platforms' reported ``clicks``
+metric and the tracking links. Reports show both (``platform_clicks``, ``tracked_clicks``) and
+count ``clicks`` as the larger of the two per post, which earned media value uses.
+
 Reports read the maintained latest value per post and metric (``post_metrics``), never the
 observations. Tracking-link clicks come from :mod:`engagement.tracking.services` when that
 module is present (``click_totals(post_ids)``); without it they count as none.
@@ -100,20 +104,37 @@ def _totals(conditions: list) -> dict[str, Any]:
         .all()
     )
     sums = {metric: int(value or 0) for metric, value in sums.items()}
-    tracking = tracked_clicks([post_id for post_id, *_ in posts]).values()
+    platform_clicks = dict(
+        db.session.execute(
+            select(PostMetric.post_id, PostMetric.value)
+            .join(Post, and_(Post.id == PostMetric.post_id, Post.tenant_id == PostMetric.tenant_id))
+            .where(PostMetric.metric == "clicks", *conditions)
+        )
+        .tuples()
+        .all()
+    )
+    tracking = tracked_clicks([post_id for post_id, *_ in posts])
     return {
         "posts": len(posts),
         "members_posting": len({member_id for _, _, member_id, _ in posts}),
         "by_platform": by_platform,
         "metrics": sums,
-        "tracked_clicks": sum(int(t.get("clicks", 0)) for t in tracking),
-        "unique_clicks": sum(int(t.get("unique_clicks", 0)) for t in tracking),
+        "tracked_clicks": sum(int(t.get("clicks", 0)) for t in tracking.values()),
+        "unique_clicks": sum(int(t.get("unique_clicks", 0)) for t in tracking.values()),
+        "clicks": sum(
+            max(int(platform_clicks.get(post_id, 0)), int(tracking.get(post_id, {}).get("clicks", 0)))
+            for post_id, *_ in posts
+        ),
     }
 
 
 def _figures(totals: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """The figures of :class:`StatsSchema`. ``clicks`` takes per post the larger of the platform's
+    count and the tracking link's: both may count the same person's click (the platform counts a
+    click on the tracking link in the post), so adding them would count it twice; earned media
+    value values ``clicks``, so each click once."""
     metrics = totals["metrics"]
-    clicks = metrics["clicks"] + totals["tracked_clicks"]
+    clicks = totals["clicks"]
     impressions = metrics["impressions"]
     engaged = metrics["reactions"] + metrics["comments"] + metrics["reshares"]
     return {

@@ -38,14 +38,14 @@ def _locked(post_id: uuid.UUID, **kwargs):
 
 
 def _shown(post):
-    """The post with its tracking URL, as every post response shows it."""
-    return services.with_tracking_urls([post])[0]
+    """The post with its tracking URL and author, as every post response shows it."""
+    return services.shown([post])[0]
 
 
 class PostPage(SelectPage):
     @property
     def items(self):
-        return services.with_tracking_urls(super().items)
+        return services.shown(super().items)
 
 
 @posts_blp.route("/posts")
@@ -158,10 +158,18 @@ class Publications(MethodView):
     @require_scope("posts:write")
     @posts_blp.arguments(PublicationSchema)
     @posts_blp.response(201, PostSchema)
-    @posts_blp.alt_response(403, description=_NOT_ELIGIBLE)
+    @posts_blp.alt_response(
+        403,
+        description=_NOT_ELIGIBLE[:-1]
+        + ", or the tenant's current policy no longer allows the post (its platform, or own posts at all).",
+    )
     @posts_blp.alt_response(409, description="Only approved posts are published.")
     def post(self, data, post_id: uuid.UUID):
-        """Record the publication of an approved post (the author): status `published`."""
+        """Record the publication of an approved post (the author): status `published`.
+
+        The governance policy is checked again as it is now: after a switch to Containment an
+        approved post for a platform it does not allow answers 403.
+        """
         return _shown(services.publish(_locked(post_id), data["external_url"], current_principal())), 201
 
 

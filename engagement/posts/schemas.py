@@ -97,9 +97,18 @@ class PublicationSchema(ma.Schema):
     )
 
 
+class AuthorSchema(ma.Schema):
+    id = ma.fields.UUID(metadata={"description": "The author's member id (the post's `member_id`)."})
+    name = ma.fields.String(allow_none=True, metadata={"description": "The author's name."})
+
+
 class PostSchema(ma.Schema):
     id = ma.fields.UUID(metadata={"description": "Post id."})
     member_id = ma.fields.UUID(metadata={"description": "The author."})
+    author = ma.fields.Nested(
+        AuthorSchema,
+        metadata={"description": "Who wrote the post, so an approver sees whose post they decide."},
+    )
     platform = ma.fields.String(metadata={"description": "Target platform."})
     locale = ma.fields.String(metadata={"description": "Language of the text."})
     content_id = ma.fields.UUID(allow_none=True, metadata={"description": "Shared content library item, if any."})

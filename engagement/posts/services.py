@@ -26,6 +26,7 @@ from engagement.events import POST_APPROVED, POST_PUBLISHED, POST_SUBMITTED
 from engagement.posts import chain, platforms, sameness
 from engagement.posts.models import Post, PostDecision, PostVersion
 from engagement.tracking import services as tracking
+from engagement.tracking import targets
 from tenants import eligibility, members, profiles
 from tenants.events import GOVERNANCE_CHANGED
 from tenants.models import Member
@@ -88,11 +89,18 @@ def _require_eligible(member: Member) -> None:
         )
 
 
+_LIBRARY_ONLY = "Your organisation's policy allows only shares from the content library."
+
+
+def _platform_refusal(platform: str, policy: dict[str, Any]) -> str | None:
+    if platform in policy["allowed_platforms"]:
+        return None
+    return f"The {policy['mode']} policy allows posting to {', '.join(policy['allowed_platforms'])}, not {platform}."
+
+
 def _check_platform(platform: str, text: str, policy: dict[str, Any], status: int = 422) -> None:
-    if platform not in policy["allowed_platforms"]:
-        message = (
-            f"The {policy['mode']} policy allows posting to {', '.join(policy['allowed_platforms'])}, not {platform}."
-        )
+    message = _platform_refusal(platform, policy)
+    if message:
         if status == 409:
             raise Conflict(message)
         raise field_error("json", "platform", message)
@@ -170,6 +178,7 @@ def create(data: dict[str, Any], principal: Principal) -> Post:
         )
     _check_content(content_id)
     _check_platform(data["platform"], data["text"], policy)
+    _check_text_link(content_id, data["text"])
     author = members.get(principal.member_id)
     post = Post(
         member_id=author.id,
@@ -197,6 +206,7 @@ def edit(post: Post, text: str, principal: Principal) -> Post:
         _conflict(post, "edited")
     policy = current_policy()
     _check_platform(post.platform, text, policy)
+    _check_text_link(post.content_id, text)
     if text == post.text:
         return post
     was_approved = post.status == "approved"
@@ -217,7 +227,7 @@ def submit(post: Post, principal: Principal) -> Post:
     policy = current_policy()
     _require_eligible(members.get(principal.member_id))
     if post.content_id is None and not policy["own_posts_allowed"]:
-        raise PolicyViolation("Your organisation's policy allows only shares from the content library.")
+        raise PolicyViolation(_LIBRARY_ONLY)
     _check_platform(post.platform, post.text, policy, status=409)
     post.findings = _findings(post)  # the rules may have changed since the last edit
     now = clock.now()
@@ -256,22 +266,42 @@ def _leave_chain(post: Post) -> None:
 _FIRST_URL = re.compile(r"https?://[^\s<>\"')\]]+")
 
 
-def link_target(post: Post) -> str | None:
-    """Where the post's tracking link leads: the shared item's URL, else the first link in the text."""
-    if post.content_id is not None and _content_source is not None:
-        url = _content_source.url(post.content_id)
+def _candidate_target(content_id: uuid.UUID | None, text: str) -> tuple[str | None, str]:
+    """The URL a post's tracking link would lead to, and the field it comes from: the shared
+    item's URL (``content_id``), else the first link in the text (``text``)."""
+    if content_id is not None and _content_source is not None:
+        url = _content_source.url(content_id)
         if url:
-            return url
-    found = _FIRST_URL.search(post.text)
-    url = found.group(0).rstrip(".,;:!?") if found else None
-    return url if url and tracking.valid_target(url) else None
+            return url, "content_id"
+    found = _FIRST_URL.search(text)
+    return (found.group(0).rstrip(".,;:!?") if found else None), "text"
 
 
-def with_tracking_urls(posts: list[Post]) -> list[Post]:
-    """Give each post its ``tracking_url`` (None while it has no link) with one query."""
+def link_target(post: Post) -> str | None:
+    """Where the post's tracking link leads; None without a target or when the targets rule
+    (:mod:`engagement.tracking.targets`) refuses it."""
+    url, _ = _candidate_target(post.content_id, post.text)
+    return url if url and targets.allowed(url) else None
+
+
+def _check_text_link(content_id: uuid.UUID | None, text: str) -> None:
+    """422 on ``text`` when its first link would become the tracking target and leads to a host
+    the targets rule refuses (localhost, an internal or a bare IP address)."""
+    url, source = _candidate_target(content_id, text)
+    reason = targets.host_refusal(url) if url and source == "text" else None
+    if reason:
+        raise field_error("json", "text", f"The first link in the text becomes the post's tracking link: {reason}")
+
+
+def shown(posts: list[Post]) -> list[Post]:
+    """Posts as every response shows them: with ``tracking_url`` (None while no link) and
+    ``author`` (``{id, name}``, so approvers see whose post they decide), in two queries."""
     urls = tracking.tracking_urls([p.id for p in posts])
+    authors = members.by_id(p.member_id for p in posts)
     for post in posts:
         post.tracking_url = urls.get(post.id)
+        author = authors.get(post.member_id)
+        post.author = {"id": post.member_id, "name": author.name if author else None}
     return posts
 
 
@@ -354,12 +384,25 @@ def decide(post: Post, decision: str, comment: str | None, principal: Principal)
     return post
 
 
+def _require_policy_allows(post: Post) -> None:
+    """403 when the tenant's policy now forbids the post: its platform, or (library shares only)
+    an own post. The policy may have changed since the approval (a switch to Containment)."""
+    policy = current_policy()
+    if post.content_id is None and not policy["own_posts_allowed"]:
+        raise PolicyViolation(_LIBRARY_ONLY)
+    refusal = _platform_refusal(post.platform, policy)
+    if refusal:
+        raise PolicyViolation(refusal)
+
+
 def publish(post: Post, external_url: str, principal: Principal) -> Post:
-    """Record that the author published the approved text on the platform."""
+    """Record that the author published the approved text on the platform, if the current policy
+    still allows the post."""
     _require_author(post, principal, "publish")
     if post.status != "approved":
         _conflict(post, "published")
     _require_eligible(members.get(principal.member_id))
+    _require_policy_allows(post)
     post.status, post.published_at, post.external_url = "published", clock.now(), external_url
     post.potential_reach = profiles.followers(post.member_id, post.platform)
     _archive(

@@ -12,7 +12,7 @@ tracking_cli = AppGroup("tracking", help="Tracking links and click counting.")
 
 @tracking_cli.command("purge-visitors")
 def purge_visitors() -> None:
-    """Delete the visitor hashes of days before today (UTC); they only serve the day's unique count."""
+    """Delete the visitor hashes of days before each tenant's today; they only serve the day's unique count."""
     from engagement.tracking import services
 
     purged = sum(count for _, count in run_per_tenant(services.purge_visitors))

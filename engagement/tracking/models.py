@@ -45,7 +45,7 @@ class TrackingLink(IdMixin, TenantOwned, Base):
 
 
 class TrackingClickDay(IdMixin, TenantOwned, Base):
-    """Clicks of one link on one UTC day: every counted click and the unique visitors among them."""
+    """Clicks of one link on one day of the tenant's time zone: every counted click and the unique visitors among them."""
 
     __tablename__ = "tracking_click_days"
     __table_args__ = (

@@ -8,7 +8,7 @@ from app.schemas import UTCDateTimeField
 
 
 class ClickDaySchema(ma.Schema):
-    day = ma.fields.Date(metadata={"description": "The UTC day."})
+    day = ma.fields.Date(metadata={"description": "The day, in the tenant's time zone (setting `timezone`)."})
     clicks = ma.fields.Integer(
         metadata={
             "description": "Clicks counted that day (bots, crawlers, link previews and HEAD requests are not counted)."

@@ -7,7 +7,8 @@ approved, and :func:`tracking_urls` for list views. For metrics: :func:`click_to
 Counting rules: only ``GET`` requests from something that looks like a person's browser count.
 Link-preview bots, crawlers, command-line clients, prefetches and requests without a user agent
 are redirected but not counted. A unique click is the first click of a visitor on a link on a
-UTC day; the visitor is ``HMAC(day key, link | IP | user agent)`` where the day key is derived
+day of the tenant's time zone (setting ``timezone``, :func:`tenants.services.local_date`, the
+days leaderboards use too); the visitor is ``HMAC(day key, link | IP | user agent)`` where the day key is derived
 from ``SECRET_KEY`` and the day, so no IP address is stored and yesterday's hashes cannot be
 linked to today's. Clicks, the day's aggregate and the ``engagement.link_clicked`` event are
 written in one transaction (all or nothing, so a failed request that is retried counts once;
@@ -32,18 +33,18 @@ from sqlalchemy import delete, func, select
 from app import clock, events, tenancy
 from app.db import db, upsert_insert
 from app.errors import NotFound, field_error
-from app.schemas import HTTP_URL_PATTERN
 from engagement.content import topics
 from engagement.events import LINK_CLICKED
 from engagement.posts.models import Post
-from engagement.tracking.models import CODE_LENGTH, TARGET_URL_MAX, TrackingClickDay, TrackingLink, TrackingVisitor
+from engagement.tracking import targets
+from engagement.tracking.models import CODE_LENGTH, TrackingClickDay, TrackingLink, TrackingVisitor
+from tenants.services import current_tenant, local_date
 
 CODE_ALPHABET = string.digits + string.ascii_letters  # base62: URL-safe without escaping
 CODE_PATTERN = re.compile(rf"^[0-9A-Za-z]{{{CODE_LENGTH}}}$")
 UTM_MEDIUM = "employee_advocacy"
 OWN_POST_CAMPAIGN = "own_post"
 _UTM_KEYS = frozenset({"utm_source", "utm_medium", "utm_campaign"})
-_TARGET_URL = re.compile(HTTP_URL_PATTERN)
 
 #: User agents that are not a person following the link: link-preview fetchers of social
 #: networks and messengers, search engine and SEO crawlers, uptime monitors and HTTP libraries
@@ -68,14 +69,10 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def valid_target(url) -> bool:
-    """Whether a tracking link may lead to ``url``: an http(s) URL of at most TARGET_URL_MAX characters."""
-    return isinstance(url, str) and len(url) <= TARGET_URL_MAX and _TARGET_URL.match(url) is not None
-
-
 def _check_target(target_url: str) -> None:
-    if not valid_target(target_url):
-        raise field_error("json", "target_url", f"Not an http(s) URL of at most {TARGET_URL_MAX} characters.")
+    reason = targets.refusal(target_url)
+    if reason:
+        raise field_error("json", "target_url", reason)
 
 
 def _link_of(post_id: uuid.UUID) -> TrackingLink | None:
@@ -87,7 +84,7 @@ def ensure_link(post_id: uuid.UUID, target_url: str) -> TrackingLink:
 
     A later call with another target (the post now points elsewhere) keeps the code, which may
     already be out in the world, and redirects it to the new target. A post of another tenant
-    answers 404; a target that is not an http(s) URL 422.
+    answers 404; a target :mod:`engagement.tracking.targets` refuses 422.
     """
     _check_target(target_url)
     link = _link_of(post_id)
@@ -189,6 +186,11 @@ def is_countable(method: str, user_agent: str | None, headers: dict[str, str] | 
     return not _PREFETCH.search(purpose)
 
 
+def today() -> date:
+    """The current tenant's day now: clicks are counted on days of the tenant's time zone."""
+    return local_date(current_tenant(), clock.now())
+
+
 def _day_key(day: date) -> bytes:
     """The day's salt: derived from SECRET_KEY, different every day, never stored."""
     secret = current_app.config["SECRET_KEY"].encode("utf-8")
@@ -208,7 +210,7 @@ def record_click(link: TrackingLink, ip: str | None, user_agent: str | None) -> 
 
     Concurrent clicks are safe: both writes are single atomic upserts, no read-modify-write.
     """
-    day = clock.now().date()
+    day = today()
     seen = upsert_insert(TrackingVisitor).values(
         id=uuid.uuid4(),
         link_id=link.id,
@@ -247,9 +249,9 @@ def purge_visitors(before: date | None = None) -> int:
     """Delete the current tenant's visitor hashes of days before ``before`` (default: today).
 
     They only serve the day's unique counting; ``flask tracking purge-visitors`` runs this for
-    every tenant (cron it daily, shortly after midnight UTC).
+    every tenant (cron it daily: each tenant's day ends at its own midnight, so any hour works).
     """
-    before = before or clock.now().date()
+    before = before or today()
     result = db.session.execute(delete(TrackingVisitor).where(TrackingVisitor.day < before))
     return result.rowcount or 0
 
@@ -264,7 +266,7 @@ def _zero() -> dict[str, int]:
 def click_totals(post_ids, since: date | None = None, until: date | None = None) -> dict[uuid.UUID, dict[str, int]]:
     """``{post_id: {"clicks", "unique_clicks"}}`` for every requested post (zeros when none).
 
-    ``since``/``until`` limit the UTC days (inclusive). Unique clicks add up daily uniques: a
+    ``since``/``until`` limit the days (the tenant's calendar days, inclusive). Unique clicks add up daily uniques: a
     visitor who comes back on another day counts once per day.
     """
     ids = list(dict.fromkeys(post_ids))

@@ -144,9 +144,9 @@ def test_unique_clicks_per_day_without_storing_ip_addresses(app, world, client, 
             _click(client, link.code)  # the same visitor three times
         _click(client, link.code, ip="198.51.100.23")  # another address
         _click(client, link.code, PHONE)  # same address, another device
-        clock.advance(timedelta(hours=14, minutes=59))  # 23:59 UTC, still day one
+        clock.advance(timedelta(hours=13, minutes=59))  # 23:59 in Berlin (the tenant's zone), still day one
         _click(client, link.code)
-        clock.advance(timedelta(minutes=2))  # day two: the first visitor is unique again
+        clock.advance(timedelta(minutes=2))  # day two in Berlin: the first visitor is unique again
         _click(client, link.code)
         _click(client, link.code)
 
