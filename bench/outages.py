@@ -74,6 +74,7 @@ def main(cap: float) -> None:
 
         redis.hang()
         rows.append(("POST /members, Redis hung (SIGSTOP)", *invite("redis-hung")))
+        rows.append(("POST /members, Redis hung, next request", *invite("redis-hung")))
         rows.append(("GET /readyz, Redis hung", *timed_request(client, "GET", "/readyz", cap)))
         redis.resume()
         redis.stop()
