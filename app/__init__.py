@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import IntegrityError
 
 from app import auth, errors, idempotency, tenancy, transactions
 from app import logs as app_logging
+from app.api import DATABASE_UNAVAILABLE
 from app.config import Config
 from app.json import ApiJSONProvider
 
@@ -83,14 +84,8 @@ def _finish_request(response: Response) -> Response:
         try:
             idempotency.remember(response)
             transactions.commit()
-        except IntegrityError:
-            from flask import current_app
-
-            response = current_app.response_class(
-                '{"code": 409, "status": "Conflict", "message": "This conflicts with existing data."}',
-                status=409,
-                mimetype="application/json",
-            )
+        except (IntegrityError, *DATABASE_UNAVAILABLE) as error:  # 409, or 503: answered as the view's would be
+            response = current_app.make_response(current_app.handle_user_exception(error))
     else:
         transactions.rollback()
     response.headers[app_logging.REQUEST_ID_HEADER] = g.get("request_id", "")

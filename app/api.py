@@ -8,21 +8,28 @@ import re
 
 import marshmallow as ma
 from flask import Blueprint as FlaskBlueprint
-from flask import send_from_directory
+from flask import current_app, send_from_directory
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import abort
 from flask_smorest.pagination import PaginationMetadataSchema
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from app import auth, tenancy
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
+
+#: The database did not answer: down or refusing connections (within ``DATABASE_CONNECT_TIMEOUT``),
+#: a connection lost mid-request, or no pooled connection free within ``DATABASE_POOL_TIMEOUT``.
+#: Answered 503 with ``Retry-After``, never 500 (:func:`database_unavailable`).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
+DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable; retry after the number of seconds in Retry-After."
 
 
 class ErrorBodySchema(ma.Schema):
@@ -194,7 +201,7 @@ class Blueprint(SmorestBlueprint):
     403 when the view's scope is not held by every role, 404 when the path names an object
     (missing, or another tenant's), and 400 (malformed JSON) and 413 (body over
     ``MAX_CONTENT_LENGTH``) when the operation takes a body, 415 (not sent as JSON) when it
-    takes a JSON body. 422 comes from
+    takes a JSON body, and 503 (the database is unavailable) on every operation. 422 comes from
     ``@blp.arguments``; a view documents anything else (409, 410, ...) with ``alt_response``,
     which also takes precedence over these generic descriptions. Every error answer is
     documented with the one error body, as the error handlers produce it.
@@ -234,6 +241,7 @@ class Blueprint(SmorestBlueprint):
             scope = access.get("scope")
             if scope and auth.SCOPE_ROLES[scope] != frozenset(auth.ROLES):
                 responses.setdefault(403, _error_ref(403))
+        responses.setdefault(503, _error_ref(503))  # the database is unavailable (database_unavailable)
         for status, response in responses.items():
             if str(status)[0] in "45" and isinstance(response, dict) and "content" not in response:
                 response["content"] = {api.DEFAULT_RESPONSE_CONTENT_TYPE: {"schema": api.ERROR_SCHEMA}}
@@ -293,6 +301,13 @@ def init_api(app) -> Api:
         log.info("integrity conflict", extra={"error": type(error.orig).__name__})
         return {"code": 409, "status": "Conflict", "message": "This conflicts with existing data."}, 409
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(DisconnectionError)
+    @app.errorhandler(PoolTimeout)
+    def _database_unavailable(error):
+        return database_unavailable(api, error)
+
     @app.errorhandler(tenancy.TenantContextMissing)
     def _no_tenant(error):
         log.error("tenant context missing", exc_info=error)
@@ -300,12 +315,30 @@ def init_api(app) -> Api:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
+        # What an after_request function raised (the commit) reaches Flask as a 500 around it.
+        original = getattr(error, "original_exception", None)
+        if isinstance(error, InternalServerError) and isinstance(original, DATABASE_UNAVAILABLE):
+            return database_unavailable(api, original)
         if isinstance(error, HTTPException):
             return api.handle_http_exception(error)
         log.exception("unhandled error")
         return api.handle_http_exception(InternalServerError())
 
     return api
+
+
+def database_unavailable(api: Api, error: Exception):
+    """503 with ``Retry-After`` (``RETRY_AFTER`` seconds) and the API's error body.
+
+    Only the error's class is logged: the message may carry the statement's parameters.
+    """
+    cause = getattr(error, "orig", None)
+    log.error(
+        "database unavailable",
+        extra={"error": type(error).__name__, "cause": type(cause).__name__ if cause is not None else None},
+    )
+    retry_after = current_app.config["RETRY_AFTER"]
+    return api.handle_http_exception(ServiceUnavailable(DATABASE_UNAVAILABLE_MESSAGE, retry_after=retry_after))
 
 
 def cross_field_rules(description: str) -> dict:

@@ -26,6 +26,15 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
+def _seconds(value: str | None, default: float, kind: type = float) -> float:
+    """A positive number of seconds (``kind=int``: whole ones); anything else is the default."""
+    try:
+        seconds = kind(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+    return seconds if seconds > 0 else default
+
+
 def _port(value: str | None) -> int:
     """The port ``make run`` serves on (``PORT``, default 5000)."""
     port = _int(value, 5000)
@@ -50,6 +59,13 @@ class Config:
         self.DATABASE_APP_PASSWORD = env.get("DATABASE_APP_PASSWORD") or None
         self.REDIS_URL = env.get("REDIS_URL") or None
         self.RQ_QUEUE = env.get("RQ_QUEUE", "cip")
+        # Dependency outages (app/redis_client.py, app/health.py, app/api.py): a dependency that
+        # does not answer fails a request within these bounds instead of holding it.
+        self.REDIS_CONNECT_TIMEOUT = _seconds(env.get("REDIS_CONNECT_TIMEOUT"), 1.0)
+        self.REDIS_SOCKET_TIMEOUT = _seconds(env.get("REDIS_SOCKET_TIMEOUT"), 1.0)
+        self.DATABASE_CONNECT_TIMEOUT = _seconds(env.get("DATABASE_CONNECT_TIMEOUT"), 3, int)  # libpq: whole seconds
+        self.DATABASE_POOL_TIMEOUT = _seconds(env.get("DATABASE_POOL_TIMEOUT"), 10.0)
+        self.RETRY_AFTER = _seconds(env.get("RETRY_AFTER"), 5, int)  # on 503 answers
         self.SECRET_KEY = env.get("SECRET_KEY") or _local_secret_key()
         self.SIGNUP_ENABLED = _bool(env.get("SIGNUP_ENABLED"), False)
         self.MAX_CONTENT_LENGTH = _int(env.get("MAX_CONTENT_LENGTH"), 1_048_576)

@@ -294,7 +294,11 @@ class Database:
         if self.engine is None or str(self.engine.url) != url:
             if self.engine is not None:
                 self.engine.dispose()
-            self.engine = make_engine(url)
+            self.engine = make_engine(
+                url,
+                connect_timeout=app.config.get("DATABASE_CONNECT_TIMEOUT", 3),
+                pool_timeout=app.config.get("DATABASE_POOL_TIMEOUT", 10.0),
+            )
             self.session.remove()
             self.session.configure(bind=self.engine)
         app.teardown_appcontext(self._teardown)
@@ -319,13 +323,19 @@ def app_role_url(owner_url: str, role: str | None, password: str | None) -> str:
     return url.set(username=role, password=password).render_as_string(hide_password=False)
 
 
-def make_engine(url: str) -> Engine:
-    engine = _make_engine(url)
+def make_engine(url: str, *, connect_timeout: int = 3, pool_timeout: float = 10.0) -> Engine:
+    """The engine for ``url``; a database that does not answer fails a request instead of holding it.
+
+    On PostgreSQL, connecting gives up after ``connect_timeout`` seconds and waiting for a free pooled
+    connection after ``pool_timeout``; the API answers both 503 (``app.api.DATABASE_UNAVAILABLE``).
+    SQLite (a local file) keeps its defaults.
+    """
+    engine = _make_engine(url, connect_timeout, pool_timeout)
     event.listen(engine, "before_execute", _guard_core_statement)
     return engine
 
 
-def _make_engine(url: str) -> Engine:
+def _make_engine(url: str, connect_timeout: int, pool_timeout: float) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -345,7 +355,8 @@ def _make_engine(url: str) -> Engine:
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=10,
-        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
+        pool_timeout=pool_timeout,
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan", "connect_timeout": connect_timeout},
     )
 
 

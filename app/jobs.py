@@ -29,7 +29,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app import clock, tenancy, transactions
+from app import clock, redis_client, tenancy, transactions
 from app.db import Base, IdMixin, TenantOwned, db
 
 log = logging.getLogger(__name__)
@@ -79,24 +79,39 @@ def max_attempts(app: Flask | None = None) -> int:
 
 
 def enqueue(fn: Callable, tenant_id: uuid.UUID, *args: str, job_id: str | None = None) -> None:
-    """Run ``fn(*args)`` for ``tenant_id`` in the background (call after commit)."""
+    """Run ``fn(*args)`` for ``tenant_id`` in the background (call after commit).
+
+    When Redis does not answer (within ``REDIS_SOCKET_TIMEOUT``) the error is logged and
+    raised. What the job was for stays in the database (an undispatched event, a pending email,
+    a queued tracked job); ``flask events redispatch`` and ``flask notifications flush`` queue
+    events and emails again. After a commit, :func:`app.transactions.commit` logs and swallows
+    the error: the committed write answers as it would have.
+    """
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
         run_inline(app, _path(fn), str(tenant_id), list(args))
         return
+    from redis.exceptions import RedisError
     from rq import Queue, Retry
 
     intervals = retry_intervals(app)
     queue = Queue(app.config["RQ_QUEUE"], connection=queue_connection(app))
-    queue.enqueue(
-        execute,
-        _path(fn),
-        str(tenant_id),
-        list(args),
-        job_id=job_id,
-        retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
-        failure_ttl=7 * 24 * 3600,
-    )
+    try:
+        queue.enqueue(
+            execute,
+            _path(fn),
+            str(tenant_id),
+            list(args),
+            job_id=job_id,
+            retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
+            failure_ttl=7 * 24 * 3600,
+        )
+    except RedisError as error:
+        log.warning(
+            "enqueue failed: Redis unavailable; the work stays in the database for recovery",
+            extra={"job": _path(fn), "job_tenant_id": str(tenant_id), "job_id": job_id, "error": type(error).__name__},
+        )
+        raise
 
 
 def run_inline(app: Flask, fn_path: str, tenant_id: str, args: list[str]) -> None:
@@ -112,23 +127,9 @@ def run_inline(app: Flask, fn_path: str, tenant_id: str, args: list[str]) -> Non
         log.exception("inline job failed", extra={"job": fn_path})
 
 
-_connections: dict[str, Any] = {}
-
-
-def redis_connection(url: str):
-    """One client (and connection pool) per Redis URL and process."""
-    connection = _connections.get(url)
-    if connection is None:
-        from redis import Redis
-
-        connection = _connections[url] = Redis.from_url(url)
-    return connection
-
-
 def queue_connection(app: Flask):
-    """The Redis client jobs are enqueued on (``app.extensions["rq_connection"]`` if set)."""
-    injected = app.extensions.get("rq_connection")
-    return injected if injected is not None else redis_connection(app.config["REDIS_URL"])
+    """The Redis client jobs are enqueued on (:func:`app.redis_client.for_app`)."""
+    return redis_client.for_app(app)
 
 
 _worker_app = None

@@ -25,9 +25,11 @@ The client is the peer address, or with ``TRUSTED_PROXIES`` the address the prox
 (:mod:`app.security`); IPv6 clients count per /64 network, as one host usually holds a whole one.
 
 Counters live in ``RATELIMIT_STORAGE_URI``, else in ``REDIS_URL``, else in the process
-(``memory://``: per process, so each gunicorn worker counts on its own). When Redis does not
-answer, flask-limiter falls back to memory and comes back to Redis when it answers again; a
-check that fails lets the request through (logged) rather than refusing everybody.
+(``memory://``: per process, so each gunicorn worker counts on its own). Redis connections have
+the app's timeouts (:mod:`app.redis_client`). When Redis does not answer, flask-limiter falls
+back to memory and comes back to Redis when it answers again; a check that fails lets the
+request through (logged) rather than refusing everybody, and switches to memory too, so a hung
+Redis costs one timeout rather than one per request.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_smorest import abort
 from limits import RateLimitItem, parse_many
 
-from app import transactions
+from app import redis_client, transactions
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +59,6 @@ LIMIT_KEYS = (
     "RATELIMIT_REDIRECT",
     "RATELIMIT_REDIRECT_TENANT",
 )
-
-#: Redis answers within this many seconds or the check falls back to memory.
-REDIS_TIMEOUT_SECONDS = 1.0
 
 _AUTH_FAILURES_SCOPE = "auth-failures"
 _TENANTS_ENVIRON_KEY = "cip.ratelimit.tenants"
@@ -108,10 +107,7 @@ def init_app(app: Flask) -> None:
     uri = app.config.get("RATELIMIT_STORAGE_URI") or app.config.get("REDIS_URL") or "memory://"
     app.config["RATELIMIT_STORAGE_URI"] = uri
     if uri.startswith(("redis://", "rediss://", "unix://")):
-        app.config.setdefault(
-            "RATELIMIT_STORAGE_OPTIONS",
-            {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS, "socket_timeout": REDIS_TIMEOUT_SECONDS},
-        )
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_client.options(app.config))
     limiter.init_app(app)
     # flask-limiter keeps "storage unreachable, counting in memory" across init_app calls; the
     # storage just configured is tried afresh.
@@ -211,7 +207,7 @@ def refuse_if_too_many_failed_authentications() -> None:
             return
         reset_at = max(limiter.limiter.get_window_stats(item, *keys).reset_time for item in exhausted)
     except Exception:  # the storage failed: let the request through rather than lock everybody out
-        log.warning("rate limit storage unavailable; failed authentications not checked", exc_info=True)
+        _storage_failed("failed authentications not checked")
         return
     abort(
         429,
@@ -227,4 +223,14 @@ def count_failed_authentication() -> None:
         for item in _auth_failure_limits():
             limiter.limiter.hit(item, *keys)
     except Exception:
-        log.warning("rate limit storage unavailable; failed authentication not counted", exc_info=True)
+        _storage_failed("failed authentication not counted")
+
+
+def _storage_failed(consequence: str) -> None:
+    """Log it and count in memory until flask-limiter finds the storage answering again.
+
+    flask-limiter does the same when its own checks fail; these two calls go to the storage
+    directly, so without this every request would wait for the storage to time out again.
+    """
+    log.warning("rate limit storage unavailable; %s", consequence, exc_info=True)
+    limiter._storage_dead = True

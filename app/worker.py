@@ -8,26 +8,38 @@ forked processes: a connection must never be shared by two processes).
 
 What a horse learns dies with it, so anything left cold in the worker process is paid again
 by every job: :meth:`AppWorker.warm_up` warms SQLAlchemy's caches once, before the first fork.
+
+It also outlives Redis outages (:meth:`AppWorker.work`).
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import os
+import time
 import uuid
+from contextlib import suppress
 from datetime import date, datetime
 
+from redis import Redis
+from redis.connection import ConnectionPool
+from redis.exceptions import RedisError
+from rq.exceptions import StopRequested
 from rq.worker import Worker
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapper, configure_mappers
 
-from app import jobs, tenancy, transactions
+from app import jobs, redis_client, tenancy, transactions
 from app.db import Base, db
 
 log = logging.getLogger(__name__)
 
 #: A value of each primary-key type for the warm-up's look-ups (they match no row).
 _PLACEHOLDERS = {uuid.UUID: uuid.UUID(int=0), str: "", int: 0, date: date(2000, 1, 1), datetime: datetime(2000, 1, 1)}
+
+#: Seconds between attempts to reach Redis again after an outage ended the work loop (doubling).
+OUTAGE_PAUSE, OUTAGE_PAUSE_MAX = 1.0, 30.0
 
 
 class AppWorker(Worker):
@@ -65,6 +77,78 @@ class AppWorker(Worker):
     def main_work_horse(self, job, queue) -> None:
         jobs.after_fork()
         super().main_work_horse(job, queue)
+
+    def work(self, burst: bool = False, **kwargs) -> bool:
+        """RQ's work loop, started again after a Redis outage instead of ending the process.
+
+        RQ rides out an outage only while it blocks for the next job. One that begins while a
+        job runs (the heartbeat fails), during the loop's bookkeeping, or a Redis that hangs
+        past the blocking read ends ``work()`` ("found an unhandled exception, quitting") and
+        the worker exits. Here a loop that ends without being asked to (not burst, no stop
+        request, no ``max_jobs`` or ``max_idle_time``) waits until Redis answers, lets a job
+        still running finish, and starts again: registering the worker anew (a restarted
+        Redis has forgotten it) and restarting the scheduler. Jobs lost with a Redis that
+        restarted empty are found again from the database (``flask events redispatch``,
+        ``flask notifications flush``).
+        """
+        # rq sets the socket timeout itself (it blocks reading for the next job); connecting is bounded.
+        self.connection.connection_pool.connection_kwargs.update(
+            socket_connect_timeout=redis_client.connect_options(jobs.preload_app().config)["socket_connect_timeout"]
+        )
+        while True:
+            try:
+                worked = super().work(burst, **kwargs)
+                torn_down = True
+            except RedisError:  # the loop ended and its teardown could not reach Redis either
+                worked, torn_down = False, False
+            limited = burst or kwargs.get("max_jobs") or kwargs.get("max_idle_time") is not None
+            if limited or self._asked_to_stop():
+                return worked
+            self.log.warning("Worker %s: work loop ended unexpectedly; starting again once Redis answers", self.name)
+            try:
+                self._wait_for_redis()
+            except StopRequested:
+                return worked
+            if self._asked_to_stop():
+                return worked
+            self._clear_previous_loop(torn_down)
+
+    def _asked_to_stop(self) -> bool:
+        """A signal or ``rq shutdown`` asked the worker to stop (RQ's loop may have ended idle, unflagged)."""
+        return self._stop_requested or self._shutdown_requested_date is not None
+
+    def _wait_for_redis(self) -> None:
+        """Return once Redis answers a PING (each attempt bounded by the app's Redis timeouts)."""
+        pool = self.connection.connection_pool
+        short = {**pool.connection_kwargs, **redis_client.options(jobs.preload_app().config)}
+        probe = Redis(connection_pool=ConnectionPool(connection_class=pool.connection_class, **short))
+        pause = OUTAGE_PAUSE
+        try:
+            while not self._asked_to_stop():
+                try:
+                    probe.ping()
+                    return
+                except RedisError as error:
+                    self.log.warning(
+                        "Worker %s: Redis unavailable (%s); trying again in %.0f s", self.name, error, pause
+                    )
+                time.sleep(pause)
+                pause = min(pause * 2, OUTAGE_PAUSE_MAX)
+        finally:
+            probe.close()
+            probe.connection_pool.disconnect()
+
+    def _clear_previous_loop(self, torn_down: bool) -> None:
+        """Let the horse of an interrupted job finish, and release what a failed teardown left."""
+        if self._horse_pid:
+            with suppress(ChildProcessError):
+                os.waitpid(self._horse_pid, 0)
+            self._horse_pid = 0
+        if not torn_down:
+            with suppress(RedisError):
+                self.register_death()  # else a Redis that kept its data refuses the new birth
+            with suppress(Exception):
+                self.unsubscribe()  # stops the old pubsub thread
 
 
 def _placeholder_identity(mapper: Mapper) -> tuple | None:

@@ -108,7 +108,7 @@ def with_redis(app, redis_url: str, client, path, headers, requests: int, enviro
     """Clicks whose event dispatch is enqueued on RQ instead of run inline; the queue is emptied."""
     from rq import Queue
 
-    from app.jobs import redis_connection
+    from app import redis_client
 
     saved = app.config["REDIS_URL"], app.config["RQ_QUEUE"]
     app.config["REDIS_URL"], app.config["RQ_QUEUE"] = redis_url, "bench-redirects"
@@ -116,7 +116,7 @@ def with_redis(app, redis_url: str, client, path, headers, requests: int, enviro
         sample(client, path, headers, 50, environ)  # warm-up (connection)
         return sample(client, path, headers, requests, environ)
     finally:
-        Queue("bench-redirects", connection=redis_connection(redis_url)).empty()
+        Queue("bench-redirects", connection=redis_client.client(redis_url, app.config)).empty()
         app.config["REDIS_URL"], app.config["RQ_QUEUE"] = saved
 
 

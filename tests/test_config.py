@@ -42,3 +42,42 @@ def test_port_8080_writes_its_own_address_into_invitations_and_tracking_links(ap
     tracking_url = world.b.api.get(f"/posts/{post['id']}").get_json()["tracking_url"]
     assert tracking_url.startswith("http://127.0.0.1:8080/r/")
     assert "5000" not in mail.message.get_content() + tracking_url
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, (1.0, 1.0, 3, 10.0, 5)),
+        (
+            {
+                "REDIS_CONNECT_TIMEOUT": "0.25",
+                "REDIS_SOCKET_TIMEOUT": "2",
+                "DATABASE_CONNECT_TIMEOUT": "5",
+                "DATABASE_POOL_TIMEOUT": "2.5",
+                "RETRY_AFTER": "30",
+            },
+            (0.25, 2.0, 5, 2.5, 30),
+        ),
+        # Not a positive number: the default, never "wait forever" (0) or an error at start-up.
+        (
+            {
+                "REDIS_CONNECT_TIMEOUT": "0",
+                "REDIS_SOCKET_TIMEOUT": "soon",
+                "DATABASE_CONNECT_TIMEOUT": "-1",
+                "DATABASE_POOL_TIMEOUT": "",
+                "RETRY_AFTER": "0",
+            },
+            (1.0, 1.0, 3, 10.0, 5),
+        ),
+    ],
+)
+def test_outage_timeouts_are_positive_seconds(env, expected):
+    config = Config({**BASE, **env})
+    got = (
+        config.REDIS_CONNECT_TIMEOUT,
+        config.REDIS_SOCKET_TIMEOUT,
+        config.DATABASE_CONNECT_TIMEOUT,
+        config.DATABASE_POOL_TIMEOUT,
+        config.RETRY_AFTER,
+    )
+    assert got == expected
