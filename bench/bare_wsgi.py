@@ -1,4 +1,4 @@
-"""The baseline of bench/http.py: one primary-key SELECT through SQLAlchemy Core, nothing else.
+"""The baseline of bench/http_me.py: one primary-key SELECT through SQLAlchemy Core, nothing else.
 
 Served by gunicorn like the API, as the same application role on the same database.
 """

@@ -5,8 +5,8 @@ metric and the tracking links. Reports show both (``platform_clicks``, ``tracked
 count ``clicks`` as the larger of the two per post, which earned media value uses.
 
 Reports read the maintained latest value per post and metric (``post_metrics``), never the
-observations. Tracking-link clicks come from :mod:`engagement.tracking.services` when that
-module is present (``click_totals(post_ids)``); without it they count as none.
+observations, and add up in SQL: a bounded number of aggregate queries whose cost grows with
+the posts that match, never an id list handed from one query to the next (bench/growth.py).
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 
 from app.db import db
 from engagement.metrics.models import METRICS, PostMetric
 from engagement.posts.models import Post
+from engagement.tracking.services import click_totals_by_post
 from tenants.models import Member, SocialAccount
 from tenants.services import setting
 
@@ -42,17 +43,6 @@ def amplification(reach: int, corporate: int) -> float | None:
     return round(reach / corporate, 2) if corporate > 0 else None
 
 
-def tracked_clicks(post_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
-    """Tracking-link clicks per post; empty when the tracking package has no ``click_totals``."""
-    if not post_ids:
-        return {}
-    try:
-        from engagement.tracking.services import click_totals
-    except ImportError:
-        return {}
-    return click_totals(post_ids)
-
-
 def _reach_expression():
     """The post's potential reach: its snapshot at publication, else the author's followers now."""
     return func.coalesce(Post.potential_reach, SocialAccount.followers, 0)
@@ -69,29 +59,27 @@ def _published(member_id: uuid.UUID | None, since: datetime | None, until: datet
     return conditions
 
 
+def _greater(a, b):
+    return case((a > b, a), else_=b)
+
+
 def _totals(conditions: list) -> dict[str, Any]:
-    """Posts, potential reach per platform, metric sums and tracking clicks of the matching posts."""
-    posts = (
-        db.session.execute(
-            select(Post.id, Post.platform, Post.member_id, _reach_expression())
-            .outerjoin(
-                SocialAccount,
-                and_(
-                    SocialAccount.member_id == Post.member_id,
-                    SocialAccount.platform == Post.platform,
-                    SocialAccount.tenant_id == Post.tenant_id,
-                ),
-            )
-            .where(*conditions)
-        )
-        .tuples()
-        .all()
+    """Posts, potential reach per platform, metric sums and clicks of the matching posts: three
+    aggregate queries."""
+    author_account = and_(
+        SocialAccount.member_id == Post.member_id,
+        SocialAccount.platform == Post.platform,
+        SocialAccount.tenant_id == Post.tenant_id,
     )
-    by_platform: dict[str, dict[str, int]] = {}
-    for _, platform, _, reach in posts:
-        entry = by_platform.setdefault(platform, {"posts": 0, "potential_reach": 0})
-        entry["posts"] += 1
-        entry["potential_reach"] += int(reach)
+    by_platform = {
+        platform: {"posts": int(posts), "potential_reach": int(reach or 0)}
+        for platform, posts, reach in db.session.execute(
+            select(Post.platform, func.count(), func.sum(_reach_expression()))
+            .outerjoin(SocialAccount, author_account)
+            .where(*conditions)
+            .group_by(Post.platform)
+        )
+    }
     sums = dict.fromkeys(METRICS, 0)
     sums.update(
         db.session.execute(
@@ -104,27 +92,32 @@ def _totals(conditions: list) -> dict[str, Any]:
         .all()
     )
     sums = {metric: int(value or 0) for metric, value in sums.items()}
-    platform_clicks = dict(
-        db.session.execute(
-            select(PostMetric.post_id, PostMetric.value)
-            .join(Post, and_(Post.id == PostMetric.post_id, Post.tenant_id == PostMetric.tenant_id))
-            .where(PostMetric.metric == "clicks", *conditions)
-        )
-        .tuples()
-        .all()
+    tracked = click_totals_by_post()
+    platform = (
+        select(PostMetric.post_id, PostMetric.value)
+        .where(PostMetric.metric == "clicks")
+        .subquery("platform_clicks")
     )
-    tracking = tracked_clicks([post_id for post_id, *_ in posts])
+    tracked_count = func.coalesce(tracked.c.clicks, 0)
+    members_posting, tracked_clicks, unique_clicks, clicks = db.session.execute(
+        select(
+            func.count(func.distinct(Post.member_id)),
+            func.sum(tracked_count),
+            func.sum(func.coalesce(tracked.c.unique_clicks, 0)),
+            func.sum(_greater(func.coalesce(platform.c.value, 0), tracked_count)),
+        )
+        .outerjoin(tracked, tracked.c.post_id == Post.id)
+        .outerjoin(platform, platform.c.post_id == Post.id)
+        .where(*conditions)
+    ).one()
     return {
-        "posts": len(posts),
-        "members_posting": len({member_id for _, _, member_id, _ in posts}),
+        "posts": sum(entry["posts"] for entry in by_platform.values()),
+        "members_posting": int(members_posting or 0),
         "by_platform": by_platform,
         "metrics": sums,
-        "tracked_clicks": sum(int(t.get("clicks", 0)) for t in tracking.values()),
-        "unique_clicks": sum(int(t.get("unique_clicks", 0)) for t in tracking.values()),
-        "clicks": sum(
-            max(int(platform_clicks.get(post_id, 0)), int(tracking.get(post_id, {}).get("clicks", 0)))
-            for post_id, *_ in posts
-        ),
+        "tracked_clicks": int(tracked_clicks or 0),
+        "unique_clicks": int(unique_clicks or 0),
+        "clicks": int(clicks or 0),
     }
 
 

@@ -288,6 +288,24 @@ def click_totals(post_ids, since: date | None = None, until: date | None = None)
     return totals
 
 
+def click_totals_by_post():
+    """A subquery of the current tenant's tracking clicks per post: ``post_id``, ``clicks``,
+    ``unique_clicks`` (for aggregates that join it instead of passing post ids)."""
+    return (
+        select(
+            TrackingLink.post_id.label("post_id"),
+            func.sum(TrackingClickDay.clicks).label("clicks"),
+            func.sum(TrackingClickDay.unique_clicks).label("unique_clicks"),
+        )
+        .join(
+            TrackingClickDay,
+            (TrackingClickDay.link_id == TrackingLink.id) & (TrackingClickDay.tenant_id == TrackingLink.tenant_id),
+        )
+        .group_by(TrackingLink.post_id)
+        .subquery("tracked")
+    )
+
+
 def tenant_click_totals(since: date | None = None, until: date | None = None) -> dict[str, int]:
     """The current tenant's clicks over all its links (for reach and earned media value)."""
     statement = _days(select(func.sum(TrackingClickDay.clicks), func.sum(TrackingClickDay.unique_clicks)), since, until)

@@ -376,30 +376,6 @@ def test_amplification_factor():
     assert stats.amplification(0, 10) == 0.0
 
 
-def test_tracking_clicks_count_towards_clicks_once_and_a_missing_tracking_module_counts_none(app, world, monkeypatch):
-    import sys
-    import types
-
-    b = world.b
-    _settings(b.api, cpm=1000, cpc=50)
-    _, author = _member(app, b, "influencer")
-    post_id = _published(author)
-    _ingest(b.api, _obs(post_id, "impressions", 3000, T1), _obs(post_id, "clicks", 4, T1))
-
-    fake = types.ModuleType("engagement.tracking.services")
-    fake.click_totals = lambda post_ids: {p: {"clicks": 6, "unique_clicks": 5} for p in post_ids}
-    monkeypatch.setitem(sys.modules, "engagement.tracking.services", fake)
-    mine = author.get("/me/stats").get_json()
-    # 4 reported by the platform, 6 on the tracking link: the same clicks, counted once (the larger).
-    assert (mine["clicks"], mine["platform_clicks"], mine["tracked_clicks"], mine["unique_clicks"]) == (6, 4, 6, 5)
-    assert mine["earned_media_value"] == 3000 + 50 * 6
-    assert b.api.get("/engagement/stats").get_json()["clicks"] == 6
-
-    monkeypatch.setitem(sys.modules, "engagement.tracking.services", None)  # import fails
-    mine = author.get("/me/stats").get_json()
-    assert (mine["clicks"], mine["tracked_clicks"], mine["earned_media_value"]) == (4, 0, 3000 + 50 * 4)
-
-
 @pytest.mark.parametrize(
     "item",
     [
@@ -455,3 +431,42 @@ def test_unusual_observations_fall_back_to_the_schema_and_its_errors(item, field
     with pytest.raises(ma.ValidationError) as refused:
         IngestSchema().load({"observations": [ok, item]})
     assert field in refused.value.messages["observations"][1]
+
+
+def _statements_for(app, request) -> int:
+    from sqlalchemy import event
+
+    seen = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = request()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200, response.get_json()
+    return len(seen)
+
+
+def test_stats_take_the_same_number_of_queries_for_one_post_or_many(app, world):
+    """Aggregates in SQL: the statements do not grow with the posts (no id lists in Python)."""
+    b = world.b
+    _, author = _member(app, b, "influencer")
+    _published(author)
+    b.api.get("/engagement/stats"), author.get("/me/stats")  # tokens' last_used_at recorded now, not below
+    with app.app_context():
+        few = (
+            _statements_for(app, lambda: b.api.get("/engagement/stats")),
+            _statements_for(app, lambda: author.get("/me/stats")),
+        )
+    for _ in range(6):
+        _published(author)
+    with app.app_context():
+        many = (
+            _statements_for(app, lambda: b.api.get("/engagement/stats")),
+            _statements_for(app, lambda: author.get("/me/stats")),
+        )
+    assert many == few
+    assert b.api.get("/engagement/stats").get_json()["posts"] == 7

@@ -7,28 +7,24 @@ Flask endpoint doing one ``SELECT ... WHERE id = :id`` through SQLAlchemy Core a
 application role: what any request of this stack costs at least. Goal: ``GET /me`` at >= 0.5
 of it. Figures are printed, never asserted.
 
-    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/cip_bench_http .venv/bin/python bench/http.py
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/cip_bench_http .venv/bin/python bench/http_me.py
 """
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
-# This file is named like the standard library's ``http``: its folder must not shadow it.
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-import os  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import socket  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-import urllib.request  # noqa: E402
 
 from app import ratelimit  # noqa: E402
 from bench.common import fresh_database, make_app, signup  # noqa: E402
@@ -77,10 +73,10 @@ def wrk(url: str, token: str | None = None) -> float:
 
 def main() -> None:
     if shutil.which("wrk") is None:
-        raise SystemExit("bench/http.py needs wrk (apt-get install wrk)")
+        raise SystemExit("bench/http_me.py needs wrk (apt-get install wrk)")
     url = fresh_database()
     if not url.startswith("postgresql"):
-        raise SystemExit("bench/http.py measures PostgreSQL: set BENCH_DATABASE_URL")
+        raise SystemExit("bench/http_me.py measures PostgreSQL: set BENCH_DATABASE_URL")
     tenant = signup(make_app(url).test_client(), "http-bench")
     limits = {key: "100000000/minute" for key in ratelimit.LIMIT_KEYS}
     env = {
