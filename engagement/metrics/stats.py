@@ -94,9 +94,7 @@ def _totals(conditions: list) -> dict[str, Any]:
     sums = {metric: int(value or 0) for metric, value in sums.items()}
     tracked = click_totals_by_post()
     platform = (
-        select(PostMetric.post_id, PostMetric.value)
-        .where(PostMetric.metric == "clicks")
-        .subquery("platform_clicks")
+        select(PostMetric.post_id, PostMetric.value).where(PostMetric.metric == "clicks").subquery("platform_clicks")
     )
     tracked_count = func.coalesce(tracked.c.clicks, 0)
     members_posting, tracked_clicks, unique_clicks, clicks = db.session.execute(
