@@ -42,3 +42,22 @@ def test_port_8080_writes_its_own_address_into_invitations_and_tracking_links(ap
     tracking_url = world.b.api.get(f"/posts/{post['id']}").get_json()["tracking_url"]
     assert tracking_url.startswith("http://127.0.0.1:8080/r/")
     assert "5000" not in mail.message.get_content() + tracking_url
+
+
+@pytest.mark.parametrize(
+    ("env", "intervals", "recovery"),
+    [
+        ({}, [10, 60, 300], (60, 120)),
+        (
+            {"JOB_RETRY_INTERVALS": "5, 30", "JOB_RECOVERY_INTERVAL": "15", "JOB_RECOVERY_GRACE": "45"},
+            [5, 30],
+            (15, 45),
+        ),
+        ({"JOB_RETRY_INTERVALS": ""}, [], (60, 120)),  # never retry: one attempt
+        ({"JOB_RETRY_INTERVALS": "ten", "JOB_RECOVERY_GRACE": "-5"}, [10, 60, 300], (60, 0)),
+    ],
+)
+def test_job_retry_and_recovery_settings(env, intervals, recovery):
+    config = Config({**BASE, **env})
+    assert config.JOB_RETRY_INTERVALS == intervals
+    assert (config.JOB_RECOVERY_INTERVAL, config.JOB_RECOVERY_GRACE) == recovery

@@ -54,7 +54,7 @@ def emit_member_joined(app, tenant, **extra) -> str:
 
 def job(tenant, job_id: str) -> dict:
     response = tenant.api.get(f"/jobs/{job_id}")
-    assert response.status_code == 200
+    assert response.status_code == 200, response.get_json()
     return response.get_json()
 
 
