@@ -12,6 +12,7 @@ from app import jobs, migrate, tenancy
 
 db_cli = AppGroup("db", help="Schema migrations (Alembic).")
 events_cli = AppGroup("events", help="Domain event outbox.")
+jobs_cli = AppGroup("jobs", help="Background jobs.")
 notifications_cli = AppGroup("notifications", help="Email outbox.")
 
 
@@ -35,15 +36,25 @@ def db_current() -> None:
     migrate.current(current_app.config["DATABASE_URL"])
 
 
+@jobs_cli.command("recover")
+@click.option("--grace", type=click.IntRange(min=0), help="Seconds work must have waited [JOB_RECOVERY_GRACE].")
+def jobs_recover(grace: int | None) -> None:
+    """Re-enqueue jobs and events that Redis or a dead worker lost (what workers do every minute)."""
+    from app import recovery
+
+    click.echo(recovery.sweep(current_app._get_current_object(), grace).summary())
+
+
 @events_cli.command("redispatch")
 @click.option("--older-than", default=60, show_default=True, help="Seconds an event has waited.")
-def events_redispatch(older_than: int) -> None:
+@click.option("--include-given-up", is_flag=True, help="Also events that used up their attempts.")
+def events_redispatch(older_than: int, include_given_up: bool) -> None:
     """Re-enqueue events whose dispatch was interrupted (safe to run from cron)."""
     from app import events
 
     count = 0
     for tenant_id in tenancy.each_tenant():
-        for event in events.pending(timedelta(seconds=older_than)):
+        for event in events.pending(timedelta(seconds=older_than), include_given_up=include_given_up):
             jobs.enqueue(events.dispatch, tenant_id, str(event.id))
             count += 1
     click.echo(f"re-enqueued {count} event(s)")
@@ -66,4 +77,5 @@ def notifications_flush(include_failed: bool) -> None:
 def register_cli(app) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(events_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(notifications_cli)

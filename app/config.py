@@ -35,6 +35,16 @@ def _seconds(value: str | None, default: float, kind: type = float) -> float:
     return seconds if seconds > 0 else default
 
 
+def _seconds_list(value: str | None, default: list[int]) -> list[int]:
+    """``"10,60,300"`` as ``[10, 60, 300]``; empty means none, anything unreadable the default."""
+    if value is None:
+        return default
+    try:
+        return [max(0, int(part)) for part in value.split(",") if part.strip()]
+    except ValueError:
+        return default
+
+
 def _port(value: str | None) -> int:
     """The port ``make run`` serves on (``PORT``, default 5000)."""
     port = _int(value, 5000)
@@ -66,6 +76,12 @@ class Config:
         self.DATABASE_CONNECT_TIMEOUT = _seconds(env.get("DATABASE_CONNECT_TIMEOUT"), 3, int)  # libpq: whole seconds
         self.DATABASE_POOL_TIMEOUT = _seconds(env.get("DATABASE_POOL_TIMEOUT"), 10.0)
         self.RETRY_AFTER = _seconds(env.get("RETRY_AFTER"), 5, int)  # on 503 answers
+        # Background jobs (app/jobs.py, app/recovery.py): the waits before each retry bound the
+        # attempts (one more than the intervals); the sweep runs every JOB_RECOVERY_INTERVAL seconds
+        # in each worker and touches only work older than JOB_RECOVERY_GRACE seconds.
+        self.JOB_RETRY_INTERVALS = _seconds_list(env.get("JOB_RETRY_INTERVALS"), [10, 60, 300])
+        self.JOB_RECOVERY_INTERVAL = max(0, _int(env.get("JOB_RECOVERY_INTERVAL"), 60))
+        self.JOB_RECOVERY_GRACE = max(0, _int(env.get("JOB_RECOVERY_GRACE"), 120))
         self.SECRET_KEY = env.get("SECRET_KEY") or _local_secret_key()
         self.SIGNUP_ENABLED = _bool(env.get("SIGNUP_ENABLED"), False)
         self.MAX_CONTENT_LENGTH = _int(env.get("MAX_CONTENT_LENGTH"), 1_048_576)

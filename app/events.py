@@ -3,8 +3,10 @@
 :func:`emit` writes the event in the same transaction as the change that caused it; after the
 commit a job dispatches it to every subscribed handler. Each handler's effect is recorded in
 ``event_deliveries`` (unique per event and handler) in the handler's own transaction, so a
-retry or a crash never loses or doubles an effect. ``flask events redispatch`` re-enqueues
-events whose dispatch was interrupted.
+retry or a crash never loses or doubles an effect. Each dispatch runs as the RQ job
+:func:`dispatch_job_id`; the sweep of :mod:`app.recovery` (and ``flask events redispatch``)
+re-enqueues events whose dispatch was lost or interrupted. An event whose handlers still fail
+after :func:`app.jobs.max_attempts` dispatches is given up (``gave_up_at``, ``last_error``).
 
 The catalogue: each emitting package declares its events in one module (``tenants/events.py``,
 ``training/events.py``, ``engagement/events.py``) with :func:`declare`: the name rows store, the
@@ -61,6 +63,8 @@ class OutboxEvent(IdMixin, TenantOwned, Base):
     dispatched_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(2000))
+    #: Set when the event used up its attempts; the recovery sweep no longer re-enqueues it.
+    gave_up_at: Mapped[datetime | None]
 
     def field(self, name: str, default: Any = None) -> Any:
         """The payload's ``name``, which the event's declaration must name; ``default`` when the
@@ -243,8 +247,17 @@ def emit(event: EventType, payload: dict[str, Any]) -> OutboxEvent:
     db.session.add(row)
     db.session.flush()
     tenant_id, event_id = row.tenant_id, row.id
-    transactions.on_commit(lambda: jobs.enqueue(dispatch, tenant_id, str(event_id)))
+    transactions.on_commit(lambda: enqueue_dispatch(tenant_id, event_id))
     return row
+
+
+def dispatch_job_id(event_id: uuid.UUID) -> str:
+    """The RQ job id of an event's dispatch, so the recovery sweep can tell whether it is alive."""
+    return f"event-{event_id}"
+
+
+def enqueue_dispatch(tenant_id: uuid.UUID, event_id: uuid.UUID) -> None:
+    jobs.enqueue(dispatch, tenant_id, str(event_id), job_id=dispatch_job_id(event_id))
 
 
 def dispatch(event_id: str) -> None:
@@ -276,6 +289,9 @@ def dispatch(event_id: str) -> None:
     event.attempts += 1
     if failed:
         event.last_error = failed
+        if event.attempts >= jobs.max_attempts():
+            event.gave_up_at = clock.now()
+            log.error("event given up", extra={"event": event.name, "attempts": event.attempts})
         transactions.commit()
         raise RuntimeError(f"event {event_id} not fully delivered: {failed}")
     event.dispatched_at = clock.now()
@@ -292,13 +308,11 @@ def _delivered(event_id: uuid.UUID, key: str) -> bool:
     )
 
 
-def pending(older_than: timedelta = timedelta(minutes=1)) -> list[OutboxEvent]:
-    """Undispatched events of the current tenant older than ``older_than``."""
+def pending(older_than: timedelta = timedelta(minutes=1), *, include_given_up: bool = False) -> list[OutboxEvent]:
+    """Undispatched events of the current tenant older than ``older_than`` (not those given up,
+    unless ``include_given_up``)."""
     cutoff = clock.now() - older_than
-    return list(
-        db.session.scalars(
-            select(OutboxEvent)
-            .where(OutboxEvent.dispatched_at.is_(None), OutboxEvent.created_at <= cutoff)
-            .order_by(OutboxEvent.created_at)
-        )
-    )
+    statement = select(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None), OutboxEvent.created_at <= cutoff)
+    if not include_given_up:
+        statement = statement.where(OutboxEvent.gave_up_at.is_(None))
+    return list(db.session.scalars(statement.order_by(OutboxEvent.created_at)))

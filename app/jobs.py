@@ -12,6 +12,11 @@ never touches the caller's session or transaction.
 Failed RQ jobs are retried after ``JOB_RETRY_INTERVALS`` seconds (default
 :data:`RETRY_INTERVALS`; ``[0]`` retries at once, ``[]`` never); inline jobs are not retried
 (``flask events redispatch`` and ``flask notifications flush`` pick up what is left).
+
+A tracked job's row keeps what it takes to start it again (its function, arguments, attempts
+so far and the checkpoint its function committed), so :mod:`app.recovery` can re-enqueue one
+whose enqueue failed or whose worker died; every start counts against the same bound as the
+retries, :func:`max_attempts`.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock, redis_client, tenancy, transactions
@@ -42,7 +47,16 @@ _inline: contextvars.ContextVar[bool] = contextvars.ContextVar("inline_job", def
 
 class Job(IdMixin, TenantOwned, Base):
     __tablename__ = "jobs"
-    __table_args__ = (UniqueConstraint("tenant_id", "id"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        Index(
+            "ix_jobs_unfinished",
+            "tenant_id",
+            "created_at",
+            sqlite_where=text("status IN ('queued', 'started')"),
+            postgresql_where=text("status IN ('queued', 'started')"),
+        ),
+    )
 
     kind: Mapped[str] = mapped_column(String(60))
     status: Mapped[str] = mapped_column(String(20), default="queued")
@@ -53,6 +67,13 @@ class Job(IdMixin, TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    #: The tracked function (``module:qualname``) and its arguments: enough to start it again.
+    function: Mapped[str | None] = mapped_column(String(200))
+    arguments: Mapped[list[str] | None]
+    #: Starts so far (each attempt, including one a dead worker never finished).
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: What the function committed as done so far (see :func:`save_checkpoint`); cleared when finished.
+    checkpoint: Mapped[dict[str, Any] | None]
 
 
 def _path(fn: Callable) -> str:
@@ -203,24 +224,31 @@ def will_retry() -> bool:
 
 def submit(kind: str, fn: Callable, *args: str, created_by: uuid.UUID | None = None) -> Job:
     """Create a tracked job in this transaction; it starts after the commit."""
-    job = Job(kind=kind, created_by=created_by)
+    job = Job(kind=kind, created_by=created_by, function=_path(fn), arguments=list(args))
     db.session.add(job)
     db.session.flush()
-    tenant_id, job_id = job.tenant_id, str(job.id)
-    transactions.on_commit(lambda: enqueue(run_tracked, tenant_id, _path(fn), job_id, *args, job_id=job_id))
+    tenant_id, job_id, fn_path = job.tenant_id, str(job.id), job.function
+    transactions.on_commit(lambda: start(tenant_id, job_id, fn_path, list(args)))
     return job
+
+
+def start(tenant_id: uuid.UUID, job_id: str, fn_path: str, arguments: list[str]) -> None:
+    """Enqueue a tracked job under its own id: after the commit that created it, or again
+    from :mod:`app.recovery`."""
+    enqueue(run_tracked, tenant_id, fn_path, job_id, *arguments, job_id=job_id)
 
 
 def run_tracked(fn_path: str, job_id: str, *args: str) -> None:
     """Job: run a tracked job's function as ``fn(job, *args)`` and record the outcome.
 
-    A failure that RQ will retry leaves the job ``queued`` (with the error); the last one
-    marks it ``failed``.
+    A failure that RQ will retry leaves the job ``queued`` (with the error); the last one, or
+    any once :func:`max_attempts` starts are used, marks it ``failed``.
     """
     job = db.session.get(Job, uuid.UUID(job_id))
-    if job is None or job.status == "finished":
+    if job is None or job.status in ("finished", "failed"):
         return
     job.status, job.started_at, job.error, job.finished_at = "started", clock.now(), None, None
+    job.attempts += 1
     transactions.commit()
     try:
         result = _resolve(fn_path)(job, *args)
@@ -228,13 +256,21 @@ def run_tracked(fn_path: str, job_id: str, *args: str) -> None:
         transactions.rollback()
         job = db.session.get(Job, uuid.UUID(job_id))
         job.error = repr(exc)[:2000]
-        if will_retry():
+        if will_retry() and job.attempts < max_attempts():
             job.status = "queued"
         else:
             job.status, job.finished_at = "failed", clock.now()
         transactions.commit()
         raise
     job.status, job.progress, job.result, job.finished_at = "finished", 100, result, clock.now()
+    job.checkpoint = None
+
+
+def save_checkpoint(job: Job, state: dict[str, Any], percent: int) -> None:
+    """Commit the work done so far together with ``state``, where a later attempt resumes
+    (``job.checkpoint``): a batch and its checkpoint commit or roll back as one."""
+    job.checkpoint = state
+    report_progress(job, percent)
 
 
 def report_progress(job: Job, percent: int) -> None:

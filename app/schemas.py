@@ -107,7 +107,20 @@ class JobSchema(ma.Schema):
     status = ma.fields.String(metadata={"description": "`queued`, `started`, `finished` or `failed`."})
     progress = ma.fields.Integer(metadata={"description": "Percent done."})
     result = ma.fields.Dict(allow_none=True, metadata={"description": "Outcome when finished."})
-    error = ma.fields.String(allow_none=True, metadata={"description": "Why it failed."})
+    error = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Why it failed: the last error, also while a retry is pending (`queued`) "
+            "or after a worker stopped mid-run and the job was resumed."
+        },
+    )
+    attempts = ma.fields.Integer(
+        metadata={
+            "description": "How often the job has started. A job that fails (or whose worker stops) is "
+            "retried until it has used the deployment's bound on attempts (`JOB_RETRY_INTERVALS`, "
+            "4 by default); then it ends `failed` with its `error`."
+        }
+    )
     created_at = UTCDateTimeField(metadata={"description": "When it was submitted."})
     finished_at = UTCDateTimeField(allow_none=True, metadata={"description": "When it ended."})
 

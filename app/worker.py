@@ -9,7 +9,9 @@ forked processes: a connection must never be shared by two processes).
 What a horse learns dies with it, so anything left cold in the worker process is paid again
 by every job: :meth:`AppWorker.warm_up` warms SQLAlchemy's caches once, before the first fork.
 
-It also outlives Redis outages (:meth:`AppWorker.work`).
+It also outlives Redis outages (:meth:`AppWorker.work`), and between jobs it runs the recovery
+sweep (:mod:`app.recovery`), the only time the worker process itself uses the database
+after the warm-up.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from rq.worker import Worker
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapper, configure_mappers
 
-from app import jobs, redis_client, tenancy, transactions
+from app import jobs, recovery, redis_client, tenancy, transactions
 from app.db import Base, db
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,11 @@ class AppWorker(Worker):
         jobs.after_fork()
         super().main_work_horse(job, queue)
 
+    def run_maintenance_tasks(self) -> None:
+        """RQ's periodic upkeep, then the sweep that re-enqueues lost jobs (:mod:`app.recovery`)."""
+        super().run_maintenance_tasks()
+        recovery.on_worker_maintenance(self)
+
     def work(self, burst: bool = False, **kwargs) -> bool:
         """RQ's work loop, started again after a Redis outage instead of ending the process.
 
@@ -87,8 +94,8 @@ class AppWorker(Worker):
         the worker exits. Here a loop that ends without being asked to (not burst, no stop
         request, no ``max_jobs`` or ``max_idle_time``) waits until Redis answers, lets a job
         still running finish, and starts again: registering the worker anew (a restarted
-        Redis has forgotten it) and restarting the scheduler. Jobs lost with a Redis that
-        restarted empty are found again from the database (``flask events redispatch``,
+        Redis has forgotten it) and restarting the scheduler. Jobs and events lost with a Redis
+        that restarted empty are found again from the database by the recovery sweep (emails by
         ``flask notifications flush``).
         """
         # rq sets the socket timeout itself (it blocks reading for the next job); connecting is bounded.

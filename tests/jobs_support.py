@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -140,20 +142,48 @@ class RqSetup:
 
         return Queue(self.queue_name, connection=self.connection)
 
-    def run_worker(self, *, with_scheduler: bool = False, timeout: float = 60.0) -> subprocess.CompletedProcess:
-        """``rq worker --burst`` in a subprocess; returns once it has drained the queue."""
-        command = [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", self.redis_url]
+    def _command(self, *, burst: bool, with_scheduler: bool) -> list[str]:
+        command = [sys.executable, "-m", "rq.cli", "worker", "--url", self.redis_url]
         command += ["-w", "app.worker.AppWorker", "-c", "tests.worker_settings", "--logging_level", "WARNING"]
-        if with_scheduler:
-            command.append("--with-scheduler")
-        command.append(self.queue_name)
+        command += ["--burst"] if burst else []
+        command += ["--with-scheduler"] if with_scheduler else []
+        return [*command, self.queue_name]
+
+    def run_worker(
+        self, *, with_scheduler: bool = False, timeout: float = 60.0, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess:
+        """``rq worker --burst`` in a subprocess; returns once it has drained the queue.
+
+        ``env`` adds to (or overrides) the worker's environment."""
+        command = self._command(burst=True, with_scheduler=with_scheduler)
         started = time.monotonic()
-        completed = subprocess.run(command, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout)
+        completed = subprocess.run(
+            command, cwd=ROOT, env={**self.env, **(env or {})}, capture_output=True, text=True, timeout=timeout
+        )
         assert completed.returncode == 0, (
             f"rq worker exited {completed.returncode} after {time.monotonic() - started:.1f}s\n"
             f"{completed.stdout}\n{completed.stderr}"
         )
         return completed
+
+    def start_worker(self, env: dict[str, str] | None = None) -> subprocess.Popen:
+        """A long-running ``rq worker`` in a session of its own (see :meth:`kill`)."""
+        return subprocess.Popen(
+            self._command(burst=False, with_scheduler=False),
+            cwd=ROOT,
+            env={**self.env, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    @staticmethod
+    def kill(worker: subprocess.Popen) -> None:
+        """SIGKILL the worker and its work horse (a process group of its own): no clean-up runs."""
+        for horse in _children(worker.pid):
+            os.killpg(horse, signal.SIGKILL)
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
 
     def cleanup(self) -> None:
         queue = self.queue()
@@ -172,6 +202,19 @@ class RqSetup:
         for key in self.connection.scan_iter(match=f"rq:*{self.queue_name}*"):
             self.connection.delete(key)
         self.connection.srem("rq:queues", f"rq:queue:{self.queue_name}")
+
+
+def _children(pid: int) -> list[int]:
+    """The ids of the processes whose parent is ``pid`` (Linux /proc)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
 
 
 # --- RQ on fakeredis, in process -----------------------------------------------------------

@@ -81,3 +81,22 @@ def test_outage_timeouts_are_positive_seconds(env, expected):
         config.RETRY_AFTER,
     )
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "intervals", "recovery"),
+    [
+        ({}, [10, 60, 300], (60, 120)),
+        (
+            {"JOB_RETRY_INTERVALS": "5, 30", "JOB_RECOVERY_INTERVAL": "15", "JOB_RECOVERY_GRACE": "45"},
+            [5, 30],
+            (15, 45),
+        ),
+        ({"JOB_RETRY_INTERVALS": ""}, [], (60, 120)),  # never retry: one attempt
+        ({"JOB_RETRY_INTERVALS": "ten", "JOB_RECOVERY_GRACE": "-5"}, [10, 60, 300], (60, 0)),
+    ],
+)
+def test_job_retry_and_recovery_settings(env, intervals, recovery):
+    config = Config({**BASE, **env})
+    assert config.JOB_RETRY_INTERVALS == intervals
+    assert (config.JOB_RECOVERY_INTERVAL, config.JOB_RECOVERY_GRACE) == recovery

@@ -1,7 +1,7 @@
 """authentication in one statement
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-07
 
 ``cip_authenticate(token_hash, now, touch_before)`` resolves a bearer token, its member and its
@@ -17,7 +17,7 @@ from alembic import op
 from app import rls
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
