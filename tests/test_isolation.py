@@ -84,8 +84,8 @@ def _populate(app, tenant_id: uuid.UUID) -> None:
         module = modules.publish(modules.create(templates.get_template("data_protection_basics_de")["module"], None))
         modules.create(templates.get_template("brand_values_workshop_de")["module"], None)  # a draft
         assignments.assign({"module_id": module.id, "all_members": True}, None)
-        attempts.submit(module.id, [], member)  # a failed attempt
-        attempts.submit(module.id, _correct_answers(module.id), member)  # passed: the member may post
+        attempts.submit(module.id, _answers(module.id, correct=False), member)  # a failed attempt
+        attempts.submit(module.id, _answers(module.id, correct=True), member)  # passed: the member may post
         guideline = guidelines.publish({"title": "Leitlinie", "body": "Sei respektvoll.", "locale": "de"}, None)
         guidelines.acknowledge(guideline, member)
         compliance.create({"kind": "terms", "severity": "warn", "terms": ["Projekt Nordstern"]}, None)
@@ -130,17 +130,18 @@ def _populate_gamification(member_id: uuid.UUID, staff) -> None:
     ledger.adjust(member_id, 5, "Isolation walk", staff)
 
 
-def _correct_answers(module_id: uuid.UUID) -> list[dict]:
+def _answers(module_id: uuid.UUID, correct: bool) -> list[dict]:
+    """Every question answered: with its correct options, or with one wrong option each."""
     from training.models import Option, Question
 
     questions = db.session.scalars(select(Question).where(Question.module_id == module_id))
-    return [
-        {
-            "question_id": q.id,
-            "option_ids": list(db.session.scalars(select(Option.id).where(Option.question_id == q.id, Option.correct))),
-        }
-        for q in questions
-    ]
+    answers = []
+    for q in questions:
+        chosen = list(
+            db.session.scalars(select(Option.id).where(Option.question_id == q.id, Option.correct == correct))
+        )
+        answers.append({"question_id": q.id, "option_ids": chosen if correct else chosen[:1]})
+    return answers
 
 
 def _api_rules(app):
