@@ -260,6 +260,7 @@ def enqueue_dispatch(tenant_id: uuid.UUID, event_id: uuid.UUID) -> None:
     jobs.enqueue(dispatch, tenant_id, str(event_id), job_id=dispatch_job_id(event_id))
 
 
+@jobs.in_worker_process
 def dispatch(event_id: str) -> None:
     """Job: deliver one event to each handler that has not yet handled it."""
     event = db.session.get(OutboxEvent, uuid.UUID(event_id))

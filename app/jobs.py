@@ -80,6 +80,27 @@ def _path(fn: Callable) -> str:
     return f"{fn.__module__}:{fn.__qualname__}"
 
 
+#: Functions whose jobs the worker runs in its own process instead of a forked horse.
+_IN_WORKER_PROCESS: set[str] = set()
+
+
+def in_worker_process(fn: Callable) -> Callable:
+    """Run this function's jobs in the worker process, without a fork (a decorator).
+
+    For short, frequent jobs such as event dispatch: a forked horse throws away every statement
+    SQLAlchemy compiled and every cache it filled, so each job paid them again (the soak's
+    dispatch fell behind its events). Only for functions that are idempotent and bounded: a job
+    that crashed the process would take the worker with it (RQ's retry and the recovery sweep
+    still run it again)."""
+    _IN_WORKER_PROCESS.add(_path(fn))
+    return fn
+
+
+def runs_in_worker_process(job) -> bool:
+    """Is this RQ job one of :func:`in_worker_process`'s functions (called through :func:`execute`)?"""
+    return job.func_name == f"{__name__}.execute" and bool(job.args) and job.args[0] in _IN_WORKER_PROCESS
+
+
 def _resolve(path: str) -> Callable:
     module, _, name = path.partition(":")
     target: Any = importlib.import_module(module)

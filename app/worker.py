@@ -27,8 +27,9 @@ from datetime import date, datetime
 from redis import Redis
 from redis.connection import ConnectionPool
 from redis.exceptions import RedisError
+from rq.defaults import DEFAULT_WORKER_TTL
 from rq.exceptions import StopRequested
-from rq.worker import Worker
+from rq.worker import Worker, WorkerStatus
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapper, configure_mappers
 
@@ -75,6 +76,22 @@ class AppWorker(Worker):
         finally:
             db.engine.dispose()
         gc.freeze()
+
+    def execute_job(self, job, queue) -> None:
+        """Jobs of :func:`app.jobs.in_worker_process` functions (event dispatch) run here, in the
+        warm worker process, as RQ's ``SimpleWorker`` runs every job; the rest in a forked horse."""
+        if not jobs.runs_in_worker_process(job):
+            super().execute_job(job, queue)
+            return
+        self.prepare_execution(job)
+        self.perform_job(job, queue)
+        self.set_state(WorkerStatus.IDLE)
+
+    def get_heartbeat_ttl(self, job) -> int:
+        """No horse to watch while a job runs in this process: its heartbeat covers its timeout."""
+        if jobs.runs_in_worker_process(job):
+            return int(job.timeout or DEFAULT_WORKER_TTL) + 60
+        return super().get_heartbeat_ttl(job)
 
     def main_work_horse(self, job, queue) -> None:
         jobs.after_fork()

@@ -197,3 +197,29 @@ def test_app_worker_starts_while_the_database_does_not_answer(worker_app, monkey
 
     assert [r.getMessage() for r in caplog.records if r.name == "app.worker"] == ["worker warm-up without the database"]
     assert all(mapper.configured for mapper in Base.registry.mappers)
+
+
+def test_app_worker_dispatches_events_in_its_own_process_and_forks_other_jobs(worker_app, world, fake_rq):
+    """A dispatch keeps the worker's warm caches (no fork); a tracked job still gets a horse."""
+    h.CALLS.clear()
+    with as_tenant(worker_app, world.b.tenant_id):
+        events.emit(
+            h.MEMBER_JOINED, {"email": "neu@agentur-sued.example", "name": "Zoë", "lead": "l@agentur-sued.example"}
+        )
+        transactions.commit()
+    job_id = submit(
+        worker_app, world.a, h.welcome_member, "neu@medtech-nord.example", "Jürgen", "lead@medtech-nord.example"
+    )
+    queue = fake_rq.queue()
+    queued = {i: RqJob.fetch(i, connection=fake_rq.connection) for i in queue.get_job_ids()}
+    assert {i for i, job in queued.items() if jobs.runs_in_worker_process(job)} == {
+        i for i in queued if i.startswith("event-")
+    }
+    assert len(queued) == 2 and not jobs.runs_in_worker_process(queued[job_id])
+    queued[job_id].cancel()  # its horse would be a fork, which would not share fakeredis with this process
+
+    with worker_app.app_context():
+        assert AppWorker([queue], connection=fake_rq.connection).work(burst=True, logging_level="WARNING")
+
+    assert sorted(call for call, _ in h.CALLS) == ["notify_lead", "send_welcome"]  # ran here, in this process
+    assert queue.count == 0 and queue.failed_job_registry.count == 0
