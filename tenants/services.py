@@ -100,11 +100,10 @@ def setting(name: str) -> Any:
     return settings[name] if name in settings else DEFAULT_SETTINGS[name]
 
 
-def local_date(tenant: Tenant, instant: datetime) -> date:
-    """The calendar day ``instant`` falls on in the tenant's time zone (setting ``timezone``):
-    the day clicks are counted on, like the days leaderboards cut their periods at."""
-    zone = (tenant.settings or {}).get("timezone") or DEFAULT_SETTINGS["timezone"]
-    return instant.astimezone(zoneinfo.ZoneInfo(zone)).date()
+def local_date(instant: datetime) -> date:
+    """The calendar day ``instant`` falls on in the current tenant's time zone (setting
+    ``timezone``): the day clicks are counted on, like the days leaderboards cut their periods at."""
+    return instant.astimezone(zoneinfo.ZoneInfo(setting("timezone"))).date()
 
 
 def tenant_view(tenant: Tenant) -> dict[str, Any]:

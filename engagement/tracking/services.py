@@ -38,7 +38,7 @@ from engagement.events import LINK_CLICKED
 from engagement.posts.models import Post
 from engagement.tracking import targets
 from engagement.tracking.models import CODE_LENGTH, TrackingClickDay, TrackingLink, TrackingVisitor
-from tenants.services import current_tenant, local_date
+from tenants.services import local_date
 
 CODE_ALPHABET = string.digits + string.ascii_letters  # base62: URL-safe without escaping
 CODE_PATTERN = re.compile(rf"^[0-9A-Za-z]{{{CODE_LENGTH}}}$")
@@ -188,7 +188,7 @@ def is_countable(method: str, user_agent: str | None, headers: dict[str, str] | 
 
 def today() -> date:
     """The current tenant's day now: clicks are counted on days of the tenant's time zone."""
-    return local_date(current_tenant(), clock.now())
+    return local_date(clock.now())
 
 
 def _day_key(day: date) -> bytes:
