@@ -12,6 +12,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app, g, has_request_context, request
 from flask_smorest import abort
@@ -76,6 +77,10 @@ class Principal:
     roles: tuple[str, ...]
     token_id: uuid.UUID | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    #: The member's ORM object when the resolver loaded it with the token: held here for the
+    #: request, so the session's (weak) identity map keeps it and ``db.session.get`` of the
+    #: caller reads nothing more.
+    member: Any = field(default=None, compare=False, repr=False)
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes
@@ -201,7 +206,8 @@ def authorize_request() -> None:
         principal = _resolver(hash_secret(token))
         if principal is not None:
             g.principal = principal
-            tenancy.activate(principal.tenant_id)
+            if tenancy.current() != principal.tenant_id:  # the resolver usually set it already
+                tenancy.activate(principal.tenant_id)
     if is_public:
         return
     if g.principal is None:

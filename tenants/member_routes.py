@@ -70,9 +70,13 @@ class Members(MethodView):
         return _with_invitation(member, secret, invitation)
 
 
+#: The attributes MemberSchema reads (a schema instance costs a deep copy of its fields).
+_MEMBER_FIELDS = tuple(MemberSchema().fields)
+
+
 def _raw(member: Member) -> dict:
     """The member's attributes as MemberSchema reads them (dumped once, by the response)."""
-    return {name: getattr(member, name) for name in MemberSchema().fields}
+    return {name: getattr(member, name) for name in _MEMBER_FIELDS}
 
 
 def _with_invitation(member: Member, secret: str, invitation) -> dict:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, String, UniqueConstraint, select, text, update
+from sqlalchemy import JSON, String, UniqueConstraint, Uuid, column, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import auth, clock, tenancy
@@ -86,20 +87,23 @@ def revoke_all(member_id: uuid.UUID) -> int:
 def resolve(token_hash: str) -> auth.Principal | None:
     """Credential resolver for :mod:`app.auth`: a live token of a member who is not offboarded.
 
-    On PostgreSQL one statement (``cip_authenticate``, migration 0016) reads the token and its
-    member, records ``last_used_at`` and leaves the transaction's row-level-security context
-    set to the tenant; elsewhere plain statements do the same.
+    On PostgreSQL one statement (``cip_authenticate``, migrations 0016/0017) reads the token and
+    its member, records ``last_used_at`` and leaves the transaction's row-level-security context
+    set to the tenant; the member comes back as a whole row and lands in the session as the
+    :class:`Member` object, so routes that load the caller (``db.session.get``) read no more.
+    Elsewhere plain statements do the same.
     """
     now = clock.now()
     if db.session.get_bind().dialect.name == "postgresql":
-        row = db.session.execute(
-            text("SELECT * FROM cip_authenticate(:hash, :now, :before)"),
-            {"hash": token_hash, "now": now, "before": now - LAST_USED_RESOLUTION},
-        ).first()
+        with tenancy.unscoped():  # no tenant yet: the function admits the presented token only
+            row = db.session.execute(
+                _authenticate_statement(), {"hash": token_hash, "now": now, "before": now - LAST_USED_RESOLUTION}
+            ).first()
         if row is None:
             return None
-        tenancy.adopt(row.tenant_id)
-        return _principal(row.tenant_id, row.member_id, row.roles, row.token_id, row.token_scopes)
+        member, token_id, token_scopes = row
+        tenancy.adopt(member.tenant_id)
+        return _principal(member, token_id, token_scopes)
     with tenancy.by_credential(token_hash):
         token = db.session.execute(
             select(ApiToken.id, ApiToken.tenant_id, ApiToken.member_id, ApiToken.last_used_at, ApiToken.scopes).where(
@@ -109,17 +113,37 @@ def resolve(token_hash: str) -> auth.Principal | None:
     if token is None:
         return None
     tenancy.activate(token.tenant_id)
-    roles = db.session.scalar(select(Member.roles).where(Member.id == token.member_id, Member.status != "offboarded"))
-    if roles is None:
+    member = db.session.get(Member, token.member_id)
+    if member is None or member.status == "offboarded":
         return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-    return _principal(token.tenant_id, token.member_id, roles, token.id, token.scopes)
+    return _principal(member, token.id, token.scopes)
 
 
-def _principal(tenant_id, member_id, roles, token_id, token_scopes) -> auth.Principal:
-    roles = tuple(roles)
+@functools.cache
+def _authenticate_statement():
+    """``cip_authenticate`` as an ORM statement yielding ``(Member, token_id, token_scopes)``.
+
+    The member's columns are named one by one from the composite, in the table's order, so the
+    ORM maps them by the column objects given to :meth:`~sqlalchemy.sql.expression.TextClause.columns`.
+    Built once per process (the statement is then cached compiled).
+    """
+    member_columns = list(Member.__table__.c)
+    token_id = column("token_id", Uuid())
+    token_scopes = column("token_scopes", JSON())
+    listed = ", ".join(f"(a.member).{c.name}" for c in member_columns)
+    textual = text(
+        f"SELECT {listed}, a.token_id, a.token_scopes FROM cip_authenticate(:hash, :now, :before) AS a"
+    ).columns(*member_columns, token_id, token_scopes)
+    return select(Member, token_id, token_scopes).from_statement(textual)
+
+
+def _principal(member: Member, token_id, token_scopes) -> auth.Principal:
+    roles = tuple(member.roles)
     scopes = auth.scopes_for(roles)
     if token_scopes is not None:  # a limited token never exceeds what the member's roles allow today
         scopes = scopes & frozenset(token_scopes)
-    return auth.Principal(tenant_id=tenant_id, member_id=member_id, roles=roles, token_id=token_id, scopes=scopes)
+    return auth.Principal(
+        tenant_id=member.tenant_id, member_id=member.id, roles=roles, token_id=token_id, scopes=scopes, member=member
+    )

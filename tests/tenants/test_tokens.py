@@ -106,3 +106,39 @@ def test_a_token_and_its_tenant_context_take_one_statement_on_postgresql(app, wo
     assert tenant_seen == str(world.a.tenant_id)
     assert len(statements) == 2 and "cip_authenticate" in statements[0], statements
     assert tokens.resolve(auth.hash_secret("cip_unknown")) is None
+
+
+def test_get_me_reads_the_token_and_the_caller_in_one_statement(app, world, is_postgres):
+    """``cip_authenticate`` returns the member's row; the route reuses it instead of reading it again,
+    so ``GET /me`` is two statements: authentication with the caller, and the social accounts."""
+    import pytest
+    from sqlalchemy import event
+
+    from app.db import db
+
+    if not is_postgres:
+        pytest.skip("cip_authenticate is PostgreSQL's; SQLite resolves with plain statements")
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = world.a.api.get("/me")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert response.status_code == 200 and response.get_json()["id"] == str(world.a.owner_id)
+    assert len(statements) == 2, statements
+    assert "cip_authenticate" in statements[0] and "social_accounts" in statements[1]
+
+
+def test_a_role_change_takes_effect_on_the_next_request(app, world):
+    """Nothing about the caller is cached between requests: roles are read with the token each time."""
+    from tests.factories import add_member
+
+    hr_id, hr_token = add_member(app, world.a.tenant_id, "hr")
+    as_hr = world.a.api.as_(hr_token)
+    assert as_hr.get("/members").status_code == 200
+    changed = world.a.api.patch(f"/members/{hr_id}", json={"roles": ["influencer"]})
+    assert changed.status_code == 200, changed.get_json()
+    assert as_hr.get("/members").status_code == 403
