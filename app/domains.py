@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy import MetaData
 
 #: Import names of the domain packages, in dependency order (each may use the ones before).
-DOMAINS: tuple[str, ...] = ("tenants", "training", "engagement", "gamification")
+DOMAINS: tuple[str, ...] = ("tenants", "training", "engagement", "gamification", "reports")
 
 #: Shell modules with tables of their own (outbox, idempotency keys, jobs, email outbox).
 SHELL_MODELS: tuple[str, ...] = ("app.events", "app.idempotency", "app.jobs", "app.notifications")

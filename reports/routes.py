@@ -1,0 +1,144 @@
+"""HTTP routes of the reports: each report as JSON, or as CSV for a spreadsheet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, request
+from flask.views import MethodView
+
+from app.api import cross_field_rules, make_blueprint
+from app.auth import require_scope
+from reports import charts, csv_output, funnel, overview, periods
+from reports.labels import column_labels, figure_labels, total_label
+from reports.schemas import FunnelSchema, GroupedReportArgsSchema, OverviewSchema, ReportArgsSchema
+from tenants.services import setting
+
+reports_blp = make_blueprint(
+    "reports",
+    __name__,
+    "Program reports for program leads: overview and participation funnel over a period, as JSON or CSV. "
+    "No report shows a person; groups smaller than the tenant's `min_group_size` are suppressed.",
+)
+
+PERIOD_RULES = cross_field_rules(
+    "A period is either `from` with `to` (`to` not before `from`, at most 3,660 days) or `period` "
+    "with `date`, never both."
+)
+
+
+def json_or_csv(schema_name: str) -> dict:
+    """OpenAPI for a 200 answered as JSON (``schema_name``'s component) or, on request, as CSV."""
+    return {
+        **PERIOD_RULES,
+        "responses": {
+            "200": {
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}},
+                    csv_output.MEDIA_TYPE: {
+                        "schema": {"type": "string"},
+                        "example": "\ufeffKennzahl;Zeitraum;Vorzeitraum\r\nBeiträge;12;9\r\n",
+                    },
+                }
+            }
+        },
+    }
+
+
+def wants_csv(args: dict[str, Any]) -> bool:
+    if "format" in args:
+        return args["format"] == "csv"
+    best = request.accept_mimetypes.best_match(["application/json", csv_output.MEDIA_TYPE])
+    return (
+        best == csv_output.MEDIA_TYPE
+        and request.accept_mimetypes[csv_output.MEDIA_TYPE] > request.accept_mimetypes["application/json"]
+    )
+
+
+def csv_response(name: str, args: dict[str, Any], rows: list[dict], columns: list[csv_output.Column]) -> Response:
+    language = setting("default_locale")
+    dialect = args.get("dialect") or csv_output.default_dialect(language)
+    body = csv_output.render(rows, columns, dialect=dialect, language=language)
+    return Response(
+        body,
+        mimetype=csv_output.MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def _report(name: str, args: dict[str, Any], build: Callable[[], dict], to_rows: Callable[[dict, str], list[dict]]):
+    result = build()
+    if not wants_csv(args):
+        return result
+    language = setting("default_locale")
+    rows = to_rows(result, language)
+    return csv_response(name, args, rows, column_labels(name, result))
+
+
+@reports_blp.route("/reports/overview")
+class Overview(MethodView):
+    @require_scope("reports:read")
+    @reports_blp.arguments(ReportArgsSchema, location="query")
+    @reports_blp.response(200, OverviewSchema)
+    @reports_blp.doc(**json_or_csv("Overview"))
+    def get(self, args):
+        """Program figures for a period next to the period before (staff: owner, admin, hr, program_lead).
+
+        People are counted as of the period's end, results over the posts published in it.
+        `format=csv` (or `Accept: text/csv`) gives one row per figure.
+        """
+        period = periods.from_arguments(args)
+        return _report(
+            "overview",
+            args,
+            lambda: overview.report(period),
+            lambda result, language: overview.csv_rows(result, figure_labels(language)),
+        )
+
+
+@reports_blp.route("/reports/funnel")
+class Funnel(MethodView):
+    @require_scope("reports:read")
+    @reports_blp.arguments(GroupedReportArgsSchema, location="query")
+    @reports_blp.response(200, FunnelSchema)
+    @reports_blp.doc(**json_or_csv("Funnel"))
+    def get(self, args):
+        """Invited -> accepted -> trained -> acknowledged -> eligible -> first post -> posted in the period.
+
+        Counts at the period's end, for the tenant and per `group_by` group; groups smaller than
+        `min_group_size` (and one more where only one would be hidden) are left out. `format=csv`
+        gives a row per group with a column per step.
+        """
+        period = periods.from_arguments(args)
+        return _report(
+            "funnel",
+            args,
+            lambda: funnel.report(period, args.get("group_by")),
+            lambda result, language: funnel.csv_rows(result, total_label(language)),
+        )
+
+
+@reports_blp.route("/reports/funnel.svg")
+class FunnelChart(MethodView):
+    @require_scope("reports:read")
+    @reports_blp.arguments(GroupedReportArgsSchema, location="query")
+    @reports_blp.doc(
+        **PERIOD_RULES,
+        responses={
+            "200": {
+                "description": "The funnel as an SVG bar chart with a title and a text description.",
+                "content": {charts.MEDIA_TYPE: {"schema": {"type": "string"}}},
+            }
+        },
+    )
+    def get(self, args):
+        """The funnel of `GET /reports/funnel` (same parameters) as an SVG chart in the tenant's language.
+
+        The tenant's steps are drawn (`group_by` does not split the chart). The SVG has a
+        `<title>` and a `<desc>` listing every figure, for screen readers.
+        """
+        period = periods.from_arguments(args)
+        result = funnel.report(period, None)
+        svg = charts.funnel(result, setting("default_locale"))
+        return Response(svg, mimetype=charts.MEDIA_TYPE)
