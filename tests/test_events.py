@@ -88,7 +88,7 @@ def test_a_rollback_by_any_path_drops_the_dispatch(app, world, fake_rq):
         event_id = events.emit(h.MEMBER_JOINED, payload(world.a)).id
         transactions.commit()
     [job] = queue.get_jobs()
-    assert job.args == ("app.events:dispatch", str(world.a.tenant_id), [str(event_id)])
+    assert job.args == ("app.events:dispatch_pending", str(world.a.tenant_id), [])  # the tenant's batch
     assert h.CALLS == []  # enqueued on RQ, not run inline
 
 
