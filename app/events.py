@@ -44,7 +44,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock, jobs, tenancy, transactions
-from app.db import Base, IdMixin, TenantOwned, db, tenant_fk, upsert_insert
+from app.db import Base, IdMixin, TenantOwned, db, reusable_plans, tenant_fk, upsert_insert
 
 log = logging.getLogger(__name__)
 
@@ -371,7 +371,8 @@ def dispatch_batch(limit: int = BATCH_SIZE) -> int:
         return 0
     ids = [event.id for event in batch]
     try:
-        failures = _deliver_batch(batch)
+        with reusable_plans(db.session()):  # bulk inserts: foreign-key checks not re-planned per row
+            failures = _deliver_batch(batch)
         transactions.commit()
     except Exception:
         transactions.rollback()

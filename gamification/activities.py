@@ -115,10 +115,33 @@ def record_many(facts: list[Fact]) -> dict[tuple[str, str], int]:
 
 
 def counters(member_id: uuid.UUID) -> dict[str, int]:
+    return counters_many([member_id])[member_id]
+
+
+def counters_many(member_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
+    """Each member's all-time counters, every counted metric (0 when none), in one query."""
+    found: dict[uuid.UUID, dict[str, int]] = {m: dict.fromkeys(COUNTED, 0) for m in member_ids}
     rows = db.session.execute(
-        select(MemberCounter.metric, MemberCounter.value).where(MemberCounter.member_id == member_id)
+        select(MemberCounter.member_id, MemberCounter.metric, MemberCounter.value).where(
+            MemberCounter.member_id.in_(member_ids)
+        )
     )
-    return {metric: 0 for metric in COUNTED} | {metric: int(value) for metric, value in rows}
+    for member_id, metric, value in rows:
+        found[member_id][metric] = int(value)
+    return found
+
+
+def occurrences_many(member_ids: list[uuid.UUID], metric: str, since: datetime) -> dict[uuid.UUID, list[datetime]]:
+    """:func:`occurrences` of several members, in one query."""
+    found: dict[uuid.UUID, list[datetime]] = {m: [] for m in member_ids}
+    rows = db.session.execute(
+        select(Activity.member_id, Activity.occurred_at).where(
+            Activity.member_id.in_(member_ids), Activity.metric == metric, Activity.occurred_at >= since
+        )
+    )
+    for member_id, occurred_at in rows:
+        found[member_id].append(occurred_at)
+    return found
 
 
 def count_since(member_id: uuid.UUID, metric: str, since: datetime) -> int:

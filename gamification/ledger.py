@@ -184,14 +184,22 @@ def take_from_cap(cap_key: str, cap: int) -> bool:
 
 
 def total(member_id: uuid.UUID) -> int:
-    value = db.session.scalar(
-        select(MemberPoints.points).where(
-            MemberPoints.member_id == member_id,
+    return totals_many([member_id])[member_id]
+
+
+def totals_many(member_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Each member's all-time points (0 when none), in one query."""
+    found = dict.fromkeys(member_ids, 0)
+    rows = db.session.execute(
+        select(MemberPoints.member_id, MemberPoints.points).where(
+            MemberPoints.member_id.in_(member_ids),
             MemberPoints.period == "all",
             MemberPoints.period_start == ALL_TIME_START,
         )
     )
-    return int(value or 0)
+    for member_id, points in rows:
+        found[member_id] = int(points or 0)
+    return found
 
 
 def entries(member_id: uuid.UUID | None, cursor: str | None, limit: int) -> dict[str, Any]:

@@ -69,13 +69,16 @@ def _after_many(items: list[AfterItem]) -> None:
     for member, changed, at, _ in items:
         _, before, _ = by_member.get(member.id, (member, set(), at))
         by_member[member.id] = (member, before | changed, at)
+    reached, checked = [], []
     for member, changed, at in by_member.values():
         if member.id in completed:
             changed = changed | {"challenges_completed"}
         keys = tuple(dict.fromkeys(key for metric in sorted(changed) for key in milestones.AFFECTED_BY.get(metric, ())))
         if keys:
-            milestones.evaluate(member, keys, at)
-        badges.evaluate(member.id, changed | {"points"}, at)
+            reached.append((member, keys, at))
+        checked.append((member.id, changed | {"points"}, at))
+    milestones.evaluate_many(reached)
+    badges.evaluate_many(checked)
 
 
 def _pay(member: Member, rule: str, source: str, at: datetime, subject_id: uuid.UUID | None = None) -> None:
