@@ -269,7 +269,7 @@ def emit(event: EventType, payload: dict[str, Any]) -> OutboxEvent:
 
 #: Events one batch takes, in one transaction; a job runs batches until the tenant has no
 #: pending event left or it has run :data:`MAX_BATCHES_PER_JOB`, then hands on to a new job.
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 MAX_BATCHES_PER_JOB = 20
 #: Seconds a tenant's "batch job queued" marker lives if its job never starts (Redis lost it,
 #: the worker died between taking it and starting it); the recovery sweep does not wait for it.

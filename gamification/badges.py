@@ -204,13 +204,18 @@ def awarded(member_id: uuid.UUID) -> dict[str, datetime]:
 
 
 def _award(member_ids: list[uuid.UUID], badge_key: str, at: datetime) -> None:
-    if not member_ids:
-        return
-    db.session.execute(
-        upsert_insert(BadgeAward.__table__)
-        .values([{"member_id": m, "badge_key": badge_key, "awarded_at": at} for m in member_ids])
-        .on_conflict_do_nothing(index_elements=["tenant_id", "member_id", "badge_key"])
-    )
+    _award_many([(m, badge_key, at) for m in member_ids])
+
+
+def _award_many(awards: list[tuple[uuid.UUID, str, datetime]]) -> None:
+    """Award (member, badge, when) once each, in one statement."""
+    if awards:
+        db.session.execute(
+            upsert_insert(BadgeAward.__table__).on_conflict_do_nothing(
+                index_elements=["tenant_id", "member_id", "badge_key"]
+            ),
+            [{"member_id": m, "badge_key": key, "awarded_at": at} for m, key, at in awards],
+        )
 
 
 def evaluate(member_id: uuid.UUID, metrics: set[str], now: datetime) -> list[str]:
@@ -246,13 +251,15 @@ def evaluate_many(items: list[tuple[uuid.UUID, set[str], datetime]]) -> dict[uui
         for c in candidates
         if c.window_days is not None and any(c in pending[m] for m in waiting)
     }
+    awards = []
     for member_id in waiting:
         totals = {**counters[member_id], "points": points[member_id]}
         for c in pending[member_id]:
             current = windowed[c.key][member_id] if c.window_days is not None else totals[c.metric]
             if current >= c.threshold:
-                _award([member_id], c.key, moments[member_id])
+                awards.append((member_id, c.key, moments[member_id]))
                 new[member_id].append(c.key)
+    _award_many(awards)
     return new
 
 

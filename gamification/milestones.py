@@ -165,11 +165,18 @@ def achieved_many(member_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, date
 
 
 def achieve(member_id: uuid.UUID, key: str, at: datetime) -> None:
-    db.session.execute(
-        upsert_insert(MilestoneAchievement.__table__)
-        .values(member_id=member_id, milestone=key, achieved_at=at)
-        .on_conflict_do_nothing(index_elements=["tenant_id", "member_id", "milestone"])
-    )
+    achieve_many([(member_id, key, at)])
+
+
+def achieve_many(achievements: list[tuple[uuid.UUID, str, datetime]]) -> None:
+    """Record (member, milestone, when) once each, in one statement."""
+    if achievements:
+        db.session.execute(
+            upsert_insert(MilestoneAchievement.__table__).on_conflict_do_nothing(
+                index_elements=["tenant_id", "member_id", "milestone"]
+            ),
+            [{"member_id": m, "milestone": key, "achieved_at": at} for m, key, at in achievements],
+        )
 
 
 def evaluate(member: Member, keys: tuple[str, ...], now: datetime) -> list[str]:
@@ -194,6 +201,7 @@ def evaluate_many(items: list[tuple[Member, tuple[str, ...], datetime]]) -> dict
         else {}
     )
     new: dict[uuid.UUID, list[str]] = {}
+    achievements = []
     for member, _, now in items:
         facts = MemberFacts(member, now)
         if member.id in counters:
@@ -204,8 +212,9 @@ def evaluate_many(items: list[tuple[Member, tuple[str, ...], datetime]]) -> dict
         for key in pending[member.id]:
             current, target = BY_KEY[key].measure(facts, False)
             if target > 0 and current >= target:
-                achieve(member.id, key, now)
+                achievements.append((member.id, key, now))
                 reached.append(key)
+    achieve_many(achievements)
     return new
 
 
