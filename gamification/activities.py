@@ -14,7 +14,8 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 
-from app.db import db, upsert_insert
+from app.db import db
+from gamification import bulk
 from gamification.models import Activity, MemberCounter
 
 #: Metric -> what it counts. Every metric is a badge criterion; ``points`` is read from the
@@ -69,11 +70,6 @@ def record_many(facts: list[Fact]) -> dict[tuple[str, str], int]:
         unique.setdefault((fact.metric, fact.source_key), fact)
     if not unique:
         return {}
-    statement = (
-        upsert_insert(_ACTIVITIES)
-        .on_conflict_do_nothing(index_elements=["tenant_id", "metric", "source_key"])
-        .returning(_ACTIVITIES.c.metric, _ACTIVITIES.c.source_key)
-    )
     rows = [
         {
             "member_id": f.member_id,
@@ -85,26 +81,32 @@ def record_many(facts: list[Fact]) -> dict[tuple[str, str], int]:
         }
         for f in unique.values()
     ]
-    inserted = set(db.session.execute(statement, rows).tuples())
+    inserted = set(
+        bulk.insert(
+            _ACTIVITIES,
+            rows,
+            lambda statement: statement.on_conflict_do_nothing(
+                index_elements=["tenant_id", "metric", "source_key"]
+            ).returning(_ACTIVITIES.c.metric, _ACTIVITIES.c.source_key),
+        ).tuples()
+    )
     new = [fact for key, fact in unique.items() if key in inserted]  # in the order given
     if not new:
         return {}
     added: dict[tuple[uuid.UUID, str], int] = defaultdict(int)
     for fact in new:
         added[(fact.member_id, fact.metric)] += 1
-    counter = upsert_insert(_COUNTERS)
-    values = dict(
-        (
-            ((member_id, metric), value)
-            for member_id, metric, value in db.session.execute(
-                counter.on_conflict_do_update(
-                    index_elements=["tenant_id", "member_id", "metric"],
-                    set_={"value": _COUNTERS.c.value + counter.excluded.value},
-                ).returning(_COUNTERS.c.member_id, _COUNTERS.c.metric, _COUNTERS.c.value),
-                [{"member_id": m, "metric": metric, "value": n} for (m, metric), n in sorted(added.items())],
-            )
+    values = {
+        (member_id, metric): value
+        for member_id, metric, value in bulk.insert(
+            _COUNTERS,
+            [{"member_id": m, "metric": metric, "value": n} for (m, metric), n in sorted(added.items())],
+            lambda statement: statement.on_conflict_do_update(
+                index_elements=["tenant_id", "member_id", "metric"],
+                set_={"value": _COUNTERS.c.value + statement.excluded.value},
+            ).returning(_COUNTERS.c.member_id, _COUNTERS.c.metric, _COUNTERS.c.value),
         )
-    )
+    }
     counts: dict[tuple[str, str], int] = {}
     seen: dict[tuple[uuid.UUID, str], int] = defaultdict(int)
     for fact in new:

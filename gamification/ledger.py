@@ -19,7 +19,7 @@ from app.auth import Principal
 from app.db import db, upsert_insert
 from app.errors import Conflict, NotFound
 from app.pagination import cursor_page
-from gamification import histogram, periods
+from gamification import bulk, histogram, periods
 from gamification.models import ALL_TIME_START, MemberPoints, PointCap, PointEntry
 from gamification.standings import STANDING_COLUMNS, Standing
 from tenants import audit, members
@@ -114,12 +114,14 @@ def award_many(awards: list[Award]) -> list[Award]:
         }
         for a in unique.values()
     ]
-    statement = (
-        upsert_insert(_ENTRIES)
-        .on_conflict_do_nothing(index_elements=["tenant_id", "source_key", "rule"])
-        .returning(_ENTRIES.c.source_key, _ENTRIES.c.rule)
+    result = bulk.insert(
+        _ENTRIES,
+        rows,
+        lambda statement: statement.on_conflict_do_nothing(
+            index_elements=["tenant_id", "source_key", "rule"]
+        ).returning(_ENTRIES.c.source_key, _ENTRIES.c.rule),
     )
-    inserted = [unique[key] for key in db.session.execute(statement, rows).tuples()]
+    inserted = [unique[key] for key in result.tuples()]
     add_to_totals_many([(a.member.id, Standing.of(a.member), a.points, a.occurred_at) for a in inserted])
     return inserted
 
@@ -152,16 +154,16 @@ def add_to_totals_many(items: list[tuple[uuid.UUID, Standing, int, datetime]]) -
         }
         for (member_id, period, start), points in sorted(deltas.items())
     ]
-    statement = upsert_insert(_TOTALS)
-    totals = db.session.execute(
-        statement.on_conflict_do_update(
+    totals = bulk.insert(
+        _TOTALS,
+        rows,
+        lambda statement: statement.on_conflict_do_update(
             index_elements=["tenant_id", "member_id", "period", "period_start"],
             set_={
                 "points": _TOTALS.c.points + statement.excluded.points,
                 **{name: statement.excluded[name] for name in STANDING_COLUMNS},
             },
         ).returning(_TOTALS.c.member_id, _TOTALS.c.period, _TOTALS.c.period_start, _TOTALS.c.points),
-        rows,
     ).all()
     moves = []
     for member_id, period, start, total in totals:

@@ -50,10 +50,11 @@ def post_payload(member_id, post_id=None, content_id=None) -> dict:
     }
 
 
-def emit_all(app, tenant, declaration, payloads: list[dict]) -> list[uuid.UUID]:
-    """Emit the events in one transaction: the commit dispatches them as one batch."""
+def emit_all(app, tenant, payloads: list[dict], *, posts: bool = False) -> list[uuid.UUID]:
+    """Emit member_joined (or post_published) events in one transaction: the commit dispatches
+    them as one batch."""
     with as_tenant(app, tenant.tenant_id):
-        ids = [events.emit(declaration, payload).id for payload in payloads]
+        ids = [(events.emit(POST_PUBLISHED, p) if posts else events.emit(h.MEMBER_JOINED, p)).id for p in payloads]
         transactions.commit()
     return ids
 
@@ -62,10 +63,7 @@ def test_a_failing_handler_is_isolated_to_its_event_and_the_rest_of_the_batch_is
     switch = tmp_path / "lead-directory-down"
     switch.touch()
     first, poison, last = emit_all(
-        app,
-        world.a,
-        h.MEMBER_JOINED,
-        [joined(world.a, 1), joined(world.a, 2, fault_switch=str(switch)), joined(world.a, 3)],
+        app, world.a, [joined(world.a, 1), joined(world.a, 2, fault_switch=str(switch)), joined(world.a, 3)]
     )
 
     by_id = {e.id: e for e in rows(app, world.a.tenant_id, OutboxEvent)}
@@ -91,7 +89,7 @@ def test_a_failing_handler_is_isolated_to_its_event_and_the_rest_of_the_batch_is
 
     # The next batch does not take the failed event again; its own dispatch delivers it once fixed.
     switch.unlink()
-    emit_all(app, world.a, h.MEMBER_JOINED, [joined(world.a, 4)])
+    emit_all(app, world.a, [joined(world.a, 4)])
     assert rows(app, world.a.tenant_id, OutboxEvent, OutboxEvent.id == poison)[0].dispatched_at is None
     with app.app_context():
         events.enqueue_dispatch(world.a.tenant_id, poison)
@@ -111,12 +109,12 @@ def test_a_failing_batch_form_falls_back_to_one_event_at_a_time(app, world):
         good_1, poison, good_2 = emit_all(
             app,
             world.a,
-            POST_PUBLISHED,
             [
                 post_payload(api.member_id, posts[0]),
                 post_payload(api.member_id, "kein-uuid"),
                 post_payload(api.member_id, posts[1]),
             ],
+            posts=True,
         )
 
         by_id = {e.id: e for e in rows(app, world.a.tenant_id, OutboxEvent)}
@@ -140,11 +138,9 @@ def test_a_batch_has_the_effect_of_its_events_one_at_a_time(app, world):
         }
         shared = str(uuid.uuid4())
         plan = [(i % 3, shared if i % 4 == 0 else None) for i in range(10)]
-        emit_all(
-            app, world.a, POST_PUBLISHED, [post_payload(apis[world.a.slug][m].member_id, None, c) for m, c in plan]
-        )
+        emit_all(app, world.a, [post_payload(apis[world.a.slug][m].member_id, None, c) for m, c in plan], posts=True)
         for m, c in plan:
-            emit_all(app, world.b, POST_PUBLISHED, [post_payload(apis[world.b.slug][m].member_id, None, c)])
+            emit_all(app, world.b, [post_payload(apis[world.b.slug][m].member_id, None, c)], posts=True)
 
         def summary(tenant):
             members = {api.member_id: i for i, api in enumerate(apis[tenant.slug])}
@@ -166,7 +162,7 @@ def test_a_batch_has_the_effect_of_its_events_one_at_a_time(app, world):
 def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(app, world, rq_setup, tmp_path):
     members = [influencer(app, world.a) for _ in range(3)]
     payloads = [post_payload(members[i % 3].member_id) for i in range(30)]
-    event_ids = set(emit_all(app, world.a, POST_PUBLISHED, payloads))
+    event_ids = set(emit_all(app, world.a, payloads, posts=True))
     stalled = tmp_path / "batch-stalled"
 
     worker = rq_setup.start_worker({**SWEEP_AT_START, "STALL_IN_EVENT_BATCH": str(stalled)})
