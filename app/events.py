@@ -27,6 +27,7 @@ declared event, every declaration is emitted somewhere and handlers read only de
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import sys
@@ -116,7 +117,7 @@ class EventType:
     module: str
     doc: str = ""
 
-    @property
+    @functools.cached_property
     def field_names(self) -> frozenset[str]:
         return frozenset(self.fields) | frozenset(self.optional)
 

@@ -122,6 +122,16 @@ def undispatched(app, tenant_id: uuid.UUID) -> int:
         )
 
 
+def seconds_in_jobs(queue, tenant_id: uuid.UUID) -> float:
+    """The time the tenant's batch dispatch jobs ran, by RQ's started and ended times."""
+    from rq.job import Job
+
+    prefix = events.batch_job_prefix(tenant_id)
+    ids = [i for i in queue.finished_job_registry.get_job_ids() if i.startswith(prefix)]
+    done = [job for job in Job.fetch_many(ids, connection=queue.connection) if job is not None]
+    return sum((job.ended_at - job.started_at).total_seconds() for job in done)
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -146,15 +156,14 @@ def main() -> None:
         for index in range(rounds):
             tenant_id = uuid.UUID(signup(client, f"events-bench-{index}")["tenant_id"])
             member_ids = add_members(app, tenant_id, MEMBERS)
-            start_up = drain(redis_url, database_url)  # empty queue: start and stop only
             emit_posts(app, tenant_id, member_ids, count)
             jobs_queued = len(queue)
             seconds = drain(redis_url, database_url)
             left = undispatched(app, tenant_id)
             assert left == 0 and len(queue) == 0, f"{left} event(s) undispatched, {len(queue)} job(s) queued"
-            working = max(seconds - start_up, 1e-6)
+            working = seconds_in_jobs(queue, tenant_id)
             rows, raw_seconds = raw_executemany(app, tenant_id)
-            results.append((jobs_queued, seconds, start_up, count / working, rows, rows / raw_seconds))
+            results.append((jobs_queued, seconds, working, count / working, rows, rows / raw_seconds))
     finally:
         queue.empty()
     print(
@@ -162,11 +171,11 @@ def main() -> None:
         f"({database_url.split(':')[0]}); baseline: raw executemany of the same ledger rows"
     )
     print(
-        f"{'round':>5} {'jobs':>5} {'drain s':>8} {'start s':>8} {'events/s':>9} {'ledger rows':>11} {'raw rows/s':>10} {'ratio':>6}"
+        f"{'round':>5} {'jobs':>5} {'drain s':>8} {'in jobs s':>9} {'events/s':>9} {'ledger rows':>11} {'raw rows/s':>10} {'ratio':>6}"
     )
-    for index, (jobs_queued, seconds, start_up, rate, rows, raw_rate) in enumerate(results, 1):
+    for index, (jobs_queued, seconds, working, rate, rows, raw_rate) in enumerate(results, 1):
         print(
-            f"{index:5d} {jobs_queued:5d} {seconds:8.2f} {start_up:8.2f} {rate:9.0f} {rows:11d} {raw_rate:10.0f}"
+            f"{index:5d} {jobs_queued:5d} {seconds:8.2f} {working:9.2f} {rate:9.0f} {rows:11d} {raw_rate:10.0f}"
             f" {rate / raw_rate:6.2f}"
         )
     ratio = statistics.median(r[3] / r[5] for r in results)
