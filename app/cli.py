@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app import jobs, migrate, tenancy
+from app import jobs, migrate, tenancy, transactions
 
 db_cli = AppGroup("db", help="Schema migrations (Alembic).")
 events_cli = AppGroup("events", help="Domain event outbox.")
@@ -54,9 +54,16 @@ def events_redispatch(older_than: int, include_given_up: bool) -> None:
 
     count = 0
     for tenant_id in tenancy.each_tenant():
-        for event in events.pending(timedelta(seconds=older_than), include_given_up=include_given_up):
-            jobs.enqueue(events.dispatch, tenant_id, str(event.id))
-            count += 1
+        stuck = events.pending(timedelta(seconds=older_than), include_given_up=include_given_up)
+        for event in stuck:
+            event.gave_up_at = None  # one more attempt for an event given up
+        transactions.commit()
+        for event in stuck:
+            if event.attempts:  # a batch could not deliver it: on its own again
+                events.enqueue_dispatch(tenant_id, event.id)
+        if any(event.attempts == 0 for event in stuck):  # never tried: the tenant's batch takes it
+            events.enqueue_batch(tenant_id, force=True)
+        count += len(stuck)
     click.echo(f"re-enqueued {count} event(s)")
 
 

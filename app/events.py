@@ -1,12 +1,14 @@
 """Domain events through a transactional outbox.
 
 :func:`emit` writes the event in the same transaction as the change that caused it; after the
-commit a job dispatches it to every subscribed handler. Each handler's effect is recorded in
-``event_deliveries`` (unique per event and handler) in the handler's own transaction, so a
-retry or a crash never loses or doubles an effect. Each dispatch runs as the RQ job
-:func:`dispatch_job_id`; the sweep of :mod:`app.recovery` (and ``flask events redispatch``)
-re-enqueues events whose dispatch was lost or interrupted. An event whose handlers still fail
-after :func:`app.jobs.max_attempts` dispatches is given up (``gave_up_at``, ``last_error``).
+commit a job of the tenant (:func:`dispatch_pending`) takes its pending events in created order,
+in batches: each handler runs over a batch in one transaction (its set-based batch form where it
+has one), and the deliveries (``event_deliveries``, unique per event and handler) and the
+events' dispatch mark commit with the effects, so a retry or a crash never loses or doubles an
+effect. An event a batch could not deliver goes on alone (:func:`dispatch`, the RQ job
+:func:`dispatch_job_id`); the sweep of :mod:`app.recovery` (and ``flask events redispatch``)
+re-enqueues dispatches that were lost or interrupted. An event whose handlers still fail after
+:func:`app.jobs.max_attempts` dispatches is given up (``gave_up_at``, ``last_error``).
 
 The catalogue: each emitting package declares its events in one module (``tenants/events.py``,
 ``training/events.py``, ``engagement/events.py``) with :func:`declare`: the name rows store, the
@@ -25,21 +27,25 @@ declared event, every declaration is emitted somewhere and handlers read only de
 
 from __future__ import annotations
 
+import functools
+import itertools
 import logging
 import sys
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from sqlalchemy import Index, String, UniqueConstraint, select, text
+from flask import current_app
+from sqlalchemy import Index, String, UniqueConstraint, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app import clock, jobs, transactions
-from app.db import Base, IdMixin, TenantOwned, db, tenant_fk
+from app import clock, jobs, tenancy, transactions
+from app.db import Base, IdMixin, TenantOwned, db, reusable_plans, tenant_fk, upsert_insert
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +117,7 @@ class EventType:
     module: str
     doc: str = ""
 
-    @property
+    @functools.cached_property
     def field_names(self) -> frozenset[str]:
         return frozenset(self.fields) | frozenset(self.optional)
 
@@ -200,19 +206,28 @@ def declared(name: str) -> EventType:
 # --- Subscriptions ---------------------------------------------------------------------------
 
 Handler = Callable[[OutboxEvent], None]
+#: A handler's batch form: the same effect for several events of its type, in created order,
+#: within the caller's transaction (set-based statements instead of a few per event).
+BatchHandler = Callable[[list[OutboxEvent]], None]
 
 
 class Subscription(NamedTuple):
     key: str  # the delivery key: module.qualname of the handler
     fn: Handler
     event: EventType | EventRef
+    batch_fn: BatchHandler | None = None
 
 
 _handlers: dict[str, list[Subscription]] = {}
 
 
-def handler(event: EventType | EventRef) -> Callable[[Handler], Handler]:
-    """Subscribe a function to a declared event. Its name (module.qualname) is its delivery key."""
+def handler(event: EventType | EventRef, *, batch: BatchHandler | None = None) -> Callable[[Handler], Handler]:
+    """Subscribe a function to a declared event. Its name (module.qualname) is its delivery key.
+
+    ``batch`` is the handler's optional batch form (:data:`BatchHandler`), which a batch dispatch
+    calls instead of ``fn`` once per event; it must have exactly ``fn``'s effect for each event,
+    and ``fn`` stays the fallback that isolates an event the batch form fails on.
+    """
     if not isinstance(event, EventType | EventRef):
         raise TypeError(f"subscribe to a declaration (events.declare) or events.ref(name), not {event!r}")
 
@@ -220,7 +235,7 @@ def handler(event: EventType | EventRef) -> Callable[[Handler], Handler]:
         key = f"{fn.__module__}.{fn.__qualname__}"
         entries = _handlers.setdefault(event.name, [])
         if key not in {s.key for s in entries}:
-            entries.append(Subscription(key, fn, event))
+            entries.append(Subscription(key, fn, event, batch))
         return fn
 
     return register
@@ -246,13 +261,233 @@ def emit(event: EventType, payload: dict[str, Any]) -> OutboxEvent:
     row = OutboxEvent(name=event.name, payload=payload)
     db.session.add(row)
     db.session.flush()
-    tenant_id, event_id = row.tenant_id, row.id
-    transactions.on_commit(lambda: enqueue_dispatch(tenant_id, event_id))
+    tenant_id = row.tenant_id
+    transactions.on_commit(lambda: enqueue_batch(tenant_id))
     return row
 
 
+# --- Dispatch in batches ----------------------------------------------------------------------
+
+#: Events one batch takes, in one transaction; a job runs batches until the tenant has no
+#: pending event left or it has run :data:`MAX_BATCHES_PER_JOB`, then hands on to a new job.
+BATCH_SIZE = 1000
+MAX_BATCHES_PER_JOB = 20
+#: Seconds a tenant's "batch job queued" marker lives if its job never starts (Redis lost it,
+#: the worker died between taking it and starting it); the recovery sweep does not wait for it.
+MARKER_TTL = 300
+#: First key of the two-key advisory lock that runs one batch of a tenant at a time ("EVNT").
+_LOCK_NAMESPACE = 0x45564E54
+
+
+def batch_job_prefix(tenant_id: uuid.UUID) -> str:
+    """What the RQ job id of a tenant's batch dispatch starts with (a random suffix follows)."""
+    return f"event-batch-{tenant_id}"
+
+
+def _marker(tenant_id: uuid.UUID) -> str:
+    return f"cip:event-batch:{current_app.config['RQ_QUEUE']}:{tenant_id}"
+
+
+def enqueue_batch(tenant_id: uuid.UUID, *, force: bool = False) -> str | None:
+    """Have a job dispatch the tenant's pending events (after the commit that emitted them).
+
+    Without Redis the batch runs inline, now. With Redis, enqueues coalesce: a marker key names
+    the tenant's queued batch job, and the job deletes it when it starts, before it reads the
+    pending events. An enqueue that finds the marker leaves the event to that job, which has not
+    read yet and will see the committed event. ``force`` (the recovery sweep, a job handing on)
+    enqueues regardless. Returns the RQ job id, or None (inline, or coalesced).
+    """
+    if not current_app.config.get("REDIS_URL"):
+        jobs.enqueue(dispatch_pending, tenant_id)
+        return None
+    from redis.exceptions import RedisError
+
+    job_id = f"{batch_job_prefix(tenant_id)}-{uuid.uuid4().hex[:12]}"
+    connection = jobs.queue_connection(current_app)
+    marker = _marker(tenant_id)
+    try:
+        if not connection.set(marker, job_id, nx=not force, ex=MARKER_TTL):
+            return None
+    except RedisError as error:
+        log.warning(
+            "enqueue failed: Redis unavailable; the events stay in the outbox for recovery",
+            extra={"job_tenant_id": str(tenant_id), "error": type(error).__name__},
+        )
+        raise
+    try:
+        jobs.enqueue(dispatch_pending, tenant_id, job_id=job_id)
+    except Exception:
+        with suppress(RedisError):
+            connection.delete(marker)
+        raise
+    return job_id
+
+
+def queued_batch_job(tenant_id: uuid.UUID) -> str | None:
+    """The id of the tenant's batch job that is queued and not yet started, if any (with Redis)."""
+    if not current_app.config.get("REDIS_URL"):
+        return None
+    job_id = jobs.queue_connection(current_app).get(_marker(tenant_id))
+    return job_id.decode() if isinstance(job_id, bytes) else job_id
+
+
+@jobs.in_worker_process
+def dispatch_pending() -> None:
+    """Job: dispatch the current tenant's pending events in created order, a batch at a time."""
+    tenant_id = tenancy.require()
+    if current_app.config.get("REDIS_URL"):
+        jobs.queue_connection(current_app).delete(_marker(tenant_id))  # before reading: see above
+    for _ in range(MAX_BATCHES_PER_JOB):
+        if dispatch_batch() < BATCH_SIZE:
+            return
+    enqueue_batch(tenant_id, force=True)  # more are waiting: a new job, behind other tenants' work
+
+
+def dispatch_batch(limit: int = BATCH_SIZE) -> int:
+    """Deliver up to ``limit`` of the current tenant's pending events in one transaction; how many it took.
+
+    Takes the events no dispatch has tried yet (``attempts`` 0), oldest first, under a lock
+    that runs one batch of the tenant at a time. Each handler runs over the consecutive events
+    of its type: its batch form once, else its function per event, each in a savepoint. The
+    deliveries (one insert) and the events' dispatch mark (one update) commit with the effects:
+    a worker that dies mid-batch leaves nothing behind, and the next dispatch takes the batch
+    again. A handler that fails on an event is rolled back to its savepoint (a failing batch
+    form is retried event by event, so one poison event is isolated); the other handlers and
+    events are delivered, and the event counts a failed attempt and continues on the per-event
+    path (:func:`dispatch`, with its retries and its end in ``gave_up_at``). Should the batch
+    itself fail (a concurrent dispatch delivered first), it is rolled back and each of its
+    events is dispatched on its own.
+    """
+    _lock_tenant()
+    batch = list(
+        db.session.scalars(
+            select(OutboxEvent)
+            .where(OutboxEvent.dispatched_at.is_(None), OutboxEvent.gave_up_at.is_(None), OutboxEvent.attempts == 0)
+            .order_by(OutboxEvent.created_at, OutboxEvent.id)
+            .limit(limit)
+        )
+    )
+    if not batch:
+        transactions.commit()
+        return 0
+    ids = [event.id for event in batch]
+    try:
+        with reusable_plans(db.session()):  # bulk inserts: foreign-key checks not re-planned per row
+            failures = _deliver_batch(batch)
+        transactions.commit()
+    except Exception:
+        transactions.rollback()
+        log.warning("event batch failed; dispatching its events one by one", exc_info=True)
+        failures = {event_id: failure for event_id in ids if (failure := _dispatch_one(event_id)) is not None}
+    _retry_later(failures)
+    return len(batch)
+
+
+def _deliver_batch(batch: list[OutboxEvent]) -> dict[uuid.UUID, str]:
+    """Run the handlers over ``batch`` in the current transaction; the events that failed, with why."""
+    delivered = set(
+        db.session.execute(
+            select(EventDelivery.event_id, EventDelivery.handler).where(
+                EventDelivery.event_id.in_([event.id for event in batch])
+            )
+        ).tuples()
+    )  # a per-event dispatch that died may have delivered some already
+    _begin_for_savepoints()
+    failures: dict[uuid.UUID, str] = {}
+    deliveries: list[dict[str, Any]] = []
+    for name, run in itertools.groupby(batch, key=lambda event: event.name):
+        run_events = list(run)
+        for subscription in _handlers.get(name, []):
+            todo = [event for event in run_events if (event.id, subscription.key) not in delivered]
+            if todo:
+                done = _run_handler(subscription, todo, failures)
+                deliveries += [{"event_id": event.id, "handler": subscription.key} for event in done]
+    now = clock.now()
+    if deliveries:
+        db.session.execute(
+            upsert_insert(EventDelivery), [{**row, "id": uuid.uuid4(), "delivered_at": now} for row in deliveries]
+        )
+    succeeded = [event.id for event in batch if event.id not in failures]
+    if succeeded:
+        db.session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.id.in_(succeeded))
+            .values(dispatched_at=now, attempts=OutboxEvent.attempts + 1, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+    for event in batch:
+        if event.id in failures:
+            _count_failed_attempt(event, failures[event.id])
+    return failures
+
+
+def _run_handler(
+    subscription: Subscription, todo: list[OutboxEvent], failures: dict[uuid.UUID, str]
+) -> list[OutboxEvent]:
+    """One handler over ``todo``, each effect in a savepoint; the events it handled."""
+    if subscription.batch_fn is not None:
+        try:
+            with db.session.begin_nested():
+                subscription.batch_fn(todo)
+            return todo
+        except Exception:
+            log.warning(
+                "batch handler failed; handling its events one by one",
+                extra={"handler": subscription.key, "events": len(todo)},
+                exc_info=True,
+            )
+    done = []
+    for event in todo:
+        try:
+            with db.session.begin_nested():
+                subscription.fn(event)
+            done.append(event)
+        except Exception as exc:
+            log.exception("event handler failed", extra={"event": event.name, "handler": subscription.key})
+            failures[event.id] = f"{subscription.key}: {exc!r}"[:2000]
+    return done
+
+
+def _lock_tenant() -> None:
+    """One batch of the tenant at a time (PostgreSQL; SQLite has a single writer): a second
+    batch job waits for the first to commit, then takes what is left, in order."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(_LOCK_NAMESPACE, func.hashtext(str(tenancy.require())))))
+
+
+def _begin_for_savepoints() -> None:
+    """On SQLite, BEGIN explicitly: pysqlite opens a transaction only before a write, so a
+    SAVEPOINT would open one itself and its RELEASE would commit it (SQLAlchemy's documented
+    pysqlite caveat), taking the handlers' effects out of the batch's transaction."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
+def _count_failed_attempt(event: OutboxEvent, failure: str) -> None:
+    event.attempts += 1
+    event.last_error = failure
+    if event.attempts >= jobs.max_attempts():
+        event.gave_up_at = clock.now()
+        log.error("event given up", extra={"event": event.name, "attempts": event.attempts})
+
+
+def _retry_later(failures: dict[uuid.UUID, str]) -> None:
+    """Events a batch could not deliver go on as per-event dispatch jobs, with RQ's retries. Inline
+    (no Redis) nothing retries: ``flask events redispatch`` or the recovery sweep picks them up."""
+    if not failures or not current_app.config.get("REDIS_URL"):
+        return
+    tenant_id = tenancy.require()
+    for event_id in failures:
+        with suppress(Exception):  # logged by jobs.enqueue; the sweep finds the event
+            enqueue_dispatch(tenant_id, event_id)
+
+
+# --- Dispatch of one event --------------------------------------------------------------------
+
+
 def dispatch_job_id(event_id: uuid.UUID) -> str:
-    """The RQ job id of an event's dispatch, so the recovery sweep can tell whether it is alive."""
+    """The RQ job id of an event's own dispatch, so the recovery sweep can tell whether it is alive."""
     return f"event-{event_id}"
 
 
@@ -262,10 +497,19 @@ def enqueue_dispatch(tenant_id: uuid.UUID, event_id: uuid.UUID) -> None:
 
 @jobs.in_worker_process
 def dispatch(event_id: str) -> None:
-    """Job: deliver one event to each handler that has not yet handled it."""
-    event = db.session.get(OutboxEvent, uuid.UUID(event_id))
-    if event is None or event.dispatched_at is not None:
-        return
+    """Job: deliver one event to each handler that has not yet handled it, each in its own
+    transaction (an event a batch could not deliver, a retry, a redispatch)."""
+    failed = _dispatch_one(uuid.UUID(event_id))
+    if failed:
+        raise RuntimeError(f"event {event_id} not fully delivered: {failed}")
+
+
+def _dispatch_one(event_id: uuid.UUID) -> str | None:
+    """Deliver one event handler by handler; the failure recorded, or None. Commits."""
+    event = db.session.get(OutboxEvent, event_id)
+    if event is None or event.dispatched_at is not None or event.gave_up_at is not None:
+        transactions.commit()
+        return None
     failed = None
     for key, fn in handlers_for(event.name):
         if _delivered(event.id, key):
@@ -278,7 +522,7 @@ def dispatch(event_id: str) -> None:
             # Usually a concurrent dispatch of the same event delivered this handler first:
             # its effect committed with that delivery, ours is rolled back with this one.
             transactions.rollback()
-            event = db.session.get(OutboxEvent, uuid.UUID(event_id))
+            event = db.session.get(OutboxEvent, event_id)
             if not _delivered(event.id, key):
                 log.exception("event handler failed", extra={"event": event.name, "handler": key})
                 failed = f"{key}: {exc!r}"[:2000]
@@ -286,18 +530,16 @@ def dispatch(event_id: str) -> None:
             transactions.rollback()
             log.exception("event handler failed", extra={"event": event.name, "handler": key})
             failed = f"{key}: {exc!r}"[:2000]
-            event = db.session.get(OutboxEvent, uuid.UUID(event_id))
-    event.attempts += 1
+            event = db.session.get(OutboxEvent, event_id)
     if failed:
-        event.last_error = failed
-        if event.attempts >= jobs.max_attempts():
-            event.gave_up_at = clock.now()
-            log.error("event given up", extra={"event": event.name, "attempts": event.attempts})
+        _count_failed_attempt(event, failed)
         transactions.commit()
-        raise RuntimeError(f"event {event_id} not fully delivered: {failed}")
+        return failed
+    event.attempts += 1
     event.dispatched_at = clock.now()
     event.last_error = None
     transactions.commit()
+    return None
 
 
 def _delivered(event_id: uuid.UUID, key: str) -> bool:

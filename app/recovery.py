@@ -68,12 +68,14 @@ def sweep(app: Flask, grace: int | None = None) -> Recovered:
         limit = jobs.max_attempts(app)
         for tenant_id in tenancy.each_tenant():
             to_start = _recover_jobs(rq, cutoff, limit, recovered)
-            to_dispatch = _recover_events(rq, grace, limit, recovered)
+            batch, to_dispatch = _recover_events(rq, grace, limit, recovered)
             transactions.commit()  # the rows say "queued" before their jobs can run
             for job in to_start:
                 jobs.start(tenant_id, *job)
             for event_id in to_dispatch:
                 events.enqueue_dispatch(tenant_id, event_id)
+            if batch:
+                events.enqueue_batch(tenant_id, force=True)
     if recovered.jobs_requeued or recovered.jobs_failed or recovered.events_requeued or recovered.events_given_up:
         log.warning("recovery sweep", extra={"summary": recovered.summary()})
     return recovered
@@ -100,16 +102,28 @@ def _recover_jobs(rq: _RqState, cutoff, limit: int, recovered: Recovered) -> lis
     return to_start
 
 
-def _recover_events(rq: _RqState, grace: int, limit: int, recovered: Recovered) -> list[uuid.UUID]:
-    to_dispatch = []
+def _recover_events(rq: _RqState, grace: int, limit: int, recovered: Recovered) -> tuple[bool, list[uuid.UUID]]:
+    """Whether the tenant needs a batch dispatch again, and the events that need their own again.
+
+    An event no dispatch has tried yet (``attempts`` 0) is for the tenant's batch job (unless
+    one is still queued); one a batch could not deliver goes on as its own job
+    (:func:`app.events.dispatch_job_id`).
+    """
+    untried, to_dispatch = [], []
     for event in events.pending(timedelta(seconds=grace)):
         if event.attempts >= limit:
             event.gave_up_at = clock.now()
             recovered.events_given_up.append(str(event.id))
+        elif event.attempts == 0:
+            untried.append(str(event.id))
         elif not rq.alive(events.dispatch_job_id(event.id)):
             to_dispatch.append(event.id)
             recovered.events_requeued.append(str(event.id))
-    return to_dispatch
+    queued = events.queued_batch_job(tenancy.require()) if untried else None
+    if queued is not None and rq.alive(queued):
+        return False, to_dispatch
+    recovered.events_requeued += untried
+    return bool(untried), to_dispatch
 
 
 class _RqState:

@@ -13,14 +13,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from app import clock
 from app.auth import Principal
 from app.db import db, upsert_insert
 from app.errors import NotFound
 from gamification import activities, ledger
-from gamification.models import ALL_TIME_START, Badge, BadgeAward, MemberCounter, MemberPoints, PointEntry
+from gamification.models import (
+    ALL_TIME_START,
+    Activity,
+    Badge,
+    BadgeAward,
+    MemberCounter,
+    MemberPoints,
+    PointEntry,
+)
 from tenants import audit
 
 
@@ -168,6 +176,25 @@ def value(member_id: uuid.UUID, criterion: Criterion, totals: dict[str, int], no
     return activities.count_since(member_id, criterion.metric, since)
 
 
+def _windowed_many(criterion: Criterion, moments: dict[uuid.UUID, datetime]) -> dict[uuid.UUID, int]:
+    """:func:`value` of a windowed criterion for several members (each as of their moment), one query."""
+    window = timedelta(days=criterion.window_days)
+    since = min(moments.values()) - window
+    if criterion.metric == "points":
+        statement = select(PointEntry.member_id, PointEntry.occurred_at, PointEntry.points).where(
+            PointEntry.member_id.in_(list(moments)), PointEntry.occurred_at >= since
+        )
+    else:
+        statement = select(Activity.member_id, Activity.occurred_at, literal(1)).where(
+            Activity.member_id.in_(list(moments)), Activity.metric == criterion.metric, Activity.occurred_at >= since
+        )
+    found = dict.fromkeys(moments, 0)
+    for member_id, occurred_at, amount in db.session.execute(statement):
+        if occurred_at >= moments[member_id] - window:
+            found[member_id] += int(amount)
+    return found
+
+
 def awarded(member_id: uuid.UUID) -> dict[str, datetime]:
     return dict(
         db.session.execute(
@@ -177,26 +204,62 @@ def awarded(member_id: uuid.UUID) -> dict[str, datetime]:
 
 
 def _award(member_ids: list[uuid.UUID], badge_key: str, at: datetime) -> None:
-    if not member_ids:
-        return
-    db.session.execute(
-        upsert_insert(BadgeAward.__table__)
-        .values([{"member_id": m, "badge_key": badge_key, "awarded_at": at} for m in member_ids])
-        .on_conflict_do_nothing(index_elements=["tenant_id", "member_id", "badge_key"])
-    )
+    _award_many([(m, badge_key, at) for m in member_ids])
+
+
+def _award_many(awards: list[tuple[uuid.UUID, str, datetime]]) -> None:
+    """Award (member, badge, when) once each, in one statement."""
+    if awards:
+        db.session.execute(
+            upsert_insert(BadgeAward.__table__).on_conflict_do_nothing(
+                index_elements=["tenant_id", "member_id", "badge_key"]
+            ),
+            [{"member_id": m, "badge_key": key, "awarded_at": at} for m, key, at in awards],
+        )
 
 
 def evaluate(member_id: uuid.UUID, metrics: set[str], now: datetime) -> list[str]:
     """Award the member every badge on ``metrics`` they now meet; the keys newly awarded."""
-    candidates = [c for c in catalogue() if c.metric in metrics]
+    return evaluate_many([(member_id, metrics, now)])[member_id]
+
+
+def evaluate_many(items: list[tuple[uuid.UUID, set[str], datetime]]) -> dict[uuid.UUID, list[str]]:
+    """:func:`evaluate` for several members (one each) with a few queries for all: the catalogue,
+    the awards, counters and points of those with a badge to check, one per windowed criterion."""
+    new: dict[uuid.UUID, list[str]] = {member_id: [] for member_id, _, _ in items}
+    wanted = {m for _, metrics, _ in items for m in metrics}
+    candidates = [c for c in catalogue() if c.metric in wanted] if items else []
     if not candidates:
-        return []
-    have = awarded(member_id)
-    pending = [c for c in candidates if c.key not in have]
-    totals = all_time(member_id) if pending else {}
-    new = [c.key for c in pending if value(member_id, c, totals, now) >= c.threshold]
-    for badge_key in new:
-        _award([member_id], badge_key, now)
+        return new
+    have: dict[uuid.UUID, set[str]] = {member_id: set() for member_id in new}
+    for member_id, badge_key in db.session.execute(
+        select(BadgeAward.member_id, BadgeAward.badge_key).where(BadgeAward.member_id.in_(list(new)))
+    ):
+        have[member_id].add(badge_key)
+    pending = {
+        member_id: [c for c in candidates if c.metric in metrics and c.key not in have[member_id]]
+        for member_id, metrics, _ in items
+    }
+    waiting = [member_id for member_id, criteria in pending.items() if criteria]
+    if not waiting:
+        return new
+    counters = activities.counters_many(waiting)
+    points = ledger.totals_many(waiting)
+    moments = {member_id: now for member_id, _, now in items}
+    windowed = {
+        c.key: _windowed_many(c, {m: moments[m] for m in waiting if c in pending[m]})
+        for c in candidates
+        if c.window_days is not None and any(c in pending[m] for m in waiting)
+    }
+    awards = []
+    for member_id in waiting:
+        totals = {**counters[member_id], "points": points[member_id]}
+        for c in pending[member_id]:
+            current = windowed[c.key][member_id] if c.window_days is not None else totals[c.metric]
+            if current >= c.threshold:
+                awards.append((member_id, c.key, moments[member_id]))
+                new[member_id].append(c.key)
+    _award_many(awards)
     return new
 
 

@@ -57,23 +57,38 @@ def _matches(challenge: Challenge, department_key: str | None, details: dict[str
 
 def on_activity(member: Member, metrics: set[str], occurred_at: datetime, details: dict[str, Any]) -> bool:
     """Count new facts (one per metric) towards the open challenges they match; True if one was completed."""
-    counted = sorted(metrics & set(METRICS))
+    return member.id in on_activity_many([(member, metrics, occurred_at, details)])
+
+
+def on_activity_many(items: list[tuple[Member, set[str], datetime, dict[str, Any]]]) -> set[uuid.UUID]:
+    """:func:`on_activity` for a batch's facts, in order, with one query for the challenges open
+    to any of them; the members who completed one."""
+    counted = sorted(set().union(*(metrics for _, metrics, _, _ in items)) & set(METRICS))
     if not counted:
-        return False
-    open_challenges = db.session.scalars(
-        select(Challenge)
-        .where(
-            Challenge.metric.in_(counted),
-            Challenge.cancelled_at.is_(None),
-            Challenge.starts_at <= occurred_at,
-            Challenge.ends_at > occurred_at,
+        return set()
+    moments = [at for _, _, at, _ in items]
+    open_challenges = list(
+        db.session.scalars(
+            select(Challenge)
+            .where(
+                Challenge.metric.in_(counted),
+                Challenge.cancelled_at.is_(None),
+                Challenge.starts_at <= max(moments),
+                Challenge.ends_at > min(moments),
+            )
+            .order_by(Challenge.id)
         )
-        .order_by(Challenge.id)
     )
-    completed = False
-    for challenge in open_challenges:
-        if _matches(challenge, key(member.department), details):
-            completed |= _advance(challenge, member, 1, occurred_at)
+    completed = set()
+    for member, metrics, occurred_at, details in items if open_challenges else ():
+        for challenge in open_challenges:
+            if (
+                challenge.metric in metrics
+                and challenge.starts_at <= occurred_at < challenge.ends_at
+                and _matches(challenge, key(member.department), details)
+                and _advance(challenge, member, 1, occurred_at)
+            ):
+                completed.add(member.id)
     return completed
 
 

@@ -79,9 +79,13 @@ def move(
     The rows go to the current tenant; ``tenant_id`` names the member's tenant when a flush runs
     unscoped (platform work).
     """
-    tenant = {} if tenant_id is None else {"tenant_id": tenant_id}
+    move_many(((one, old_scopes, new_scopes) for one in moves), tenant_id)
+
+
+def move_many(moves: Iterable[tuple[Move, list[str], list[str]]], tenant_id: uuid.UUID | None = None) -> None:
+    """:func:`move` for members on boards of their own (a batch of events): one statement for all."""
     deltas: dict[tuple[str, date, str, int], int] = defaultdict(int)
-    for period, start, before, after in moves:
+    for (period, start, before, after), old_scopes, new_scopes in moves:
         if before > 0:
             for scope in old_scopes:
                 deltas[(period, start, scope, before)] -= 1
@@ -90,6 +94,7 @@ def move(
             for scope in new_scopes:
                 deltas[(period, start, scope, after)] += 1
                 deltas[(period, start, coarse(scope), bucket(after))] += 1
+    tenant = {} if tenant_id is None else {"tenant_id": tenant_id}
     rows = [
         {**tenant, "period": p, "period_start": s, "scope": scope, "points": points, "members": delta}
         for (p, s, scope, points), delta in sorted(deltas.items())
@@ -97,12 +102,14 @@ def move(
     ]
     if not rows:
         return
-    statement = upsert_insert(_TABLE).values(rows)
+    # One compiled statement for any number of rows (executemany in multi-row batches).
+    statement = upsert_insert(_TABLE)
     db.session.execute(
         statement.on_conflict_do_update(
             index_elements=["tenant_id", "period", "period_start", "scope", "points"],
             set_={"members": _TABLE.c.members + statement.excluded.members},
-        )
+        ),
+        rows,
     )
 
 

@@ -8,8 +8,9 @@ twice. Corrections are new entries (:func:`reverse`, :func:`adjust`), never upda
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -18,9 +19,9 @@ from app.auth import Principal
 from app.db import db, upsert_insert
 from app.errors import Conflict, NotFound
 from app.pagination import cursor_page
-from gamification import histogram, periods
+from gamification import bulk, histogram, periods
 from gamification.models import ALL_TIME_START, MemberPoints, PointCap, PointEntry
-from gamification.standings import Standing
+from gamification.standings import STANDING_COLUMNS, Standing
 from tenants import audit, members
 from tenants.models import Member
 
@@ -73,32 +74,102 @@ def award(
     return entry_id
 
 
+class Award(NamedTuple):
+    """One entry of :func:`award_many`."""
+
+    member: Member
+    rule: str
+    points: int
+    source_key: str
+    occurred_at: datetime
+    subject_id: uuid.UUID | None = None
+    rule_version: int | None = None
+
+
+def award_many(awards: list[Award]) -> list[Award]:
+    """:func:`award` for a batch of events: one insert for the entries, and the totals and the
+    histogram of those actually inserted moved once each (one upsert, one update). Entries worth
+    0 are skipped, a ``(source_key, rule)`` given twice counts once; returns the awards inserted."""
+    unique: dict[tuple[str, str], Award] = {}
+    for award_ in awards:
+        if award_.points:
+            unique.setdefault((award_.source_key, award_.rule), award_)
+    if not unique:
+        return []
+    now = clock.now()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "member_id": a.member.id,
+            "rule": a.rule,
+            "points": a.points,
+            "source_key": a.source_key,
+            "subject_id": a.subject_id,
+            "reason": None,
+            "rule_version": a.rule_version,
+            "reverses_id": None,
+            "actor_member_id": None,
+            "occurred_at": a.occurred_at,
+            "created_at": now,
+        }
+        for a in unique.values()
+    ]
+    result = bulk.insert(
+        _ENTRIES,
+        rows,
+        lambda statement: statement.on_conflict_do_nothing(
+            index_elements=["tenant_id", "source_key", "rule"]
+        ).returning(_ENTRIES.c.source_key, _ENTRIES.c.rule),
+    )
+    inserted = [unique[key] for key in result.tuples()]
+    add_to_totals_many([(a.member.id, Standing.of(a.member), a.points, a.occurred_at) for a in inserted])
+    return inserted
+
+
 def add_to_totals(member_id: uuid.UUID, standing: Standing, points: int, occurred_at: datetime) -> None:
     """Add ``points`` to the member's week, month, quarter and all-time rows (one statement),
     and move the member to their new value in the points histogram (one more)."""
-    starts = periods.starts_for(occurred_at, periods.tenant_zone())
+    add_to_totals_many([(member_id, standing, points, occurred_at)])
+
+
+def add_to_totals_many(items: list[tuple[uuid.UUID, Standing, int, datetime]]) -> None:
+    """:func:`add_to_totals` for several (member, standing, points, when): the deltas summed per
+    row, one upsert (rows in key order, so concurrent writers lock alike) and one histogram update."""
+    if not items:
+        return
+    zone = periods.tenant_zone()
+    deltas: dict[tuple[uuid.UUID, str, date], int] = defaultdict(int)
+    standings: dict[uuid.UUID, Standing] = {}
+    for member_id, standing, points, occurred_at in items:
+        standings[member_id] = standing
+        for period, start in periods.starts_for(occurred_at, zone).items():
+            deltas[(member_id, period, start)] += points
     rows = [
         {
             "member_id": member_id,
             "period": period,
             "period_start": start,
             "points": points,
-            **standing.columns(),
+            **standings[member_id].columns(),
         }
-        for period, start in starts.items()
+        for (member_id, period, start), points in sorted(deltas.items())
     ]
-    statement = upsert_insert(_TOTALS).values(rows)
-    totals = db.session.execute(
-        statement.on_conflict_do_update(
+    totals = bulk.insert(
+        _TOTALS,
+        rows,
+        lambda statement: statement.on_conflict_do_update(
             index_elements=["tenant_id", "member_id", "period", "period_start"],
             set_={
                 "points": _TOTALS.c.points + statement.excluded.points,
-                **{name: statement.excluded[name] for name in standing.columns()},
+                **{name: statement.excluded[name] for name in STANDING_COLUMNS},
             },
-        ).returning(_TOTALS.c.period, _TOTALS.c.period_start, _TOTALS.c.points)
+        ).returning(_TOTALS.c.member_id, _TOTALS.c.period, _TOTALS.c.period_start, _TOTALS.c.points),
     ).all()
-    listed_on = histogram.scopes(standing)
-    histogram.move(((period, start, total - points, total) for period, start, total in totals), listed_on, listed_on)
+    moves = []
+    for member_id, period, start, total in totals:
+        listed_on = histogram.scopes(standings[member_id])
+        moves.append(((period, start, total - deltas[(member_id, period, start)], total), listed_on, listed_on))
+    histogram.move_many(moves)
 
 
 def take_from_cap(cap_key: str, cap: int) -> bool:
@@ -115,14 +186,22 @@ def take_from_cap(cap_key: str, cap: int) -> bool:
 
 
 def total(member_id: uuid.UUID) -> int:
-    value = db.session.scalar(
-        select(MemberPoints.points).where(
-            MemberPoints.member_id == member_id,
+    return totals_many([member_id])[member_id]
+
+
+def totals_many(member_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Each member's all-time points (0 when none), in one query."""
+    found = dict.fromkeys(member_ids, 0)
+    rows = db.session.execute(
+        select(MemberPoints.member_id, MemberPoints.points).where(
+            MemberPoints.member_id.in_(member_ids),
             MemberPoints.period == "all",
             MemberPoints.period_start == ALL_TIME_START,
         )
     )
-    return int(value or 0)
+    for member_id, points in rows:
+        found[member_id] = int(points or 0)
+    return found
 
 
 def entries(member_id: uuid.UUID | None, cursor: str | None, limit: int) -> dict[str, Any]:

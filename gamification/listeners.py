@@ -18,7 +18,9 @@ import functools
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
+
+from sqlalchemy import select
 
 from app import events
 from app.db import db
@@ -51,14 +53,32 @@ def _published_at(event: events.OutboxEvent) -> datetime | None:
     return event.created_at - timedelta(days=days) if days is not None else None
 
 
+AfterItem = tuple[Member, set[str], datetime, dict[str, Any]]
+
+
 def _after(member: Member, changed: set[str], at: datetime, details: dict[str, Any]) -> None:
     """What new facts move besides points: challenges, then milestones, then badges."""
-    if challenges.on_activity(member, changed, at, details):
-        changed = changed | {"challenges_completed"}
-    keys = tuple(key for metric in sorted(changed) for key in milestones.AFFECTED_BY.get(metric, ()))
-    if keys:
-        milestones.evaluate(member, keys, at)
-    badges.evaluate(member.id, changed | {"points"}, at)
+    _after_many([(member, changed, at, details)])
+
+
+def _after_many(items: list[AfterItem]) -> None:
+    """:func:`_after` for a batch's facts: challenges count each fact; milestones and badges are
+    evaluated once per member, as of the member's last fact in the batch."""
+    completed = challenges.on_activity_many(items)
+    by_member: dict[uuid.UUID, tuple[Member, set[str], datetime]] = {}
+    for member, changed, at, _ in items:
+        _, before, _ = by_member.get(member.id, (member, set(), at))
+        by_member[member.id] = (member, before | changed, at)
+    reached, checked = [], []
+    for member, changed, at in by_member.values():
+        if member.id in completed:
+            changed = changed | {"challenges_completed"}
+        keys = tuple(dict.fromkeys(key for metric in sorted(changed) for key in milestones.AFFECTED_BY.get(metric, ())))
+        if keys:
+            reached.append((member, keys, at))
+        checked.append((member.id, changed | {"points"}, at))
+    milestones.evaluate_many(reached)
+    badges.evaluate_many(checked)
 
 
 def _pay(member: Member, rule: str, source: str, at: datetime, subject_id: uuid.UUID | None = None) -> None:
@@ -77,10 +97,28 @@ def _credit(
     return count
 
 
+def _members(batch: list[events.OutboxEvent]) -> dict[str, Member]:
+    """The members a batch of events names (one query), by the payload's ``member_id``."""
+    ids = {}
+    for event in batch:
+        try:
+            ids[event.field("member_id")] = uuid.UUID(event.field("member_id"))
+        except (TypeError, ValueError, AttributeError):
+            continue
+    if not ids:
+        return {}
+    found = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(set(ids.values()))))}
+    return {raw: found[member_id] for raw, member_id in ids.items() if member_id in found}
+
+
 def _for_member(
     event_type: events.EventType | events.EventRef,
+    *,
+    batch: Callable[[list[tuple[events.OutboxEvent, Member]]], None] | None = None,
 ) -> Callable[[Callable[[events.OutboxEvent, Member], None]], events.Handler]:
-    """Subscribe a handler that needs the event's member (events for unknown members are skipped)."""
+    """Subscribe a handler that needs the event's member (events for unknown members are skipped).
+
+    ``batch`` takes (event, member) pairs of a batch, in order, with the members read at once."""
 
     def register(fn: Callable[[events.OutboxEvent, Member], None]) -> events.Handler:
         @functools.wraps(fn)
@@ -89,7 +127,13 @@ def _for_member(
             if member is not None:
                 fn(event, member)
 
-        return events.handler(event_type)(handle)
+        def handle_batch(batch_events: list[events.OutboxEvent]) -> None:
+            members = _members(batch_events)
+            pairs = [(e, members[e.field("member_id")]) for e in batch_events if e.field("member_id") in members]
+            if pairs:
+                batch(pairs)
+
+        return events.handler(event_type, batch=handle_batch if batch else None)(handle)
 
     return register
 
@@ -126,21 +170,61 @@ def on_guideline_acknowledged(event: events.OutboxEvent, member: Member) -> None
     _after(member, {"guidelines_acknowledged"}, at, {})
 
 
-@_for_member(POST_PUBLISHED)
-def on_post_published(event: events.OutboxEvent, member: Member) -> None:
-    at = event.created_at
-    post_id = uuid.UUID(event.field("post_id"))
-    source = f"post:{post_id}"
+class _Post(NamedTuple):
+    event: events.OutboxEvent
+    member: Member
+    post_id: uuid.UUID
+    details: dict[str, Any]
+    kind: str
+    rule: str
+
+
+def _post(event: events.OutboxEvent, member: Member) -> _Post:
     content_id = event.field("content_id")
     details = {"platform": event.field("platform"), "content_id": content_id, "topics": _topics(event)}
-    published = _credit(member, "posts_published", None, source, at, subject_id=post_id, details=details)
-    if published is None:
-        return
     kind, rule = ("library_shares", "library_share_published") if content_id else ("own_posts", "own_post_published")
-    _credit(member, kind, rule, source, at, subject_id=post_id, details=details)
-    if published == 1:
-        _pay(member, "first_post", f"first_post:{member.id}", at, post_id)
-    _after(member, {"posts_published", kind}, at, details)
+    return _Post(event, member, uuid.UUID(event.field("post_id")), details, kind, rule)
+
+
+def _posts_published(posts: list[_Post]) -> None:
+    """Count each post, pay its rule (and the first post's bonus), then challenges, milestones
+    and badges: set-based over a batch (two fact inserts, one ledger insert, one totals upsert,
+    one histogram update), the same effect as one event at a time."""
+    source = {post.event.id: f"post:{post.post_id}" for post in posts}
+    published = activities.record_many(
+        [
+            activities.Fact(
+                p.member.id, "posts_published", source[p.event.id], p.event.created_at, p.post_id, p.details
+            )
+            for p in posts
+        ]
+    )
+    new = [p for p in posts if ("posts_published", source[p.event.id]) in published]
+    kinds = activities.record_many(
+        [
+            activities.Fact(p.member.id, p.kind, source[p.event.id], p.event.created_at, p.post_id, p.details)
+            for p in new
+        ]
+    )
+    rules, version = config.current_rules()
+    awards = []
+    for p in new:
+        at = p.event.created_at
+        if (p.kind, source[p.event.id]) in kinds:
+            awards.append(ledger.Award(p.member, p.rule, rules[p.rule], source[p.event.id], at, p.post_id, version))
+        if published[("posts_published", source[p.event.id])] == 1:
+            awards.append(
+                ledger.Award(
+                    p.member, "first_post", rules["first_post"], f"first_post:{p.member.id}", at, p.post_id, version
+                )
+            )
+    ledger.award_many(awards)
+    _after_many([(p.member, {"posts_published", p.kind}, p.event.created_at, p.details) for p in new])
+
+
+@_for_member(POST_PUBLISHED, batch=lambda pairs: _posts_published([_post(e, m) for e, m in pairs]))
+def on_post_published(event: events.OutboxEvent, member: Member) -> None:
+    _posts_published([_post(event, member)])
 
 
 @_for_member(LINK_CLICKED)

@@ -42,6 +42,11 @@ class MemberFacts:
     def counters(self) -> dict[str, int]:
         return activities.counters(self.member.id)
 
+    @functools.cached_property
+    def post_times(self) -> list[datetime]:
+        """When the member's posts of the last weeks were published (for the streak)."""
+        return activities.occurrences(self.member.id, "posts_published", streak_since(self.now))
+
     def profile_parts(self) -> int:
         return len(profiles.COMPLETENESS_PARTS) - len(profiles.completeness(self.member, self.accounts)["missing"])
 
@@ -49,15 +54,20 @@ class MemberFacts:
         return profiles.potential_reach(self.accounts)
 
 
-def streak_weeks(member_id: uuid.UUID, now: datetime) -> int:
-    """Consecutive weeks (tenant time zone) with a published post, up to this week or the last."""
+def streak_since(now: datetime) -> datetime:
+    """How far back :func:`streak_weeks` looks."""
+    return now - timedelta(weeks=STREAK_WEEKS + 2)
+
+
+def streak_weeks(member_id: uuid.UUID, now: datetime, post_times: list[datetime] | None = None) -> int:
+    """Consecutive weeks (tenant time zone) with a published post, up to this week or the last.
+
+    ``post_times``: the member's posts since :func:`streak_since` (read here when not given)."""
     zone = periods.tenant_zone()
     this_week = periods.start_of("week", periods.local_day(now, zone))
-    since = now - timedelta(weeks=STREAK_WEEKS + 2)
-    weeks = {
-        periods.start_of("week", periods.local_day(at, zone))
-        for at in activities.occurrences(member_id, "posts_published", since)
-    }
+    if post_times is None:
+        post_times = activities.occurrences(member_id, "posts_published", streak_since(now))
+    weeks = {periods.start_of("week", periods.local_day(at, zone)) for at in post_times}
     week = this_week if this_week in weeks else this_week - timedelta(weeks=1)
     count = 0
     while week in weeks:
@@ -125,7 +135,7 @@ MILESTONES: tuple[Milestone, ...] = (
         "posting_streak_4_weeks",
         {"de": "4 Wochen in Folge gepostet", "en": "Posted 4 weeks in a row"},
         STREAK_WEEKS,
-        lambda facts: streak_weeks(facts.member.id, facts.now),
+        lambda facts: streak_weeks(facts.member.id, facts.now, facts.post_times),
     ),
 )
 BY_KEY = {milestone.key: milestone for milestone in MILESTONES}
@@ -139,35 +149,72 @@ AFFECTED_BY: dict[str, tuple[str, ...]] = {
 
 
 def achieved(member_id: uuid.UUID) -> dict[str, datetime]:
-    return dict(
-        db.session.execute(
-            select(MilestoneAchievement.milestone, MilestoneAchievement.achieved_at).where(
-                MilestoneAchievement.member_id == member_id
-            )
-        ).all()
+    return achieved_many([member_id])[member_id]
+
+
+def achieved_many(member_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, datetime]]:
+    found: dict[uuid.UUID, dict[str, datetime]] = {m: {} for m in member_ids}
+    rows = db.session.execute(
+        select(MilestoneAchievement.member_id, MilestoneAchievement.milestone, MilestoneAchievement.achieved_at).where(
+            MilestoneAchievement.member_id.in_(member_ids)
+        )
     )
+    for member_id, milestone, achieved_at in rows:
+        found[member_id][milestone] = achieved_at
+    return found
 
 
 def achieve(member_id: uuid.UUID, key: str, at: datetime) -> None:
-    db.session.execute(
-        upsert_insert(MilestoneAchievement.__table__)
-        .values(member_id=member_id, milestone=key, achieved_at=at)
-        .on_conflict_do_nothing(index_elements=["tenant_id", "member_id", "milestone"])
-    )
+    achieve_many([(member_id, key, at)])
+
+
+def achieve_many(achievements: list[tuple[uuid.UUID, str, datetime]]) -> None:
+    """Record (member, milestone, when) once each, in one statement."""
+    if achievements:
+        db.session.execute(
+            upsert_insert(MilestoneAchievement.__table__).on_conflict_do_nothing(
+                index_elements=["tenant_id", "member_id", "milestone"]
+            ),
+            [{"member_id": m, "milestone": key, "achieved_at": at} for m, key, at in achievements],
+        )
 
 
 def evaluate(member: Member, keys: tuple[str, ...], now: datetime) -> list[str]:
     """Record the milestones among ``keys`` the member has now reached; the keys newly reached."""
-    have = achieved(member.id)
-    facts = MemberFacts(member, now)
-    new = []
-    for key in keys:
-        if key in have:
-            continue
-        current, target = BY_KEY[key].measure(facts, False)
-        if target > 0 and current >= target:
-            achieve(member.id, key, now)
-            new.append(key)
+    return evaluate_many([(member, keys, now)])[member.id]
+
+
+def evaluate_many(items: list[tuple[Member, tuple[str, ...], datetime]]) -> dict[uuid.UUID, list[str]]:
+    """:func:`evaluate` for several members (one each), what they have read in a few queries
+    for all: achievements, counters and, for a pending streak, recent posts."""
+    if not items:
+        return {}
+    ids = [member.id for member, _, _ in items]
+    have = achieved_many(ids)
+    pending = {member.id: [k for k in keys if k not in have[member.id]] for member, keys, _ in items}
+    waiting = [member_id for member_id, keys in pending.items() if keys]
+    counters = activities.counters_many(waiting) if waiting else {}
+    streaking = [m for m in waiting if "posting_streak_4_weeks" in pending[m]]
+    post_times = (
+        activities.occurrences_many(streaking, "posts_published", streak_since(min(now for _, _, now in items)))
+        if streaking
+        else {}
+    )
+    new: dict[uuid.UUID, list[str]] = {}
+    achievements = []
+    for member, _, now in items:
+        facts = MemberFacts(member, now)
+        if member.id in counters:
+            facts.counters = counters[member.id]  # fills the cached property
+        if member.id in post_times:
+            facts.post_times = [at for at in post_times[member.id] if at >= streak_since(now)]
+        reached = new.setdefault(member.id, [])
+        for key in pending[member.id]:
+            current, target = BY_KEY[key].measure(facts, False)
+            if target > 0 and current >= target:
+                achievements.append((member.id, key, now))
+                reached.append(key)
+    achieve_many(achievements)
     return new
 
 

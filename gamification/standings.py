@@ -52,6 +52,10 @@ class Standing:
         }
 
 
+#: The columns :meth:`Standing.columns` fills on a member's aggregate rows.
+STANDING_COLUMNS = ("department_key", "location_key", "active", "listed")
+
+
 def _before(state, name: str):
     history = state.attrs[name].history
     return history.deleted[0] if history.deleted else getattr(state.obj(), name)

@@ -85,10 +85,11 @@ def test_a_rollback_by_any_path_drops_the_dispatch(app, world, fake_rq):
     assert rows(app, world.a.tenant_id, OutboxEvent) == []
 
     with as_tenant(app, world.a.tenant_id):
-        event_id = events.emit(h.MEMBER_JOINED, payload(world.a)).id
+        events.emit(h.MEMBER_JOINED, payload(world.a))
         transactions.commit()
     [job] = queue.get_jobs()
-    assert job.args == ("app.events:dispatch", str(world.a.tenant_id), [str(event_id)])
+    assert job.args == ("app.events:dispatch_pending", str(world.a.tenant_id), [])  # the tenant's batch
+    assert job.id.startswith(events.batch_job_prefix(world.a.tenant_id))
     assert h.CALLS == []  # enqueued on RQ, not run inline
 
 

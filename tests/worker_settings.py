@@ -30,3 +30,22 @@ if os.environ.get("STALL_AFTER_CHECKPOINTS"):
             time.sleep(3600)
 
     jobs.save_checkpoint = _stalling_save_checkpoint
+
+if os.environ.get("STALL_IN_EVENT_BATCH"):
+    # tests/test_event_batches.py: a batch runs every handler and writes its deliveries and
+    # dispatch marks, then signals (the file) and hangs before its commit until the test kills
+    # the worker, so the kill lands mid-batch.
+    import time
+    from pathlib import Path
+
+    from app import events
+
+    _deliver_batch = events._deliver_batch
+
+    def _stalling_deliver_batch(batch):
+        failures = _deliver_batch(batch)
+        Path(os.environ["STALL_IN_EVENT_BATCH"]).write_text(str(len(batch)))
+        time.sleep(3600)
+        return failures
+
+    events._deliver_batch = _stalling_deliver_batch
