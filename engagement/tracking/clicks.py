@@ -87,6 +87,7 @@ def record(link, ip: str | None, user_agent: str | None) -> None:
 
     @after_this_request
     def fold_before_the_end(response):
+        transactions.rollback()  # the redirect wrote nothing: its connection goes back to the pool first
         _memory.flush()
         return response
 
@@ -243,18 +244,23 @@ class _MemoryBuffer:
 
     def flush(self) -> int:
         """Fold what is waiting. A thread that finds another folding leaves its clicks to it:
-        every folder looks again after releasing the lock, so no click is left behind."""
+        every folder looks again after releasing the lock, so no click is left behind. A fold
+        that fails (the database is down) keeps its batch for the next request's flush."""
         counted = 0
         while self.pending or self.failed:
             if not self.lock.acquire(blocking=False):
                 return counted
             try:
-                counted += self._fold_all()
+                done, failed = self._fold_all()
             finally:
                 self.lock.release()
+            counted += done
+            if failed:
+                return counted
         return counted
 
-    def _fold_all(self) -> int:
+    def _fold_all(self) -> tuple[int, bool]:
+        """Fold batch by batch until nothing waits; (clicks counted, whether a fold failed)."""
         counted = 0
         size = current_app.config["TRACKING_CLICK_BATCH"]
         while self.pending or self.failed:
@@ -269,8 +275,8 @@ class _MemoryBuffer:
             except Exception:
                 log.exception("folding buffered clicks failed; kept for the next request")
                 self.failed.append((batch_id, batch))
-                return counted
-        return counted
+                return counted, True
+        return counted, False
 
 
 _memory = _MemoryBuffer()
