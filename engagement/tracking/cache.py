@@ -50,6 +50,7 @@ class CachedLink:
 
 
 _entries: dict[str, tuple[datetime, CachedLink]] = {}
+_zones: dict[uuid.UUID, tuple[datetime, str]] = {}  # a tenant's time zone, for its other codes
 _lock = threading.Lock()
 
 
@@ -61,15 +62,28 @@ def get(code: str) -> CachedLink | None:
     return found[1]
 
 
+def zone(tenant_id: uuid.UUID) -> str | None:
+    """The tenant's time zone as a link of it was last read (within the TTL), else None."""
+    found = _zones.get(tenant_id)
+    if found is None or found[0] <= clock.now():
+        return None
+    return found[1]
+
+
 def put(link: CachedLink) -> None:
     ttl = current_app.config["TRACKING_LINK_CACHE_SECONDS"]
     if ttl <= 0:
         return
+    expires = clock.now() + timedelta(seconds=ttl)
     with _lock:
         _entries.pop(link.code, None)
         while len(_entries) >= MAX_ENTRIES:
             _entries.pop(next(iter(_entries)))
-        _entries[link.code] = (clock.now() + timedelta(seconds=ttl), link)
+        _entries[link.code] = (expires, link)
+        if link.tenant_id not in _zones or _zones[link.tenant_id][0] <= clock.now():
+            while len(_zones) >= MAX_ENTRIES:
+                _zones.pop(next(iter(_zones)))
+            _zones[link.tenant_id] = (expires, link.timezone)
 
 
 def forget(code: str) -> None:
@@ -81,3 +95,4 @@ def forget(code: str) -> None:
 def clear() -> None:
     with _lock:
         _entries.clear()
+        _zones.clear()

@@ -9,26 +9,31 @@ one ``engagement.link_clicked`` event per click. A click is the JSON object ``{"
 HEAD requests are never buffered (:func:`services.is_countable`), so no raw IP or user agent
 leaves the request.
 
-With Redis (``REDIS_URL``) the buffer is the list ``cip:clicks:<queue>:pending``. A flush
-(:func:`flush`: the job the first click after a flush enqueues, every worker's maintenance pass,
-``flask clicks flush``) moves up to ``TRACKING_CLICK_BATCH`` clicks at a time with ``LMOVE`` into
-a batch list of its own, registered beforehand in a sorted set with the time it was claimed;
-folds it; and only then deletes it. Every click is therefore always in the pending list or in
-one batch list. Each tenant's part of a batch records ``(tenant, batch id)`` in
-``tracking_click_batches`` in the fold's transaction, so a batch folded again (the flush died
-before deleting it) changes nothing. A batch claimed longer than ``TRACKING_CLICK_GRACE`` seconds
-ago is an orphan: the next flush folds (or skips) and deletes it.
+With Redis (``REDIS_URL``) the buffer is the list ``cip:clicks:<queue>:pending``: the redirect
+appends the click to a deque that one thread per process ships there, many clicks per ``RPUSH``
+(:class:`_Shipper`), so no request waits for Redis. A flush (:func:`flush`: the job the first
+shipment after a flush began enqueues, every worker's maintenance pass, ``flask clicks flush``)
+moves up to ``TRACKING_CLICK_BATCH`` clicks at a time with ``LMOVE`` into a batch list of its
+own, registered beforehand in a sorted set with the time it was claimed; folds it; and only then
+deletes it. Every click is therefore always in the pending list or in one batch list. Each
+tenant's part of a batch records ``(tenant, batch id)`` in ``tracking_click_batches`` in the
+fold's transaction, so a batch folded again (the flush died before deleting it) changes nothing.
+A batch claimed longer than ``TRACKING_CLICK_GRACE`` seconds ago is an orphan: the next flush
+folds (or skips) and deletes it.
 
-Without Redis, or when Redis does not answer at redirect time, clicks wait in this process's
-memory and the request folds them before it ends (after building its response): concurrent
-requests join one batch while one of them folds. The embedded default thus writes as before,
-only in batches; a process killed between the click and its fold loses that click.
+Without Redis, clicks wait in this process's memory and the request folds them before it ends
+(after building its response): concurrent requests join one batch while one of them folds. The
+embedded default thus writes as before, only in batches. When Redis does not answer, the
+shipper folds its clicks the same way. A process killed (SIGKILL) between answering a click and
+shipping or folding it loses that click; a graceful stop ships what is left.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
 import threading
 import uuid
 from collections import defaultdict, deque
@@ -74,15 +79,13 @@ def click_of(link, ip: str | None, user_agent: str | None, at: datetime | None =
 
 
 def record(link, ip: str | None, user_agent: str | None) -> None:
-    """Buffer a countable click: on Redis, else in memory, folded before this request ends."""
+    """Buffer a countable click: for Redis (shipped by this process's shipper thread), else in
+    memory, folded before this request ends."""
     entry = json.dumps(click_of(link, ip, user_agent), separators=(",", ":"))
     app = current_app._get_current_object()
     if app.config.get("REDIS_URL"):
-        try:
-            _push_redis(app, entry)
-            return
-        except RedisError as error:
-            log.warning("click buffered in memory: Redis unavailable", extra={"error": type(error).__name__})
+        _shipper.push(app, entry)
+        return
     _memory.push(entry)
 
     @after_this_request
@@ -92,11 +95,72 @@ def record(link, ip: str | None, user_agent: str | None) -> None:
         return response
 
 
-def _push_redis(app: Flask, entry: str) -> None:
-    """Append the click; the first click after a flush started enqueues the next flush."""
+class _Shipper:
+    """Moves this process's clicks to the Redis list in the background, many per ``RPUSH``.
+
+    A redirect only appends to a deque; one thread per process sends what has gathered while
+    its previous round trip ran, so under load a round trip carries many clicks and no request
+    waits for Redis. When Redis does not answer, the clicks go to the in-process buffer and are
+    folded into the database directly. The window this opens: clicks answered in the last
+    moments before a process is killed (SIGKILL) are lost; a graceful stop ships them
+    (``atexit``).
+    """
+
+    def __init__(self) -> None:
+        self.items: deque[str] = deque()
+        self.wakeup = threading.Condition()
+        self.sending = threading.Lock()  # one shipment at a time, in order
+        self.app: Flask | None = None
+        self.pid: int | None = None
+
+    def push(self, app: Flask, entry: str) -> None:
+        self.items.append(entry)
+        if self.pid != os.getpid():  # first click of this process (or of a forked child)
+            self._start(app)
+        with self.wakeup:
+            self.wakeup.notify()
+
+    def _start(self, app: Flask) -> None:
+        with self.sending:
+            if self.pid == os.getpid():
+                return
+            self.app, self.pid = app, os.getpid()
+            threading.Thread(target=self._run, name="click-shipper", daemon=True).start()
+            atexit.register(self.ship)
+
+    def _run(self) -> None:
+        while True:
+            with self.wakeup:
+                while not self.items:
+                    self.wakeup.wait()
+            self.ship()
+
+    def ship(self) -> int:
+        """Send what is waiting now (also called to make buffered clicks visible at once)."""
+        with self.sending:
+            batch = [self.items.popleft() for _ in range(len(self.items))]
+            if not batch or self.app is None:
+                return 0
+            app = self.app
+            try:
+                _push_redis(app, batch)
+            except RedisError as error:
+                log.warning("clicks counted in process: Redis unavailable", extra={"error": type(error).__name__})
+                for entry in batch:
+                    _memory.push(entry)
+                with app.app_context():
+                    _memory.flush()
+            return len(batch)
+
+
+_shipper = _Shipper()
+
+
+def _push_redis(app: Flask, entries: list[str]) -> None:
+    """Append the clicks; the first shipment after a flush started enqueues the next flush."""
     redis, keys = jobs.queue_connection(app), _Keys(app)
     pipe = redis.pipeline(transaction=False)
-    pipe.rpush(keys.pending, entry)
+    pipe.rpush(keys.pending, *entries)
     pipe.set(keys.flush_queued, "1", nx=True, ex=60)
     _, first = pipe.execute()
     if first:
@@ -350,11 +414,18 @@ def drain(app: Flask) -> int:
     return counted
 
 
+def ship() -> int:
+    """Send this process's clicks waiting for the shipper to Redis now; how many."""
+    return _shipper.ship()
+
+
 def flush(app: Flask | None = None, grace: float | None = None) -> int:
-    """Fold every buffered click now: orphaned batches, the Redis list, this process's memory.
+    """Fold every buffered click now: this process's unshipped ones, orphaned batches, the Redis
+    list, this process's memory.
     Returns the clicks counted (the CLI, the job, the worker's maintenance pass and tests)."""
     app = app or current_app._get_current_object()
     counted = 0
+    _shipper.ship()
     with jobs._own_session(), app.app_context():
         if app.config.get("REDIS_URL"):
             counted += recover(app, grace) + drain(app)
@@ -365,7 +436,8 @@ def flush(app: Flask | None = None, grace: float | None = None) -> int:
 def flush_job() -> None:
     """RQ job: fold the buffered clicks (enqueued by the first click after a flush began)."""
     app = current_app._get_current_object() if has_app_context() else jobs.preload_app()
-    jobs.queue_connection(app).delete(_Keys(app).flush_queued)
+    _shipper.ship()  # (clicks of this process, if it serves requests too) before the flag goes
+    jobs.queue_connection(app).delete(_Keys(app).flush_queued)  # clicks shipped from now on enqueue again
     flush(app)
 
 

@@ -153,8 +153,8 @@ def resolve(code: str) -> cache.CachedLink | None:
     """The link behind a public code (None when unknown), from this process's cache or one read.
 
     Leaves the current tenant as it was: the redirect writes nothing. A miss reads the row
-    before the tenant is known (the code is the credential that RLS admits it by), then the
-    tenant's time zone.
+    before the tenant is known (the code is the credential that RLS admits it by), and the
+    tenant's time zone unless another of its codes brought it in lately.
     """
     if not CODE_PATTERN.match(code or ""):
         return None
@@ -171,8 +171,10 @@ def _read_link(code: str) -> cache.CachedLink | None:
         row = db.session.scalar(select(TrackingLink).where(TrackingLink.code == code))
     if row is None:
         return None
-    with tenancy.scope(row.tenant_id):
-        zone = setting("timezone")
+    zone = cache.zone(row.tenant_id)
+    if zone is None:  # the tenant's other codes share one read of its settings per TTL
+        with tenancy.scope(row.tenant_id):
+            zone = setting("timezone")
     return cache.CachedLink(
         id=row.id,
         tenant_id=row.tenant_id,
