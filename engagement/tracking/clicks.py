@@ -44,7 +44,6 @@ from zoneinfo import ZoneInfo
 import click
 from flask import Flask, after_this_request, current_app, has_app_context
 from flask.cli import AppGroup, with_appcontext
-from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from app import clock, events, jobs, tenancy, transactions
@@ -107,6 +106,12 @@ class _Shipper:
     """
 
     def __init__(self) -> None:
+        self._reset()
+        # A forked child inherits the parent's waiting clicks (the parent ships them) and maybe a
+        # held lock, but not the thread: it starts afresh.
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
         self.items: deque[str] = deque()
         self.wakeup = threading.Condition()
         self.sending = threading.Lock()  # one shipment at a time, in order
@@ -114,9 +119,9 @@ class _Shipper:
         self.pid: int | None = None
 
     def push(self, app: Flask, entry: str) -> None:
-        self.items.append(entry)
-        if self.pid != os.getpid():  # first click of this process (or of a forked child)
+        if self.pid != os.getpid():  # the first click of this process
             self._start(app)
+        self.items.append(entry)
         with self.wakeup:
             self.wakeup.notify()
 
@@ -133,7 +138,10 @@ class _Shipper:
             with self.wakeup:
                 while not self.items:
                     self.wakeup.wait()
-            self.ship()
+            try:
+                self.ship()
+            except Exception:  # the thread must outlive any failure (a failed fold keeps its batch)
+                log.exception("shipping clicks failed")
 
     def ship(self) -> int:
         """Send what is waiting now (also called to make buffered clicks visible at once)."""
@@ -144,7 +152,7 @@ class _Shipper:
             app = self.app
             try:
                 _push_redis(app, batch)
-            except RedisError as error:
+            except Exception as error:  # RedisError above all: whatever failed, the clicks are kept
                 log.warning("clicks counted in process: Redis unavailable", extra={"error": type(error).__name__})
                 for entry in batch:
                     _memory.push(entry)
@@ -299,6 +307,10 @@ class _MemoryBuffer:
     """Clicks of this process waiting for a fold; one thread folds at a time, for all."""
 
     def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # the parent folds what it holds
+
+    def _reset(self) -> None:
         self.pending: deque[str] = deque()
         self.failed: deque[tuple[str, list[str]]] = deque()  # folded again under the same id
         self.lock = threading.Lock()
