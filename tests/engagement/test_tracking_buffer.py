@@ -372,3 +372,14 @@ def test_the_fold_counts_a_visitor_once_per_link_and_day(app, world):
         {"day": "2026-11-23", "clicks": 4, "unique_clicks": 2},
     ]
     assert [e["unique"] for e in _events(app, b.tenant_id)] == [True, True, False, True, False]
+
+
+def test_the_worker_maintenance_pass_folds_what_no_job_did(app, world, client, redis_buffer):
+    b = world.b
+    post = _approved_post(app, b)
+    link = _link(app, b, post["id"])
+    _click(client, link.code)
+    assert clicks.on_worker_maintenance in app.extensions["worker_maintenance"]
+    for hook in app.extensions["worker_maintenance"]:  # what AppWorker.run_maintenance_tasks runs
+        hook(app)
+    assert _totals(b, post["id"]) == (1, 1)
