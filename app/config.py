@@ -95,6 +95,11 @@ class Config:
         # Tracking links (engagement/tracking/targets.py) lead to host names only unless this is on;
         # internal addresses stay refused either way.
         self.TRACKING_ALLOW_IP_HOSTS = _bool(env.get("TRACKING_ALLOW_IP_HOSTS"), False)
+        # The redirect (engagement/tracking/cache.py, clicks.py): seconds a process keeps a resolved
+        # code (0: read it every time); clicks folded per batch; age of an orphaned batch.
+        self.TRACKING_LINK_CACHE_SECONDS = max(0, _int(env.get("TRACKING_LINK_CACHE_SECONDS"), 30))
+        self.TRACKING_CLICK_BATCH = max(1, _int(env.get("TRACKING_CLICK_BATCH"), 1000))
+        self.TRACKING_CLICK_GRACE = max(0, _int(env.get("TRACKING_CLICK_GRACE"), 300))
         self.SEAT_LIMIT_DEFAULT = _int(env.get("SEAT_LIMIT_DEFAULT"), 25)
         self.IDEMPOTENCY_TTL_HOURS = _int(env.get("IDEMPOTENCY_TTL_HOURS"), 24)
         # Abuse controls (app/ratelimit.py): flask-limiter strings such as "30/minute" or

@@ -98,9 +98,16 @@ class AppWorker(Worker):
         super().main_work_horse(job, queue)
 
     def run_maintenance_tasks(self) -> None:
-        """RQ's periodic upkeep, then the sweep that re-enqueues lost jobs (:mod:`app.recovery`)."""
+        """RQ's periodic upkeep, the sweep that re-enqueues lost jobs (:mod:`app.recovery`), then
+        the hooks domains add to ``app.extensions["worker_maintenance"]`` (each given the app)."""
         super().run_maintenance_tasks()
         recovery.on_worker_maintenance(self)
+        app = jobs.preload_app()
+        for hook in app.extensions.get("worker_maintenance", ()):
+            try:
+                hook(app)
+            except Exception:
+                log.exception("worker maintenance hook failed", extra={"hook": getattr(hook, "__qualname__", "")})
 
     def work(self, burst: bool = False, **kwargs) -> bool:
         """RQ's work loop, started again after a Redis outage instead of ending the process.

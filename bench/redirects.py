@@ -11,9 +11,12 @@ workflow calls on approval). Measured in the same run, in process (Flask test cl
 - throughput with ``threads`` concurrent clients, once on random links and once all on one
   link (every click updates the same aggregate row).
 
-Events are dispatched inline after each commit (the embedded default, REDIS_URL unset): the
-figures include that dispatch. With ``BENCH_REDIS_URL`` set, unique clicks are measured once more
-with the event enqueued on RQ (queue ``bench-redirects``, emptied afterwards), as in production.
+Without Redis (the embedded default, REDIS_URL unset) each redirect folds the buffered clicks
+of its process before it ends (engagement/tracking/clicks.py), events dispatched inline: the
+figures include that. With ``BENCH_REDIS_URL`` set, unique clicks are measured once more as in
+production: the click only goes to the Redis buffer (queue ``bench-redirects``, emptied
+afterwards, nothing folded). The issue's goal is measured through gunicorn by
+``bench/http_redirect.py``.
 
 Run: ``[BENCH_REDIS_URL=redis://...] .venv/bin/python bench/redirects.py [links] [requests] [threads]``.
 """
@@ -105,7 +108,7 @@ def throughput(app, path, headers, requests: int, threads: int, environ=None) ->
 
 
 def with_redis(app, redis_url: str, client, path, headers, requests: int, environ) -> list[float]:
-    """Clicks whose event dispatch is enqueued on RQ instead of run inline; the queue is emptied."""
+    """Clicks handed to the Redis buffer instead of folded in process; the buffer is emptied."""
     from rq import Queue
 
     from app import redis_client
@@ -116,7 +119,10 @@ def with_redis(app, redis_url: str, client, path, headers, requests: int, enviro
         sample(client, path, headers, 50, environ)  # warm-up (connection)
         return sample(client, path, headers, requests, environ)
     finally:
-        Queue("bench-redirects", connection=redis_client.client(redis_url, app.config)).empty()
+        connection = redis_client.client(redis_url, app.config)
+        Queue("bench-redirects", connection=connection).empty()
+        for key in connection.scan_iter("cip:clicks:bench-redirects:*"):
+            connection.delete(key)
         app.config["REDIS_URL"], app.config["RQ_QUEUE"] = saved
 
 

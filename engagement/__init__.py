@@ -27,6 +27,7 @@ def register(app) -> None:
     from engagement.posts import services as posts  # subscribes the governance-switch handler
     from engagement.posts.cli import posts_cli
     from engagement.posts.routes import posts_blp
+    from engagement.tracking import clicks
     from engagement.tracking.cli import tracking_cli
     from engagement.tracking.routes import links_blp, redirect_blp
     from tenants import data_rights, demo
@@ -35,6 +36,7 @@ def register(app) -> None:
     app.register_blueprint(redirect_blp)  # GET /r/<code> at the root, outside the API
     for group in (archive_cli, posts_cli, tracking_cli):
         app.cli.add_command(group)
+    clicks.register(app)  # `flask clicks` and the worker's maintenance hook
     posts.set_content_source(content.SOURCE)
     data_rights.EXPORTERS["posts"] = posts_privacy.export_member
     data_rights.ERASERS["archive"] = archive.erase_member

@@ -4,7 +4,8 @@
 its RLS policy also admits the one row whose code equals ``app.credential_hash`` (see
 :func:`app.tenancy.by_credential`). No raw IP address is stored anywhere: a click's visitor is a
 keyed hash of (link, IP, user agent) under a key that changes every day, kept only to count that
-day's unique clicks and purged afterwards (``flask tracking purge-visitors``).
+day's unique clicks and purged afterwards (``flask tracking purge-visitors``). The redirect
+buffers clicks; ``tracking_click_batches`` records which batches were folded into the counts.
 """
 
 from __future__ import annotations
@@ -74,3 +75,18 @@ class TrackingVisitor(IdMixin, TenantOwned, Base):
     link_id: Mapped[uuid.UUID]
     day: Mapped[date] = mapped_column(Date)
     visitor_hash: Mapped[str] = mapped_column(String(64))
+
+
+class TrackingClickBatch(IdMixin, TenantOwned, Base):
+    """A batch of buffered clicks folded for this tenant (:mod:`engagement.tracking.clicks`):
+    folding the same batch again finds it here and changes nothing."""
+
+    __tablename__ = "tracking_click_batches"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "batch_id"),
+        Index("ix_tracking_click_batches_tenant_processed", "tenant_id", "processed_at"),
+    )
+
+    batch_id: Mapped[str] = mapped_column(String(64))
+    clicks: Mapped[int]
+    processed_at: Mapped[datetime] = mapped_column(default=clock.now)

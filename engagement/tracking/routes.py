@@ -13,7 +13,7 @@ from app import ratelimit
 from app.api import make_blueprint
 from app.auth import public, require_scope
 from app.errors import Gone, NotFound
-from engagement.tracking import services, targets
+from engagement.tracking import clicks, services, targets
 from engagement.tracking.schemas import LinkReportSchema
 
 links_blp = make_blueprint(
@@ -53,7 +53,9 @@ def _link_tenant() -> uuid.UUID | None:
 @ratelimit.per_tenant("RATELIMIT_REDIRECT_TENANT", "link requests", _link_tenant)
 def follow(code: str):
     """Redirect (302) to the link's target with UTM parameters; count the click unless it comes
-    from a bot, a crawler, a link preview or a HEAD request. Unknown code: 404. A target the
+    from a bot, a crawler, a link preview or a HEAD request. Reads only: the link comes from the
+    process's cache (or one indexed read) and the click goes to a buffer that is folded into the
+    counts in batches (:mod:`engagement.tracking.clicks`). Unknown code: 404. A target the
     rule of :mod:`engagement.tracking.targets` now refuses (an internal host, or an IP address
     while ``TRACKING_ALLOW_IP_HOSTS`` is off): 410, nothing counted, no redirect."""
     if _RESOLVED_LINK in request.environ:  # looked up for the per-tenant rate limit
@@ -65,7 +67,7 @@ def follow(code: str):
     if not targets.allowed(link.target_url):
         raise Gone("This link no longer leads anywhere.")
     if services.is_countable(request.method, request.user_agent.string, request.headers):
-        services.record_click(link, request.remote_addr, request.user_agent.string)
+        clicks.record(link, request.remote_addr, request.user_agent.string)
     response = redirect(services.redirect_url(link), code=302)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

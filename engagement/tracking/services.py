@@ -2,7 +2,9 @@
 
 For the posts module: :func:`ensure_link` (idempotent, one link per post) when a post is
 approved, and :func:`tracking_urls` for list views. For metrics: :func:`click_totals` and
-:func:`tenant_click_totals`. For the redirect: :func:`resolve` and :func:`record_click`.
+:func:`tenant_click_totals`. For the redirect: :func:`resolve` (through the per-process
+:mod:`engagement.tracking.cache`) and :mod:`engagement.tracking.clicks`, which buffers the clicks
+and folds them into the counts in batches.
 
 Counting rules: only ``GET`` requests from something that looks like a person's browser count.
 Link-preview bots, crawlers, command-line clients, prefetches and requests without a user agent
@@ -10,9 +12,8 @@ are redirected but not counted. A unique click is the first click of a visitor o
 day of the tenant's time zone (setting ``timezone``, :func:`tenants.services.local_date`, the
 days leaderboards use too); the visitor is ``HMAC(day key, link | IP | user agent)`` where the day key is derived
 from ``SECRET_KEY`` and the day, so no IP address is stored and yesterday's hashes cannot be
-linked to today's. Clicks, the day's aggregate and the ``engagement.link_clicked`` event are
-written in one transaction (all or nothing, so a failed request that is retried counts once;
-on PostgreSQL without waiting for the WAL flush, see :func:`record_click`).
+linked to today's. A click's visitor hash, the day's aggregate and its ``engagement.link_clicked``
+event are written in one transaction (all or nothing), exactly once per click.
 """
 
 from __future__ import annotations
@@ -23,22 +24,26 @@ import re
 import secrets
 import string
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from app import clock, events, tenancy
+from app import clock, tenancy, transactions
 from app.db import db, upsert_insert
 from app.errors import NotFound, field_error
-from engagement.content import topics
-from engagement.events import LINK_CLICKED
 from engagement.posts.models import Post
-from engagement.tracking import targets
-from engagement.tracking.models import CODE_LENGTH, TrackingClickDay, TrackingLink, TrackingVisitor
-from tenants.services import local_date
+from engagement.tracking import cache, targets
+from engagement.tracking.models import (
+    CODE_LENGTH,
+    TrackingClickBatch,
+    TrackingClickDay,
+    TrackingLink,
+    TrackingVisitor,
+)
+from tenants.services import local_date, setting
 
 CODE_ALPHABET = string.digits + string.ascii_letters  # base62: URL-safe without escaping
 CODE_PATTERN = re.compile(rf"^[0-9A-Za-z]{{{CODE_LENGTH}}}$")
@@ -59,6 +64,8 @@ BOT_USER_AGENT = re.compile(
     r"|axios|node-fetch|undici|libwww|httpclient|http_request|^ruby|^php|postman|insomnia|^werkzeug",
     re.IGNORECASE,
 )
+#: How long the record of a folded click batch is kept (a batch comes back only within minutes).
+BATCH_RECORDS_KEPT = timedelta(days=7)
 _PREFETCH = re.compile(r"prefetch|prerender|preview", re.IGNORECASE)
 
 
@@ -91,6 +98,8 @@ def ensure_link(post_id: uuid.UUID, target_url: str) -> TrackingLink:
     if link is not None:
         if link.target_url != target_url:
             link.target_url = target_url
+            code = link.code
+            transactions.on_commit(lambda: cache.forget(code))  # this process redirects anew at once
         return link
     post = db.session.execute(select(Post.member_id, Post.platform, Post.content_id).where(Post.id == post_id)).first()
     if post is None:
@@ -140,22 +149,46 @@ def link_for_post(post_id: uuid.UUID) -> TrackingLink:
 # -- the redirect --------------------------------------------------------------------------
 
 
-def resolve(code: str) -> TrackingLink | None:
-    """The link behind a public code, with its tenant activated; None when unknown.
+def resolve(code: str) -> cache.CachedLink | None:
+    """The link behind a public code (None when unknown), from this process's cache or one read.
 
-    Runs before the tenant is known: the code is the credential that RLS admits the row by.
+    Leaves the current tenant as it was: the redirect writes nothing. A miss reads the row
+    before the tenant is known (the code is the credential that RLS admits it by), and the
+    tenant's time zone unless another of its codes brought it in lately.
     """
     if not CODE_PATTERN.match(code or ""):
         return None
-    with tenancy.by_credential(code):
-        link = db.session.scalar(select(TrackingLink).where(TrackingLink.code == code))
+    link = cache.get(code)
     if link is None:
-        return None
-    tenancy.activate(link.tenant_id)
+        link = _read_link(code)
+        if link is not None:
+            cache.put(link)
     return link
 
 
-def redirect_url(link: TrackingLink) -> str:
+def _read_link(code: str) -> cache.CachedLink | None:
+    with tenancy.by_credential(code):
+        row = db.session.scalar(select(TrackingLink).where(TrackingLink.code == code))
+    if row is None:
+        return None
+    zone = cache.zone(row.tenant_id)
+    if zone is None:  # the tenant's other codes share one read of its settings per TTL
+        with tenancy.scope(row.tenant_id):
+            zone = setting("timezone")
+    return cache.CachedLink(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        post_id=row.post_id,
+        member_id=row.member_id,
+        platform=row.platform,
+        content_id=row.content_id,
+        code=row.code,
+        target_url=row.target_url,
+        timezone=zone,
+    )
+
+
+def redirect_url(link: TrackingLink | cache.CachedLink) -> str:
     """The target with ``utm_source``, ``utm_medium`` and ``utm_campaign`` set.
 
     The target's own query is kept byte for byte, except for UTM parameters of the same names,
@@ -205,54 +238,27 @@ def visitor_hash(link_id: uuid.UUID, ip: str | None, user_agent: str | None, day
 
 
 def record_click(link: TrackingLink, ip: str | None, user_agent: str | None) -> None:
-    """Count a click (the caller decided it counts): the day's aggregate, the visitor for unique
-    counting and the ``engagement.link_clicked`` event, in the current transaction.
+    """Count a click of the current tenant now, in the current transaction, unbuffered (the
+    caller decided it counts): what a fold of the buffer does for one click."""
+    from engagement.tracking import clicks
 
-    Concurrent clicks are safe: both writes are single atomic upserts, no read-modify-write.
-    """
     day = today()
-    seen = upsert_insert(TrackingVisitor).values(
-        id=uuid.uuid4(),
-        link_id=link.id,
-        day=day,
-        visitor_hash=visitor_hash(link.id, ip, user_agent, day),
-    )
-    seen = seen.on_conflict_do_nothing(index_elements=["tenant_id", "link_id", "day", "visitor_hash"])
-    unique = db.session.execute(seen.returning(TrackingVisitor.__table__.c.id)).scalar_one_or_none() is not None
-    count = upsert_insert(TrackingClickDay).values(
-        id=uuid.uuid4(), link_id=link.id, day=day, clicks=1, unique_clicks=int(unique)
-    )
-    count = count.on_conflict_do_update(
-        index_elements=["tenant_id", "link_id", "day"],
-        set_={
-            "clicks": TrackingClickDay.__table__.c.clicks + 1,
-            "unique_clicks": TrackingClickDay.__table__.c.unique_clicks + int(unique),
-        },
-    )
-    db.session.execute(count)
-    events.emit(
-        LINK_CLICKED,
-        {
-            "post_id": str(link.post_id),
-            "member_id": str(link.member_id),
-            "link_id": str(link.id),
-            "platform": link.platform,
-            "content_id": str(link.content_id) if link.content_id else None,
-            "day": day.isoformat(),
-            "unique": unique,
-            "topics": topics.keys_of(link.content_id),
-        },
-    )
+    entry = {"l": str(link.id), "d": day.isoformat(), "v": visitor_hash(link.id, ip, user_agent, day)}
+    clicks.fold([entry])
 
 
 def purge_visitors(before: date | None = None) -> int:
     """Delete the current tenant's visitor hashes of days before ``before`` (default: today).
 
-    They only serve the day's unique counting; ``flask tracking purge-visitors`` runs this for
+    They only serve the day's unique counting (the records of folded click batches older than
+    :data:`BATCH_RECORDS_KEPT` go too); ``flask tracking purge-visitors`` runs this for
     every tenant (cron it daily: each tenant's day ends at its own midnight, so any hour works).
     """
     before = before or today()
     result = db.session.execute(delete(TrackingVisitor).where(TrackingVisitor.day < before))
+    db.session.execute(
+        delete(TrackingClickBatch).where(TrackingClickBatch.processed_at < clock.now() - BATCH_RECORDS_KEPT)
+    )
     return result.rowcount or 0
 
 
