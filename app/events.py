@@ -262,7 +262,7 @@ def emit(event: EventType, payload: dict[str, Any]) -> OutboxEvent:
     db.session.add(row)
     db.session.flush()
     tenant_id = row.tenant_id
-    transactions.on_commit(lambda: enqueue_batch(tenant_id))
+    transactions.on_commit_once(("events.enqueue_batch", tenant_id), lambda: enqueue_batch(tenant_id))
     return row
 
 

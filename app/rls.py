@@ -25,7 +25,12 @@ def is_postgresql() -> bool:
 
 
 def ensure_app_role() -> None:
-    """Create the application role (LOGIN, no ownership, no BYPASSRLS) and grant it DML."""
+    """Create the application role (LOGIN, no ownership, no BYPASSRLS) and grant it DML.
+
+    It grants on every existing table: a later migration must not call it again, or it would
+    give back the UPDATE and DELETE that 0012 revoked on the append-only ledger. Tables created
+    later get the role's DML from the default privileges set here.
+    """
     if not is_postgresql():
         return
     role = app_role()

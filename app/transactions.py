@@ -8,7 +8,7 @@ committed data (enqueueing a job, dispatching events, sending mail) is registere
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from sqlalchemy import event
 
@@ -17,6 +17,7 @@ from app.db import TenantSession, db
 log = logging.getLogger(__name__)
 
 _CALLBACKS = "after_commit_callbacks"
+_KEYS = "after_commit_keys"
 
 
 def on_commit(callback: Callable[[], None]) -> None:
@@ -24,10 +25,20 @@ def on_commit(callback: Callable[[], None]) -> None:
     db.session().info.setdefault(_CALLBACKS, []).append(callback)
 
 
+def on_commit_once(key: Hashable, callback: Callable[[], None]) -> None:
+    """Like :func:`on_commit`, but only the first callback registered under ``key`` in this
+    transaction runs (a thousand events of one tenant need one dispatch after the commit)."""
+    keys = db.session().info.setdefault(_KEYS, set())
+    if key not in keys:
+        keys.add(key)
+        on_commit(callback)
+
+
 def commit() -> None:
     """Commit the session, then run the callbacks registered during the transaction."""
     session = db.session()
     callbacks = session.info.pop(_CALLBACKS, [])
+    session.info.pop(_KEYS, None)
     try:
         session.commit()
     except Exception:
@@ -45,9 +56,11 @@ def _drop_callbacks_on_rollback(session, previous_transaction) -> None:
     """A rolled-back transaction runs none of its callbacks, however it was rolled back."""
     if not previous_transaction.nested:
         session.info.pop(_CALLBACKS, None)
+        session.info.pop(_KEYS, None)
 
 
 def rollback() -> None:
     session = db.session()
     session.info.pop(_CALLBACKS, None)
+    session.info.pop(_KEYS, None)
     session.rollback()

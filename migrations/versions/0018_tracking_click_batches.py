@@ -1,7 +1,7 @@
 """tracking click batches
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-08
 
 The redirect buffers clicks (engagement/tracking/clicks.py); each tenant's part of a folded
@@ -15,8 +15,8 @@ from alembic import op
 from app import rls
 from app.db import UTCDateTime
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
@@ -36,8 +36,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_tracking_click_batches_tenant_processed", "tracking_click_batches", ["tenant_id", "processed_at"]
     )
-    rls.enable("tracking_click_batches")
-    rls.ensure_app_role()
+    rls.enable("tracking_click_batches")  # the app role's DML comes from the default privileges (0001)
 
 
 def downgrade() -> None:
