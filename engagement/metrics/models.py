@@ -116,9 +116,10 @@ class StatsMember(IdMixin, TenantOwned, Base):
 
 
 class StatsTenant(IdMixin, TenantOwned, Base):
-    """Members with at least one published post."""
+    """Members with at least one published post, and active members (the participation rate's base)."""
 
     __tablename__ = "stats_tenants"
     __table_args__ = (UniqueConstraint("tenant_id"),)
 
     members_posting: Mapped[int] = mapped_column(BigInteger, default=0)
+    active_members: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -2,7 +2,7 @@
 
 PostgreSQL triggers (migration 0017) keep ``post_stats`` (one row per published post),
 ``stats_days`` (its sums per UTC day of publication and platform), ``stats_members`` and
-``stats_tenants`` (members posting) in the transaction of every write that changes them:
+``stats_tenants`` (members posting, active members) in the transaction of every write that changes them:
 metric ingestion, click counting, publication and (cascaded) deletion. Nothing in Python adds
 to them, so a new write path (a buffered click fold, a bulk import) is covered without a hook.
 
@@ -124,6 +124,11 @@ def tenant_totals(since: datetime | None, until: datetime | None) -> dict[str, A
             select(func.count(func.distinct(PostStat.member_id))).where(*_between(since, until))
         )
     return _shape(totals, members)
+
+
+def active_members() -> int:
+    """The tenant's active members: the maintained count."""
+    return int(db.session.scalar(select(StatsTenant.active_members)) or 0)
 
 
 def member_totals(member_id: uuid.UUID, since: datetime | None, until: datetime | None) -> dict[str, Any]:

@@ -132,6 +132,12 @@ def _totals(member_id: uuid.UUID | None, since: datetime | None, until: datetime
     return rollups.tenant_totals(since, until)
 
 
+def _active_members() -> int:
+    if rollups.available():
+        return rollups.active_members()
+    return db.session.scalar(select(func.count()).select_from(Member).where(Member.status == "active")) or 0
+
+
 def _figures(totals: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
     """The figures of :class:`StatsSchema`. ``clicks`` takes per post the larger of the platform's
     count and the tracking link's: both may count the same person's click (the platform counts a
@@ -182,7 +188,7 @@ def tenant_stats(since: datetime | None = None, until: datetime | None = None) -
         for platform in platforms
     ]
     figures = _figures(totals, settings)
-    active = db.session.scalar(select(func.count()).select_from(Member).where(Member.status == "active")) or 0
+    active = _active_members()
     return {
         "since": since,
         "until": until,

@@ -12,7 +12,7 @@ so tenant-wide figures read a bounded number of rows instead of every post and c
 - ``stats_days``: per tenant, UTC day of publication and platform, the sums of ``post_stats``
   (with ``clicks`` the sum of the larger of platform and tracked clicks per post);
 - ``stats_members``: published posts per member, and ``stats_tenants.members_posting``: members
-  with at least one.
+  with at least one; ``stats_tenants.active_members``: members whose status is active.
 
 PostgreSQL only (SQLite computes the reports from the source rows): statement-level triggers with
 transition tables keep them in the transaction of every write that changes them, whatever the
@@ -116,6 +116,7 @@ def _create_tables() -> None:
     op.create_table(
         "stats_tenants",
         _counter("members_posting"),
+        _counter("active_members"),
         *_tenant_columns(),
         sa.UniqueConstraint("tenant_id"),
     )
@@ -262,12 +263,28 @@ def _posts_body(event: str) -> str:
   {_post_stats_rows(f"SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE n.status = 'published' AND (o.status <> 'published' OR {_POST_KEY})")};"""
 
 
+def _members_body(event: str) -> str:
+    """members -> stats_tenants.active_members (written only when a statement changes the count)."""
+    delta = f"""
+    SELECT tenant_id, sum(sign) AS n FROM ({SOURCES[event]}) AS c WHERE status = 'active'
+    GROUP BY tenant_id HAVING sum(sign) <> 0"""
+    if event == "delete":
+        return f"""
+  UPDATE stats_tenants t SET active_members = t.active_members + d.n FROM ({delta}) AS d
+  WHERE t.tenant_id = d.tenant_id;"""
+    return f"""
+  INSERT INTO stats_tenants (id, tenant_id, active_members)
+  SELECT gen_random_uuid(), tenant_id, n FROM ({delta}) AS d ORDER BY tenant_id
+  ON CONFLICT (tenant_id) DO UPDATE SET active_members = stats_tenants.active_members + excluded.active_members;"""
+
+
 #: (table, function prefix, body builder, events)
 TRIGGERS = (
     ("post_stats", "stats_post_stats", _post_stats_body, ("insert", "update", "delete")),
     ("post_metrics", "stats_post_metrics", _post_metrics_body, ("insert", "update", "delete")),
     ("tracking_click_days", "stats_click_days", _click_days_body, ("insert", "update", "delete")),
     ("posts", "stats_posts", _posts_body, ("insert", "update")),
+    ("members", "stats_members", _members_body, ("insert", "update", "delete")),
 )
 
 
@@ -283,6 +300,11 @@ def upgrade() -> None:
             op.execute(_trigger(table, f"{prefix}_{event}", event))
     # Backfill: the published posts' rows; their insert trigger sums them into the other tables.
     op.execute(_post_stats_rows("SELECT * FROM posts WHERE status = 'published'"))
+    op.execute(
+        """INSERT INTO stats_tenants (id, tenant_id, active_members)
+           SELECT gen_random_uuid(), tenant_id, count(*) FROM members WHERE status = 'active' GROUP BY tenant_id
+           ON CONFLICT (tenant_id) DO UPDATE SET active_members = excluded.active_members"""
+    )
 
 
 def downgrade() -> None:
