@@ -17,7 +17,8 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Uuid, any_, bindparam, func, select, tuple_
+from sqlalchemy.dialects import postgresql
 
 from app.db import db
 from engagement.metrics.models import METRICS, PostStat, StatsDay, StatsTenant
@@ -30,6 +31,31 @@ _SUMMED = ("reach", *METRIC_COLUMNS.values(), "tracked_clicks", "unique_clicks")
 def available() -> bool:
     """Are the rollups maintained here? (PostgreSQL: by triggers; elsewhere not at all.)"""
     return db.session.get_bind().dialect.name == "postgresql"
+
+
+def lock_for_posts(post_ids) -> None:
+    """Lock the rollup rows that changes to these posts' metrics or clicks will update, in a fixed
+    order: ``post_stats`` by post, then ``stats_days`` by day and platform.
+
+    A multi-row write (a metric batch, a bulk click fold) updates them in two statements (its
+    inserted and its updated rows fire separate triggers); taking every lock first in one global
+    order means two such writers, or one and a single click (post row, then its day row), never
+    wait on each other in a cycle. PostgreSQL only; a no-op elsewhere.
+    """
+    if not available():
+        return
+    ids = sorted(set(post_ids), key=str)
+    if not ids:
+        return
+    match = PostStat.post_id == any_(bindparam("post_ids", ids, type_=postgresql.ARRAY(Uuid())))
+    db.session.execute(select(PostStat.id).where(match).order_by(PostStat.post_id).with_for_update())
+    days = select(PostStat.day, PostStat.platform).where(match)
+    db.session.execute(
+        select(StatsDay.id)
+        .where(tuple_(StatsDay.day, StatsDay.platform).in_(days))
+        .order_by(StatsDay.day, StatsDay.platform)
+        .with_for_update()
+    )
 
 
 def _empty() -> dict[str, Any]:

@@ -6,6 +6,7 @@ each member. PostgreSQL only: elsewhere the reports read the source rows themsel
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import timedelta
 
@@ -199,3 +200,55 @@ def test_a_post_that_stops_being_published_leaves_the_rollups(app, world, owner_
         assert db.session.scalar(select(PostStat.id).where(PostStat.post_id == uuid.UUID(post_id))) is None
         assert sum(db.session.scalars(select(StatsDay.posts))) == 0
     assert _assert_rollups_match(app, b)["members_posting"] == 0
+
+
+def test_concurrent_metric_batches_and_clicks_keep_the_rollups_exact(app, world, owner_engine):
+    """Two metric feeds and two click streams at once over posts on several days: no request
+    fails (no deadlock: rows are locked in one order) and the rollups equal the source rows."""
+    b = world.b
+    _, author = _author(app, b, ("linkedin", 100))
+    post_ids = [_approved(app, b, author) for _ in range(6)]
+    for index, post_id in enumerate(post_ids):
+        _publish(author, post_id)
+        _owner_sql(
+            owner_engine,
+            "UPDATE posts SET published_at = published_at - make_interval(days => :d) WHERE id = :id",
+            d=index % 3,
+            id=post_id,
+        )
+    codes = [_link_code(app, b, post_id) for post_id in post_ids]
+    start = clock.now() - timedelta(hours=5)
+    failures: list = []
+
+    def feed(seed: int) -> None:
+        order = post_ids[seed:] + post_ids[:seed]
+        for step in range(8):
+            at = (start + timedelta(minutes=10 * step + seed)).isoformat().replace("+00:00", "Z")
+            observations = [
+                {"post_id": p, "metric": metric, "value": 10 * step + seed + i, "observed_at": at}
+                for i, p in enumerate(reversed(order) if step % 2 else order)
+                for metric in ("impressions", "clicks")
+            ]
+            response = b.api.post("/engagement/metrics", json={"observations": observations})
+            if response.status_code != 200:
+                failures.append(response.get_json())
+
+    def click(seed: int) -> None:
+        client = app.test_client()
+        for step in range(12):
+            code = codes[(seed + step) % len(codes)]
+            response = client.get(
+                f"/r/{code}", headers={"User-Agent": BROWSER}, environ_base={"REMOTE_ADDR": f"198.51.100.{step % 4}"}
+            )
+            if response.status_code != 302:
+                failures.append(response.status_code)
+
+    threads = [threading.Thread(target=feed, args=(s,)) for s in (0, 3)]
+    threads += [threading.Thread(target=click, args=(s,)) for s in (1, 4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    figures = _assert_rollups_match(app, b)
+    assert figures["tracked_clicks"] == 24 and figures["posts"] == 6
