@@ -66,7 +66,7 @@ class PostStat(IdMixin, TenantOwned, Base):
         UniqueConstraint("tenant_id", "post_id"),
         tenant_fk("post_id", "posts"),
         Index("ix_post_stats_tenant_member", "tenant_id", "member_id", "published_at"),
-        Index("ix_post_stats_tenant_published", "tenant_id", "published_at"),
+        Index("ix_post_stats_tenant_published", "tenant_id", "published_at", postgresql_include=["member_id"]),
     )
 
     post_id: Mapped[uuid.UUID]
