@@ -265,17 +265,38 @@ def _post_stats_rows(came: str) -> str:
 _POST_KEY = "(o.member_id, o.platform, o.published_at, o.potential_reach) IS DISTINCT FROM (n.member_id, n.platform, n.published_at, n.potential_reach)"
 
 
+def _lock_clicks(came: str) -> str:
+    """Lock the coming posts' links and click days before their clicks are read: a click that
+    commits after the read but before the new ``post_stats`` row is visible would update no row.
+    A click on an existing day waits on the day row, a first click of a day on its link (the
+    foreign-key check), until the publication commits; its trigger then finds the row."""
+    posts = f"(l.tenant_id, l.post_id) IN (SELECT tenant_id, id FROM ({came}) AS c)"
+    return f"""
+  PERFORM FROM tracking_links l WHERE {posts} FOR UPDATE;
+  PERFORM FROM tracking_click_days d JOIN tracking_links l ON l.tenant_id = d.tenant_id AND l.id = d.link_id
+  WHERE {posts} FOR UPDATE OF d;"""
+
+
 def _posts_body(event: str) -> str:
     """posts -> post_stats: a post that becomes published gets its row (from its metrics and
     clicks so far), one that stops being published loses it. Deleted posts lose theirs by the
     cascade."""
     if event == "insert":
-        return _post_stats_rows("SELECT * FROM new_rows WHERE status = 'published'") + ";"
+        came = "SELECT * FROM new_rows WHERE status = 'published'"
+        return _lock_clicks(came) + _post_stats_rows(came) + ";"
+    came = (
+        "SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id "
+        f"WHERE n.status = 'published' AND (o.status <> 'published' OR {_POST_KEY})"
+    )
     return f"""
   DELETE FROM post_stats s USING old_rows o JOIN new_rows n ON n.id = o.id
   WHERE s.tenant_id = o.tenant_id AND s.post_id = o.id AND o.status = 'published'
     AND (n.status <> 'published' OR {_POST_KEY});
-  {_post_stats_rows(f"SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE n.status = 'published' AND (o.status <> 'published' OR {_POST_KEY})")};"""
+  IF NOT EXISTS ({came}) THEN
+    RETURN NULL;
+  END IF;
+  {_lock_clicks(came)}
+  {_post_stats_rows(came)};"""
 
 
 def _members_body(event: str) -> str:

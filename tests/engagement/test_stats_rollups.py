@@ -252,3 +252,31 @@ def test_concurrent_metric_batches_and_clicks_keep_the_rollups_exact(app, world,
     assert failures == []
     figures = _assert_rollups_match(app, b)
     assert figures["tracked_clicks"] == 24 and figures["posts"] == 6
+
+
+def test_a_click_while_the_post_is_being_published_is_counted(app, world, client, owner_engine):
+    """A click committed between the publication's read of the clicks and its commit would miss
+    the new post_stats row; the publication locks the post's click days, so the click waits."""
+    b = world.b
+    _, author = _author(app, b, ("linkedin", 100))
+    post_id = _approved(app, b, author)
+    code = _link_code(app, b, post_id)
+    _clicks(client, code, visitors=1)  # the day's row exists: the next click updates it
+    with owner_engine.connect() as publishing:
+        transaction = publishing.begin()
+        publishing.execute(
+            text("UPDATE posts SET status = 'published', published_at = :now WHERE id = :id"),
+            {"now": clock.now(), "id": post_id},
+        )
+        clicking = threading.Thread(target=_clicks, args=(app.test_client(), code, 2))
+        clicking.start()
+        with owner_engine.connect() as watcher:  # until the click waits on the publication's lock
+            waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            for _ in range(500):
+                if not clicking.is_alive() or watcher.execute(waiting).scalar():
+                    break
+                clicking.join(0.01)
+        transaction.commit()
+    clicking.join()
+    figures = _assert_rollups_match(app, b)
+    assert figures["tracked_clicks"] == 3 and figures["unique_clicks"] == 2
