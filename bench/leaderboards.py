@@ -478,7 +478,7 @@ def emit_events(app, tenant_id: str, name: str, payloads: list[dict], budget: fl
                     break
                 batch = payloads[start : start + EVENT_BATCH]
                 for payload in batch:
-                    events.emit(name, payload)
+                    events.emit(events.declared(name), payload)
                 transactions.commit()
                 sent += len(batch)
 
@@ -539,6 +539,8 @@ def writes(app, engine, tenant_id: str, ranked: int, count: int, budget: float) 
             "platform": "linkedin",
             "content_id": None,
             "version": 1,
+            "external_url": None,
+            "topics": [],
         }
         for _ in range(count)
     ]
@@ -556,6 +558,7 @@ def writes(app, engine, tenant_id: str, ranked: int, count: int, budget: float) 
                 "content_id": None,
                 "day": day,
                 "unique": True,
+                "topics": [],
             }
         )
     results = []

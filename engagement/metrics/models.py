@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock
@@ -53,3 +53,73 @@ class PostMetric(IdMixin, TenantOwned, Base):
     value: Mapped[int] = mapped_column(BigInteger)
     observed_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+# -- rollups (maintained by PostgreSQL triggers, migration 0017; see engagement.metrics.rollups) --
+
+
+class PostStat(IdMixin, TenantOwned, Base):
+    """One published post with its potential reach, current metric values and tracking clicks."""
+
+    __tablename__ = "post_stats"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "post_id"),
+        tenant_fk("post_id", "posts"),
+        Index("ix_post_stats_tenant_member", "tenant_id", "member_id", "published_at"),
+        Index("ix_post_stats_tenant_published", "tenant_id", "published_at", postgresql_include=["member_id"]),
+    )
+
+    post_id: Mapped[uuid.UUID]
+    member_id: Mapped[uuid.UUID]
+    platform: Mapped[str] = mapped_column(String(20))
+    published_at: Mapped[datetime]
+    day: Mapped[date] = mapped_column(Date)
+    reach: Mapped[int] = mapped_column(BigInteger, default=0)
+    impressions: Mapped[int] = mapped_column(BigInteger, default=0)
+    reactions: Mapped[int] = mapped_column(BigInteger, default=0)
+    comments: Mapped[int] = mapped_column(BigInteger, default=0)
+    reshares: Mapped[int] = mapped_column(BigInteger, default=0)
+    platform_clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    tracked_clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    unique_clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StatsDay(IdMixin, TenantOwned, Base):
+    """The sums of :class:`PostStat` per UTC day of publication and platform; ``clicks`` adds up
+    the larger of platform and tracked clicks per post."""
+
+    __tablename__ = "stats_days"
+    __table_args__ = (UniqueConstraint("tenant_id", "day", "platform"),)
+
+    day: Mapped[date] = mapped_column(Date)
+    platform: Mapped[str] = mapped_column(String(20))
+    posts: Mapped[int] = mapped_column(BigInteger, default=0)
+    reach: Mapped[int] = mapped_column(BigInteger, default=0)
+    impressions: Mapped[int] = mapped_column(BigInteger, default=0)
+    reactions: Mapped[int] = mapped_column(BigInteger, default=0)
+    comments: Mapped[int] = mapped_column(BigInteger, default=0)
+    reshares: Mapped[int] = mapped_column(BigInteger, default=0)
+    platform_clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    tracked_clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    unique_clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StatsMember(IdMixin, TenantOwned, Base):
+    """A member's published posts (for the count of members posting)."""
+
+    __tablename__ = "stats_members"
+    __table_args__ = (UniqueConstraint("tenant_id", "member_id"), tenant_fk("member_id", "members"))
+
+    member_id: Mapped[uuid.UUID]
+    posts: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StatsTenant(IdMixin, TenantOwned, Base):
+    """Members with at least one published post, and active members (the participation rate's base)."""
+
+    __tablename__ = "stats_tenants"
+    __table_args__ = (UniqueConstraint("tenant_id"),)
+
+    members_posting: Mapped[int] = mapped_column(BigInteger, default=0)
+    active_members: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -5,7 +5,9 @@ CONFLICT DO NOTHING`` appends the observations (the unique key per post, metric 
 ``observed_at`` drops what was stored before), and one executemany upsert moves the per-post
 "latest" rows forward, only where an accepted observation is newer than the stored one. So a
 batch is stored entirely or (on any refusal) not at all, repeats count once and a late-arriving
-older observation never overwrites a newer value.
+older observation never overwrites a newer value. On PostgreSQL the stats rollups follow by
+trigger; the batch first locks the rollup rows it will change in a fixed order
+(:func:`engagement.metrics.rollups.lock_for_posts`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from app.db import UTCDateTime, db, upsert_insert
 from app.errors import NotFound, ValidationFailed
 from engagement.archive import services as archive
 from engagement.events import METRICS_RECORDED
+from engagement.metrics import rollups
 from engagement.metrics.models import MetricObservation, PostMetric
 from engagement.posts.models import Post
 
@@ -94,6 +97,7 @@ def ingest(observations: list[dict[str, Any]], actor_member_id: uuid.UUID | None
     for item in observations:
         unique.setdefault((item["post_id"], item["metric"], item["observed_at"]), item["value"])
     if _dialect() == "postgresql":
+        rollups.lock_for_posts({key[0] for key in unique})
         stored = _store_postgresql(tenant_id, unique, now)
     else:
         stored = _store_portable(unique, now)

@@ -4,9 +4,11 @@ Clicks come from two sources that can see the same click: the platforms' reporte
 metric and the tracking links. Reports show both (``platform_clicks``, ``tracked_clicks``) and
 count ``clicks`` as the larger of the two per post, which earned media value uses.
 
-Reports read the maintained latest value per post and metric (``post_metrics``), never the
-observations, and add up in SQL: a bounded number of aggregate queries whose cost grows with
-the posts that match, never an id list handed from one query to the next (bench/growth.py).
+On PostgreSQL the reports read the maintained rollups (:mod:`engagement.metrics.rollups`): a
+bounded number of rows however large the tenant (bench/growth.py). Elsewhere, and as the
+reference the rollups are tested against, :func:`live_totals` adds up the latest value per post
+and metric (``post_metrics``) and the click days in SQL: aggregate queries whose cost grows with
+the tenant's posts, never an id list handed from one query to the next.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 
 from app.db import db
+from engagement.metrics import rollups
 from engagement.metrics.models import METRICS, PostMetric
 from engagement.posts.models import Post
 from engagement.tracking.services import click_totals_by_post
@@ -63,9 +66,10 @@ def _greater(a, b):
     return case((a > b, a), else_=b)
 
 
-def _totals(conditions: list) -> dict[str, Any]:
-    """Posts, potential reach per platform, metric sums and clicks of the matching posts: three
-    aggregate queries."""
+def live_totals(member_id: uuid.UUID | None, since: datetime | None, until: datetime | None) -> dict[str, Any]:
+    """Posts, potential reach per platform, metric sums and clicks of the matching published
+    posts, added up from the source rows: three aggregate queries."""
+    conditions = _published(member_id, since, until)
     author_account = and_(
         SocialAccount.member_id == Post.member_id,
         SocialAccount.platform == Post.platform,
@@ -119,6 +123,21 @@ def _totals(conditions: list) -> dict[str, Any]:
     }
 
 
+def _totals(member_id: uuid.UUID | None, since: datetime | None, until: datetime | None) -> dict[str, Any]:
+    """The figures' inputs: from the rollups where they are maintained, else from the source rows."""
+    if not rollups.available():
+        return live_totals(member_id, since, until)
+    if member_id is not None:
+        return rollups.member_totals(member_id, since, until)
+    return rollups.tenant_totals(since, until)
+
+
+def _active_members() -> int:
+    if rollups.available():
+        return rollups.active_members()
+    return db.session.scalar(select(func.count()).select_from(Member).where(Member.status == "active")) or 0
+
+
 def _figures(totals: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
     """The figures of :class:`StatsSchema`. ``clicks`` takes per post the larger of the platform's
     count and the tracking link's: both may count the same person's click (the platform counts a
@@ -147,13 +166,13 @@ def _figures(totals: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]
 
 def member_stats(member_id: uuid.UUID, since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
     """The member's own published posts and what they achieved."""
-    return {"since": since, "until": until, **_figures(_totals(_published(member_id, since, until)), value_settings())}
+    return {"since": since, "until": until, **_figures(_totals(member_id, since, until), value_settings())}
 
 
 def tenant_stats(since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
     """The tenant's totals, reach per platform next to corporate followers, EMV and participation."""
     settings = value_settings()
-    totals = _totals(_published(None, since, until))
+    totals = _totals(None, since, until)
     corporate = {platform: int(count) for platform, count in (settings["corporate_followers"] or {}).items()}
     platforms = sorted(set(totals["by_platform"]) | set(corporate))
     reach = [
@@ -169,7 +188,7 @@ def tenant_stats(since: datetime | None = None, until: datetime | None = None) -
         for platform in platforms
     ]
     figures = _figures(totals, settings)
-    active = db.session.scalar(select(func.count()).select_from(Member).where(Member.status == "active")) or 0
+    active = _active_members()
     return {
         "since": since,
         "until": until,
