@@ -50,6 +50,7 @@ from app import clock, events, jobs, tenancy, transactions
 from app.db import db, upsert_insert
 from engagement.content import topics
 from engagement.events import LINK_CLICKED
+from engagement.metrics import rollups
 from engagement.tracking import services
 from engagement.tracking.models import TrackingClickBatch, TrackingClickDay, TrackingLink, TrackingVisitor
 
@@ -220,6 +221,9 @@ def fold(entries: list[dict], batch_id: str | None = None) -> int:
     for key in keys:  # the first click of a new visitor in the batch is the unique one
         uniques.append(key in new)
         new.discard(key)
+    # The day aggregates feed the stats rollups (triggers); lock those rows first, in the order
+    # every multi-row writer uses, so a fold and a metric batch never deadlock.
+    rollups.lock_for_posts({links[link_id].post_id for link_id, _, _ in keys})
     _add_to_days(keys, uniques)
     keys_of = _memo(topics.keys_of)
     for (link_id, day, _), unique in zip(keys, uniques, strict=True):

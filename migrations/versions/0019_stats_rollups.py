@@ -1,7 +1,7 @@
 """stats rollups
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-08
 
 Maintained aggregates for the reach and earned-media-value reports (engagement/metrics/rollups.py),
@@ -29,8 +29,8 @@ from alembic import op
 from app import rls
 from app.db import UTCDateTime
 
-revision = "0017"
-down_revision = "0016"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
