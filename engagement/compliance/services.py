@@ -261,7 +261,8 @@ def _spec(rule: ComplianceRule) -> engine.RuleSpec:
 
 
 #: The tenant's rule-set version, on every check: a Core statement built once, filtered by
-#: hand (the ORM entity's tenant criteria cost more than the query itself).
+#: hand and run on the session's connection (the ORM's execution and tenant criteria cost
+#: more than the query itself).
 _VERSION = (
     select(ComplianceRuleSet.__table__.c.version)
     .where(ComplianceRuleSet.__table__.c.tenant_id == bindparam("tenant_id"))
@@ -274,7 +275,7 @@ def rule_set() -> engine.RuleSet:
     tenant_id = tenancy.require()
     # The version is read before the rules: a change committed in between makes the cached set
     # newer than its key (recompiled once more next time), never older.
-    version = db.session.scalar(_VERSION, {"tenant_id": tenant_id}) or 0
+    version = db.session.connection().scalar(_VERSION, {"tenant_id": tenant_id}) or 0
     with _cache_lock:
         cached = _cache.get(tenant_id)
         if cached is not None and cached[0] == version:
