@@ -4,7 +4,8 @@ The rules are the four presets plus generated terms and regex rules (500 in all)
 through ``POST /compliance/check`` next to ``GET /healthz`` in the same run, and the engine
 alone (the compiled rule set's ``check``, and compiling the set from scratch).
 
-Run: ``.venv/bin/python bench/compliance_check.py [requests]``.
+Run: ``BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/cip_bench_compliance
+.venv/bin/python bench/compliance_check.py [requests]``.
 """
 
 from __future__ import annotations
@@ -144,6 +145,12 @@ def main(requests: int) -> None:
             ("GET /compliance/presets (token check only)", authenticated),
             ("POST /compliance/check (500 rules, 3,000 chars)", checks),
         ]
+    )
+    _, token_p95 = percentiles(authenticated)
+    _, check_p95 = percentiles(checks)
+    print(
+        f"\nPOST /compliance/check p95 {check_p95:.2f} ms (goal <= 10 ms) next to the token-only endpoint's "
+        f"p95 {token_p95:.2f} ms: ratio {check_p95 / token_p95:.1f}"
     )
     print()
     engine_alone(preset_rules + extra, text, requests)

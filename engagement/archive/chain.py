@@ -12,6 +12,10 @@ the same rules (:func:`verify_lines`).
 Canonical JSON: keys sorted, no white space, UTF-8 (not ASCII-escaped), times ISO 8601 UTC
 with ``Z``, ids as strings. The entry hash covers the payload's hash, not the payload, so an
 erasure can replace a payload with a pseudonymised one and the chain still verifies.
+
+Payloads are stored in their canonical form (:func:`stored_json`), so checking one hashes the
+stored text as read (:func:`payload_matches`); text stored otherwise (entries written before
+that, or by hand) is parsed and encoded again, which gives the same answer, only slower.
 """
 
 from __future__ import annotations
@@ -113,6 +117,45 @@ def payload_digest(payload: Any) -> str:
     return sha256(canonical(payload))
 
 
+def stored_json(value: Any) -> str:
+    """The JSON text a payload is stored as: its canonical form, so that the stored bytes are
+    the hashed bytes. A lone surrogate has no UTF-8 form; such a value is stored ASCII-escaped
+    (and verified by parsing it, like any text not in canonical form)."""
+    encoded = canonical(value)
+    try:
+        return encoded.decode("utf-8")
+    except UnicodeDecodeError:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+#: orjson reads an integer beyond 64 bits as a float (``2**70`` comes back as ``1.18e+21``):
+#: text with a run of 19 or more digits takes the standard parser, which keeps it exact.
+_LONG_DIGITS = re.compile(rb"\d{19}")
+
+
+def load(payload: Any) -> Any:
+    """A payload from its stored JSON text (``bytes``); a parsed payload as it is."""
+    if not isinstance(payload, bytes):
+        return payload
+    if _LONG_DIGITS.search(payload) is None:
+        try:
+            return orjson.loads(payload)
+        except orjson.JSONDecodeError:  # a lone surrogate: the standard parser reads it
+            pass
+    return json.loads(payload)
+
+
+def payload_matches(payload: Any, payload_hash: str) -> bool:
+    """Does the payload hash to ``payload_hash``? ``payload`` is the parsed value, or the stored
+    JSON text as ``bytes`` (JSON values are never bytes): text in canonical form is hashed as it
+    is, other text is parsed and encoded canonically first."""
+    if isinstance(payload, bytes):
+        if sha256(payload) == payload_hash:
+            return True  # the stored text is the canonical form of the hashed payload
+        payload = load(payload)
+    return payload_digest(payload) == payload_hash
+
+
 def genesis_hash(tenant_id: uuid.UUID | str) -> str:
     return sha256(f"cip-archive-genesis:{tenant_id}".encode())
 
@@ -171,6 +214,7 @@ class ChainChecker:
             self.first_bad = {"seq": seq, "id": _id(entry_id), "reason": reason}
 
     def feed(self, record: dict[str, Any]) -> None:
+        """One entry in its exported form; its payload parsed or as stored (see :func:`payload_matches`)."""
         self.entries += 1
         if self.first_bad is not None:
             return  # keep counting; the first bad entry is what matters
@@ -184,7 +228,7 @@ class ChainChecker:
             self._bad(seq, record["id"], reason)
             return
         if record["redacted_at"] is None:
-            if payload_digest(record["payload"]) != record["payload_hash"]:
+            if not payload_matches(record["payload"], record["payload_hash"]):
                 self._bad(seq, record["id"], "payload altered")
                 return
         else:
@@ -196,9 +240,9 @@ class ChainChecker:
             self._bad(seq, record["id"], "entry altered")
             return
         if record["redacted_at"] is None and record["kind"] == REDACTION_KIND:
-            self.redactions_recorded.update(int(s) for s in record["payload"].get("seqs", []))
+            self.redactions_recorded.update(int(s) for s in load(record["payload"]).get("seqs", []))
         if record["redacted_at"] is None and record["kind"] == PRUNE_KIND:
-            self.last_prune = record["payload"]
+            self.last_prune = load(record["payload"])
         self.prev_hash = record["entry_hash"]
         self.last_id = _id(record["id"])
         self.expected_seq += 1

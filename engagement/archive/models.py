@@ -15,13 +15,33 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from app import clock
 from app.db import Base, IdMixin, TenantOwned
+from engagement.archive import chain
 
 HASH_LENGTH = 64  # SHA-256, hex
+
+
+class CanonicalJSON(TypeDecorator):
+    """A JSON column written in the archive's canonical form (:func:`chain.stored_json`).
+
+    PostgreSQL's ``json`` (unlike ``jsonb``) and SQLite keep the text as written, so verifying
+    a payload hashes the stored text instead of parsing and encoding it again. Read as JSON.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect):
+        if dialect.driver == "psycopg":
+            from psycopg.types.json import Json
+
+            return lambda value: Json(value, dumps=chain.stored_json)
+        return chain.stored_json
 
 
 class ArchiveEntry(IdMixin, TenantOwned, Base):
@@ -41,7 +61,7 @@ class ArchiveEntry(IdMixin, TenantOwned, Base):
     subject_type: Mapped[str] = mapped_column(String(50))
     subject_id: Mapped[uuid.UUID | None]
     actor_member_id: Mapped[uuid.UUID | None]
-    payload: Mapped[dict[str, Any]]
+    payload: Mapped[dict[str, Any]] = mapped_column(CanonicalJSON())
     payload_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
     prev_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
     entry_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import orjson
 from sqlalchemy import Text, case, cast, delete, func, or_, select, text
 
 from app import clock, tenancy
@@ -34,6 +33,8 @@ from tenants.services import current_policy, setting
 DEFAULT_RETENTION_DAYS = DEFAULT_SETTINGS["archive_retention_days"]
 #: Rows read per query by verify, export, prune and erasure: memory stays constant.
 BATCH_SIZE = 5000
+#: Rows per chunk of verify's stream on PostgreSQL (see :func:`_stream`).
+STREAM_CHUNK = 1000
 #: First key of the two-key advisory lock ("ARCH"); the second is a hash of the tenant id.
 _LOCK_NAMESPACE = 0x41524348
 
@@ -214,28 +215,55 @@ def page(cursor: str | None, limit: int, kind: str | None = None, subject_id: uu
     return {"items": rows, "next_cursor": f"{rows[-1].seq}-{rows[-1].id.hex}" if more else None}
 
 
-def _rows(
+def _select_rows(
     after_seq: int = 0, through_seq: int | None = None, since: datetime | None = None, until: datetime | None = None
-) -> Iterator[Any]:
-    """Entries in ``seq`` order, streamed (a server-side cursor on PostgreSQL): constant memory."""
-    statement = select(*_row_columns(db.session.get_bind().dialect.name)).where(ArchiveEntry.seq > after_seq)
+):
+    """The SELECT of :func:`_rows`, filtered by tenant by hand too (:func:`_stream` runs it on
+    the driver, without the session's tenant criteria; row-level security applies anyway)."""
+    statement = select(*_row_columns(db.session.get_bind().dialect.name)).where(
+        ArchiveEntry.tenant_id == tenancy.require(), ArchiveEntry.seq > after_seq
+    )
     if through_seq is not None:
         statement = statement.where(ArchiveEntry.seq <= through_seq)
     if since is not None:
         statement = statement.where(ArchiveEntry.recorded_at >= since)
     if until is not None:
         statement = statement.where(ArchiveEntry.recorded_at < until)
-    yield from db.session.execute(statement.order_by(ArchiveEntry.seq), execution_options={"yield_per": BATCH_SIZE})
+    return statement.order_by(ArchiveEntry.seq)
+
+
+def _rows(
+    after_seq: int = 0, through_seq: int | None = None, since: datetime | None = None, until: datetime | None = None
+) -> Iterator[Any]:
+    """Entries in ``seq`` order, streamed (a server-side cursor on PostgreSQL): constant memory."""
+    statement = _select_rows(after_seq, through_seq, since, until)
+    yield from db.session.execute(statement, execution_options={"yield_per": BATCH_SIZE})
+
+
+def _stream(statement) -> Iterator[tuple]:
+    """Rows of a SELECT through psycopg's chunked stream, in the session's transaction.
+
+    A server-side cursor (:func:`_rows`) waits for each FETCH: the server computes a batch while
+    Python waits, then Python checks it while the server waits. Streamed, the server sends
+    chunks without being asked and computes the next ones while these are checked, on the
+    other core (half of verify's time on two cores). Constant memory: the server stops when
+    the socket buffer is full. Read to the end; a stream left early cancels the query, which
+    aborts the transaction.
+    """
+    connection = db.session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+    with connection.connection.driver_connection.cursor() as cursor:
+        yield from cursor.stream(compiled.string, compiled.params, size=STREAM_CHUNK)
 
 
 def _payload(value: Any) -> Any:
     """A payload as read by :func:`_rows` (JSON text) or held by an entry (parsed)."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return orjson.loads(value)
-    except orjson.JSONDecodeError:  # integers beyond 64 bits: the standard parser reads them
-        return json.loads(value)
+    return chain.load(value.encode()) if isinstance(value, str) else value
+
+
+def _stored(value: Any) -> Any:
+    """A payload as read by :func:`_rows`, as its stored bytes (see :func:`chain.payload_matches`)."""
+    return value.encode() if isinstance(value, str) else value
 
 
 def _text(value: Any) -> str | None:
@@ -246,9 +274,10 @@ def _time_text(value: Any) -> str | None:
     return value if value is None or isinstance(value, str) else clock.isoformat(value)
 
 
-def _record(row: tuple) -> dict[str, Any]:
-    """A row of :func:`_rows` as exported (and hashed): ids and times as strings."""
-    tenant_id, seq, id_, kind, subject_type, subject_id, actor, recorded_at, payload, *hashes, redacted_at = row
+def _record(row: tuple, payload=_payload) -> dict[str, Any]:
+    """A row of :func:`_rows` as exported (and hashed): ids and times as strings; the payload
+    parsed, or as ``payload`` converts it."""
+    tenant_id, seq, id_, kind, subject_type, subject_id, actor, recorded_at, payload_text, *hashes, redacted_at = row
     payload_hash, prev_hash, entry_hash = hashes
     return {
         "tenant_id": _text(tenant_id),
@@ -259,7 +288,7 @@ def _record(row: tuple) -> dict[str, Any]:
         "subject_id": _text(subject_id),
         "actor_member_id": _text(actor),
         "recorded_at": _time_text(recorded_at),
-        "payload": _payload(payload),
+        "payload": payload(payload_text),
         "payload_hash": payload_hash,
         "prev_hash": prev_hash,
         "entry_hash": entry_hash,
@@ -274,24 +303,37 @@ def _export_record(entry: ArchiveEntry) -> dict[str, Any]:
 # --- Verifying -------------------------------------------------------------------------------
 
 
+def _checked_records(after_seq: int = 0, through_seq: int | None = None) -> Iterator[dict[str, Any]]:
+    """Entries for :class:`chain.ChainChecker` in ``seq`` order, payloads as stored (bytes)."""
+    statement = _select_rows(after_seq, through_seq)
+    if db.session.get_bind().dialect.driver != "psycopg":
+        for row in db.session.execute(statement, execution_options={"yield_per": BATCH_SIZE}):
+            yield _record(row, payload=_stored)
+        return
+    for row in _stream(statement):
+        record = dict(zip(_EXPORT_KEYS, row, strict=True))  # ids and times are text already (see _row_columns)
+        record["payload"] = record["payload"].encode()
+        yield record
+
+
 def _walk(head: ArchiveHead | None, through_seq: int | None = None) -> chain.ChainChecker:
     if head is None:
         checker = chain.ChainChecker(0, chain.genesis_hash(tenancy.require()))
-        for row in _rows(through_seq=through_seq):
-            checker.feed(_record(row))
-            checker._bad(row.seq, row.id, "chain broken: archive head missing")
+        for record in _checked_records(through_seq=through_seq):
+            checker.feed(record)
+            checker._bad(record["seq"], record["id"], "chain broken: archive head missing")
         return checker
     checker = chain.ChainChecker(head.pruned_seq, head.pruned_hash)
-    for row in _rows(after_seq=0, through_seq=through_seq):
-        checker.feed(_record(row))
+    for record in _checked_records(through_seq=through_seq):
+        checker.feed(record)
     return checker
 
 
 def _feed(checker: chain.ChainChecker, after_seq: int) -> int:
     last = after_seq
-    for row in _rows(after_seq=after_seq):
-        checker.feed(_record(row))
-        last = row.seq
+    for record in _checked_records(after_seq=after_seq):
+        checker.feed(record)
+        last = record["seq"]
     return last
 
 
@@ -439,7 +481,8 @@ def erase_member(member, label: str, replacements) -> int:
     needles = set()
     for _, _, needle in replacements:
         needles.add(needle.lower())
-        needles.add(json.dumps(needle)[1:-1].lower())  # as the JSON column stores it
+        needles.add(json.dumps(needle, ensure_ascii=False)[1:-1].lower())  # as the JSON column stores it
+        needles.add(json.dumps(needle)[1:-1].lower())  # as entries stored before chain.stored_json have it
     as_text = func.lower(cast(ArchiveEntry.payload, Text))
     candidates = or_(*(as_text.contains(n, autoescape=True) for n in sorted(needles)))
     changed: list[int] = []

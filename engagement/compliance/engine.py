@@ -28,6 +28,10 @@ Scope
   for those platforms. A check that does not say its locale (or platform) gets every rule,
   because it cannot rule any out.
 
+Regex prefilter
+  All regex rules sit in one RE2 set that scans the text once and names the rules matching
+  somewhere; only those run to find their matches (see :class:`patterns.Prefilter`).
+
 Regex budget
   The regex rules of one check share a time budget (``patterns.CHECK_REGEX_BUDGET``); a rule
   that can no longer be evaluated within it (or fails) becomes a ``warn`` finding saying so,
@@ -126,6 +130,7 @@ class RuleSet:
                     self._regexes.append((position, patterns.compile_pattern(rule.pattern)))
                 except Exception:
                     self._broken.add(position)  # stored before a stricter check: reported, not fatal
+        self._prefilter = patterns.prefilter([self.rules[position].pattern for position, _ in self._regexes])
         self._pii = [i for i, r in enumerate(self.rules) if r.kind == "pii"]
         self._links = [i for i, r in enumerate(self.rules) if r.kind == "link_limit"]
         self._disclosures = [i for i, r in enumerate(self.rules) if r.kind == "disclosure"]
@@ -264,9 +269,10 @@ class RuleSet:
                 "The rule's pattern could not be compiled; check this text by hand.",
             )
         deadline = self.clock() + patterns.CHECK_REGEX_BUDGET
-        for position, compiled in self._regexes:
-            if position not in active:
-                continue
+        candidates = self._prefilter.matching(text) if self._prefilter else None
+        for index, (position, compiled) in enumerate(self._regexes):
+            if position not in active or (candidates is not None and index not in candidates):
+                continue  # out of scope, or matches nowhere in the text
             if self.clock() > deadline:
                 add(position, 0, 0, "not evaluated", "warn", late)
                 continue

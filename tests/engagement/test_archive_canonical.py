@@ -10,19 +10,22 @@ no fraction of a second (PostgreSQL formats those in SQL on the verify path).
 from __future__ import annotations
 
 import inspect
+import json
 import random
 import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select, text
 
 import tests.engagement.test_archive as archive_flows
 import tests.engagement.test_metrics as metrics_flows
 import tests.engagement.test_posts as post_flows
-from app import clock
+from app import clock, tenancy, transactions
+from app.db import db
 from engagement.archive import chain
 from engagement.archive.models import ArchiveEntry
+from tests.factories import add_member
 
 
 def _standard(value) -> bytes:
@@ -109,3 +112,85 @@ def test_entries_recorded_on_a_whole_second_verify(app, world):
         archive_flows.record(app, world.a.tenant_id, 1)
     result = archive_flows.verify(world.a.api)
     assert result["ok"] and result["entries"] == 4, result
+
+
+# --- The stored form ------------------------------------------------------------------------
+
+ENTRIES = ArchiveEntry.__table__
+
+
+def _stored_texts(owner_engine, tenant_id) -> list[str]:
+    with owner_engine.connect() as connection:
+        return connection.scalars(
+            select(cast(ENTRIES.c.payload, Text)).where(ENTRIES.c.tenant_id == tenant_id).order_by(ENTRIES.c.seq)
+        ).all()
+
+
+def _store_text(owner_engine, tenant_id, seq: int, stored: str) -> None:
+    """Write a payload's JSON text as it is, past the column type (as an older release did)."""
+    with owner_engine.begin() as connection:
+        value = "CAST(:stored AS json)" if connection.dialect.name == "postgresql" else ":stored"
+        connection.execute(
+            text(f"UPDATE archive_entries SET payload = {value} WHERE tenant_id = :tenant AND seq = :seq"),
+            {
+                "stored": stored,
+                "tenant": tenant_id if connection.dialect.name == "postgresql" else tenant_id.hex,
+                "seq": seq,
+            },
+        )
+
+
+def test_payloads_are_stored_as_their_canonical_bytes(app, world, owner_engine):
+    payload = {"z": 1, "text": 'Grüße "Köln" \\ 🎉\n', "a": [1.5, None, True, 2**70], "id": uuid.UUID(int=9)}
+    archive_flows.record(app, world.a.tenant_id, 1, payload=payload)
+    [stored] = _stored_texts(owner_engine, world.a.tenant_id)
+    assert stored.encode() == chain.canonical(chain.jsonable(payload))
+    assert chain.payload_matches(stored.encode(), chain.payload_digest(chain.jsonable(payload)))
+
+
+def test_payloads_stored_in_another_form_verify_by_their_value(app, world, owner_engine):
+    """Entries written before payloads were stored canonically have ``json.dumps``' default
+    form (spaces, ASCII escapes, insertion order): they verify by parsing, and an altered one
+    is still named."""
+    payloads = [{"text": f"Grüße {i}", "b": [1, 2**70], "a": None} for i in range(3)]
+    for payload in payloads:
+        archive_flows.record(app, world.a.tenant_id, 1, payload=payload)
+    for seq, payload in enumerate(payloads, start=1):
+        _store_text(owner_engine, world.a.tenant_id, seq, json.dumps(payload))
+    assert _stored_texts(owner_engine, world.a.tenant_id)[0] == json.dumps(payloads[0])
+    result = archive_flows.verify(world.a.api)
+    assert result["ok"] is True and result["entries"] == 3, result
+
+    _store_text(owner_engine, world.a.tenant_id, 2, json.dumps({**payloads[1], "text": "Grüsse 1"}))
+    assert archive_flows.verify(world.a.api)["first_bad_entry"]["seq"] == 2
+    assert archive_flows.verify(world.a.api)["first_bad_entry"]["reason"] == "payload altered"
+
+
+def test_payload_matches_the_hash_of_its_value_in_any_stored_form():
+    value = {"text": "Grüße", "n": 2**70, "x": 0.1}
+    digest = chain.payload_digest(value)
+    assert chain.payload_matches(value, digest)
+    assert chain.payload_matches(chain.canonical(value), digest)
+    assert chain.payload_matches(json.dumps(value, indent=2).encode(), digest)
+    assert not chain.payload_matches(json.dumps({**value, "x": 0.2}).encode(), digest)
+    assert not chain.payload_matches({**value, "x": 0.2}, digest)
+    assert chain.load(chain.stored_json(value).encode()) == value
+    big = b'{"n":1180591620717411303424,"m":-9223372036854775809,"s":"\\ud800"}'
+    assert chain.load(big) == {"n": 2**70, "m": -(2**63) - 1, "s": "\ud800"}  # exact, as json.loads reads it
+    assert chain.stored_json({"lone": "\ud800"}) == '{"lone":"\\ud800"}'  # no UTF-8 form: escaped
+
+
+def test_erasure_finds_a_name_with_umlauts_and_quotes_in_the_stored_form(app, world):
+    member_id, _ = add_member(app, world.a.tenant_id, "influencer", email="joerg@medtech-nord.example")
+    name = 'Jörg "JB" Brückner'
+    with app.app_context(), tenancy.scope(world.a.tenant_id):
+        from tenants.models import Member
+
+        db.session.get(Member, member_id).name = name
+        transactions.commit()
+    archive_flows.record(app, world.a.tenant_id, 1, payload={"author": name, "text": f"Grüße von {name}"})
+    assert world.a.api.post(f"/members/{member_id}/erase").status_code == 200
+    items = world.a.api.get("/archive").get_json()["items"]
+    assert "brückner" not in json.dumps(items, ensure_ascii=False).lower()
+    assert items[0]["kind"] == "archive.redacted" and items[0]["payload"]["seqs"] == [1]
+    assert archive_flows.verify(world.a.api)["ok"] is True

@@ -3,10 +3,14 @@ who may do what, audit rows, the compiled-rule cache and isolation between the t
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from sqlalchemy import text
 
 from app import tenancy
-from engagement.compliance import presets, services
+from engagement.compliance import engine, presets, services
+from engagement.compliance.schemas import CheckResultSchema, FindingSchema
 from tests.factories import add_member
 
 HEALING = {
@@ -150,6 +154,40 @@ def test_cached_rule_sets_follow_every_change(world, app):
             ("confidential", "Projekt  Nordstern", 4, 22)
         ]
         assert isinstance(findings[0]["rule_id"], str)
+
+
+def test_a_compiled_rule_set_is_reused_until_another_process_changes_the_rules(world, app, owner_engine, monkeypatch):
+    api = world.a.api
+    rule = create(api, terms=["Nordstern"]).get_json()
+    compiled = []
+    compile_rules = engine.compile_rules
+    monkeypatch.setattr(engine, "compile_rules", lambda specs: compiled.append(1) or compile_rules(specs))
+    assert len(check(api, "Projekt Nordstern")["findings"]) == 1
+    assert len(check(api, "Projekt Nordstern")["findings"]) == 1
+    assert len(compiled) <= 1  # compiled once at most (the create may have left it compiled already)
+
+    # Another worker changes the rule: its transaction bumps the version, this one recompiles.
+    with owner_engine.begin() as connection:
+        connection.execute(
+            text("UPDATE compliance_rules SET terms = :terms WHERE id = :id"),
+            {
+                "terms": json.dumps(["Südstern"]),
+                "id": rule["id"] if owner_engine.dialect.name == "postgresql" else rule["id"].replace("-", ""),
+            },
+        )
+        connection.execute(text("UPDATE compliance_rule_sets SET version = version + 1"))
+    assert check(api, "Projekt Nordstern")["findings"] == []
+    assert len(check(api, "Projekt Suedstern")["findings"]) == 1
+
+
+def test_the_check_answers_what_its_schema_dumps(world):
+    api = world.a.api
+    create(api, terms=["Nordstern"])
+    create(api, kind="regex", terms=None, pattern=r"PRJ-\d+", severity="warn", message=None)
+    body = check(api, "Projekt Nordstern, PRJ-12, Grüße")
+    assert len(body["findings"]) == 2 and body["blocked"] is True
+    assert body == CheckResultSchema().dump(body)
+    assert list(body["findings"][0]) == list(FindingSchema._declared_fields)
 
 
 @pytest.mark.parametrize(

@@ -279,6 +279,46 @@ def test_a_regex_rule_over_the_time_budget_becomes_a_warning():
     assert "could not be evaluated" in findings[0]["message"]
 
 
+REGEX_RULES = [
+    RuleSpec(id=f"re{i}", kind="regex", severity="warn", pattern=pattern)
+    for i, pattern in enumerate(
+        [
+            r"(?i)\bheil\w*",
+            r"PRJ-\d{3}",
+            r"Grüße",
+            r"(?i)\bgaranti",
+            r"a*b?",  # stored before empty matches were refused: a candidate everywhere, no finding
+            r"\d{4,}",
+            r"(?i)köln",
+            r"nirgends",
+        ]
+    )
+]
+REGEX_TEXTS = ["", "Heilung garantiert!", "Grüße aus KÖLN, PRJ-123 und 2026", "nichts davon", "\ud800 PRJ-001"]
+
+
+def test_the_regex_prefilter_finds_what_running_every_pattern_finds():
+    with_set = engine.RuleSet(REGEX_RULES)
+    without = engine.RuleSet(REGEX_RULES)
+    without._prefilter = None
+    assert with_set._prefilter is not None
+    for text in REGEX_TEXTS:
+        assert with_set.check(text) == without.check(text), text
+    found = {f["rule_id"] for f in with_set.check(REGEX_TEXTS[2])}
+    assert {"re1", "re2", "re5", "re6"} <= found and "re7" not in found
+
+
+def test_a_prefilter_that_cannot_tell_runs_every_pattern(monkeypatch):
+    rule_set = engine.RuleSet(REGEX_RULES)
+    expected = rule_set.check(REGEX_TEXTS[1])
+    assert expected
+    for answer in (None, [], [0]):  # out of memory: no sentinel in the answer
+        monkeypatch.setattr(
+            rule_set._prefilter, "_set", type("Set", (), {"Match": lambda self, text, answer=answer: answer})()
+        )
+        assert rule_set.check(REGEX_TEXTS[1]) == expected
+
+
 def test_a_stored_pattern_that_no_longer_compiles_is_reported_not_raised():
     findings = engine.check([RuleSpec(id="re", kind="regex", severity="block", pattern="(?<=x)y")], "xy")
     assert [(f["severity"], f["detail"]) for f in findings] == [("warn", "not evaluated")]
