@@ -58,6 +58,28 @@ def make_app(url: str):
     )
 
 
+def redis_worker_app(queue_name: str):
+    """For a bench driving a real RQ worker: ``(database_url, app, queue)`` on a fresh database
+    with ``BENCH_REDIS_URL`` (default db 10) and ``queue_name`` emptied; None when Redis does not
+    answer (the bench says so and measures nothing)."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq import Queue
+
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
+    try:
+        Redis.from_url(redis_url, socket_connect_timeout=2).ping()
+    except RedisError as exc:
+        print(f"Redis unreachable at {redis_url} ({exc.__class__.__name__}): nothing to measure")
+        return None
+    database_url = fresh_database()
+    app = make_app(database_url)
+    app.config.update(REDIS_URL=redis_url, RQ_QUEUE=queue_name)
+    queue = Queue(queue_name, connection=Redis.from_url(redis_url))
+    queue.empty()
+    return database_url, app, queue
+
+
 def fresh_app():
     """A fresh migrated database, an app on it and a test client: ``(url, app, client)``."""
     url = fresh_database()

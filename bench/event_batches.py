@@ -30,7 +30,7 @@ import time
 import uuid
 from pathlib import Path
 
-from common import fresh_database, make_app, signup
+from common import redis_worker_app, signup
 from sqlalchemy import func, select
 
 from app import clock, events, tenancy, transactions
@@ -156,21 +156,11 @@ def seconds_in_jobs(queue, tenant_id: uuid.UUID) -> tuple[int, float]:
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
-    from redis import Redis
-    from redis.exceptions import RedisError
-    from rq import Queue
-
-    try:
-        Redis.from_url(redis_url, socket_connect_timeout=2).ping()
-    except RedisError as exc:
-        print(f"Redis unreachable at {redis_url} ({exc.__class__.__name__}): nothing to measure")
+    ready = redis_worker_app(QUEUE)
+    if ready is None:
         return
-    database_url = fresh_database()
-    app = make_app(database_url)
-    app.config.update(REDIS_URL=redis_url, RQ_QUEUE=QUEUE)
-    queue = Queue(QUEUE, connection=Redis.from_url(redis_url))
-    queue.empty()
+    database_url, app, queue = ready
+    redis_url = app.config["REDIS_URL"]
     client = app.test_client()
     results = []
     worker = start_worker(redis_url, database_url)

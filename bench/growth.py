@@ -3,7 +3,7 @@
 1,000 and at 50,000 members.
 
 Two tenants in one database, loaded the same way with one ``INSERT ... SELECT generate_series``
-per table (so the rollup triggers of migration 0017 build ``post_stats`` and ``stats_days`` as
+per table (so the rollup triggers of migration 0019 build ``post_stats`` and ``stats_days`` as
 production writes would): every member has a LinkedIn account, one published post with
 platform metrics, and a tracking link with a day of clicks. Each endpoint
 is sampled on both tenants in the same run; the figure is p95 at 50,000 / p95 at 1,000

@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import fresh_database, make_app, signup
+from common import redis_worker_app, signup
 
 from app import jobs
 from app.worker import AppWorker
@@ -83,21 +83,11 @@ def horse_milliseconds(queue, seen: set[str]) -> list[float]:
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 30
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
-    from redis import Redis
-    from redis.exceptions import RedisError
-    from rq import Queue
-
-    try:
-        Redis.from_url(redis_url, socket_connect_timeout=2).ping()
-    except RedisError as exc:
-        print(f"Redis unreachable at {redis_url} ({exc.__class__.__name__}): nothing to measure")
+    ready = redis_worker_app(QUEUE)
+    if ready is None:
         return
-    database_url = fresh_database()
-    app = make_app(database_url)
-    app.config.update(REDIS_URL=redis_url, RQ_QUEUE=QUEUE)
-    queue = Queue(QUEUE, connection=Redis.from_url(redis_url))
-    queue.empty()
+    database_url, app, queue = ready
+    redis_url = app.config["REDIS_URL"]
     client = app.test_client()
     token = signup(client, "worker-bench")["token"]
     figures, seen = {}, set(queue.finished_job_registry.get_job_ids())

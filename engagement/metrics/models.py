@@ -55,10 +55,23 @@ class PostMetric(IdMixin, TenantOwned, Base):
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
-# -- rollups (maintained by PostgreSQL triggers, migration 0017; see engagement.metrics.rollups) --
+# -- rollups (maintained by PostgreSQL triggers, migration 0019; see engagement.metrics.rollups) --
 
 
-class PostStat(IdMixin, TenantOwned, Base):
+class PostSums:
+    """The figures a post contributes to the stats, summed per post and per day alike."""
+
+    reach: Mapped[int] = mapped_column(BigInteger, default=0)
+    impressions: Mapped[int] = mapped_column(BigInteger, default=0)
+    reactions: Mapped[int] = mapped_column(BigInteger, default=0)
+    comments: Mapped[int] = mapped_column(BigInteger, default=0)
+    reshares: Mapped[int] = mapped_column(BigInteger, default=0)
+    platform_clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    tracked_clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    unique_clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PostStat(PostSums, IdMixin, TenantOwned, Base):
     """One published post with its potential reach, current metric values and tracking clicks."""
 
     __tablename__ = "post_stats"
@@ -74,17 +87,9 @@ class PostStat(IdMixin, TenantOwned, Base):
     platform: Mapped[str] = mapped_column(String(20))
     published_at: Mapped[datetime]
     day: Mapped[date] = mapped_column(Date)
-    reach: Mapped[int] = mapped_column(BigInteger, default=0)
-    impressions: Mapped[int] = mapped_column(BigInteger, default=0)
-    reactions: Mapped[int] = mapped_column(BigInteger, default=0)
-    comments: Mapped[int] = mapped_column(BigInteger, default=0)
-    reshares: Mapped[int] = mapped_column(BigInteger, default=0)
-    platform_clicks: Mapped[int] = mapped_column(BigInteger, default=0)
-    tracked_clicks: Mapped[int] = mapped_column(BigInteger, default=0)
-    unique_clicks: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class StatsDay(IdMixin, TenantOwned, Base):
+class StatsDay(PostSums, IdMixin, TenantOwned, Base):
     """The sums of :class:`PostStat` per UTC day of publication and platform; ``clicks`` adds up
     the larger of platform and tracked clicks per post."""
 
@@ -94,14 +99,6 @@ class StatsDay(IdMixin, TenantOwned, Base):
     day: Mapped[date] = mapped_column(Date)
     platform: Mapped[str] = mapped_column(String(20))
     posts: Mapped[int] = mapped_column(BigInteger, default=0)
-    reach: Mapped[int] = mapped_column(BigInteger, default=0)
-    impressions: Mapped[int] = mapped_column(BigInteger, default=0)
-    reactions: Mapped[int] = mapped_column(BigInteger, default=0)
-    comments: Mapped[int] = mapped_column(BigInteger, default=0)
-    reshares: Mapped[int] = mapped_column(BigInteger, default=0)
-    platform_clicks: Mapped[int] = mapped_column(BigInteger, default=0)
-    tracked_clicks: Mapped[int] = mapped_column(BigInteger, default=0)
-    unique_clicks: Mapped[int] = mapped_column(BigInteger, default=0)
     clicks: Mapped[int] = mapped_column(BigInteger, default=0)
 
 

@@ -1,6 +1,6 @@
 """Reading the maintained stats rollups: tenant-wide figures from a bounded number of rows.
 
-PostgreSQL triggers (migration 0017) keep ``post_stats`` (one row per published post),
+PostgreSQL triggers (migration 0019) keep ``post_stats`` (one row per published post),
 ``stats_days`` (its sums per UTC day of publication and platform), ``stats_members`` and
 ``stats_tenants`` (members posting, active members) in the transaction of every write that changes them:
 metric ingestion, click counting, publication and (cascaded) deletion. Nothing in Python adds

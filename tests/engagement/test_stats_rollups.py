@@ -1,4 +1,4 @@
-"""The stats rollups (migration 0017, engagement/metrics/rollups.py) equal the figures added up
+"""The stats rollups (migration 0019, engagement/metrics/rollups.py) equal the figures added up
 from the source rows after a mixed sequence through the API, in two tenants: publication,
 metrics (new, newer and late older values), clicks before and after publication, erasure, and
 deletion of posts, metric values and click days; for all time, periods with part days and
