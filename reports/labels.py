@@ -31,6 +31,19 @@ STEPS = {
     "posted_in_period": ("Im Zeitraum gepostet", "Posted in period"),
 }
 
+TRAINING = {
+    "assigned": ("Zugewiesen", "Assigned"),
+    "not_started": ("Nicht begonnen", "Not started"),
+    "in_progress": ("In Bearbeitung", "In progress"),
+    "passed": ("Bestanden", "Passed"),
+    "failed": ("Nicht bestanden", "Failed"),
+    "overdue": ("Überfällig", "Overdue"),
+    "expired": ("Abgelaufen", "Expired"),
+    "completion_rate": ("Abschlussquote", "Completion rate"),
+    "median_score": ("Median Punktzahl", "Median score"),
+    "median_attempts": ("Median Versuche", "Median attempts"),
+}
+
 GROUP_BY = {"department": ("Abteilung", "Department"), "location": ("Standort", "Location"), None: ("Gruppe", "Group")}
 
 
@@ -51,7 +64,7 @@ def total_label(language: str) -> str:
 
 
 def column_labels(report: str, result: dict[str, Any]) -> list[Column]:
-    """The CSV columns of ``report`` (``overview`` or ``funnel``) with German and English headers."""
+    """The CSV columns of ``report`` (``overview``, ``funnel``, ``training``) in German and English."""
     if report == "overview":
         return [
             Column("figure", "Kennzahl", "Figure"),
@@ -59,4 +72,10 @@ def column_labels(report: str, result: dict[str, Any]) -> list[Column]:
             Column("previous", "Vorzeitraum", "Previous period"),
         ]
     group = GROUP_BY.get(result.get("group_by"), GROUP_BY[None])
+    if report == "training":
+        return [
+            Column("module", "Modul", "Module"),
+            Column("group", *group),
+            *(Column(key, *pair) for key, pair in TRAINING.items()),
+        ]
     return [Column("group", *group), *(Column(step, *STEPS[step]) for step in people.STEPS)]

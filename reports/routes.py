@@ -10,9 +10,16 @@ from flask.views import MethodView
 
 from app.api import cross_field_rules, make_blueprint
 from app.auth import require_scope
-from reports import charts, csv_output, funnel, overview, periods
+from reports import charts, csv_output, funnel, overview, periods, training
 from reports.labels import column_labels, figure_labels, total_label
-from reports.schemas import FunnelSchema, GroupedReportArgsSchema, OverviewSchema, ReportArgsSchema
+from reports.schemas import (
+    FunnelSchema,
+    GroupedReportArgsSchema,
+    OverviewSchema,
+    ReportArgsSchema,
+    TrainingArgsSchema,
+    TrainingReportSchema,
+)
 from tenants.services import setting
 
 reports_blp = make_blueprint(
@@ -116,6 +123,28 @@ class Funnel(MethodView):
             args,
             lambda: funnel.report(period, args.get("group_by")),
             lambda result, language: funnel.csv_rows(result, total_label(language)),
+        )
+
+
+@reports_blp.route("/reports/training")
+class Training(MethodView):
+    @require_scope("reports:read")
+    @reports_blp.arguments(TrainingArgsSchema, location="query")
+    @reports_blp.response(200, TrainingReportSchema)
+    @reports_blp.doc(**json_or_csv("TrainingReport"))
+    def get(self, args):
+        """Training per published module (and per `group_by` group): statuses, completion, scores.
+
+        Statuses as members see them, taken at the period's end (or now while it runs), and the
+        acknowledgement coverage of the guideline current then. `module_id` narrows it to one
+        module. `format=csv` gives a row per module and group.
+        """
+        period = periods.from_arguments(args)
+        return _report(
+            "training",
+            args,
+            lambda: training.report(period, args.get("group_by"), args.get("module_id")),
+            lambda result, language: training.csv_rows(result, total_label(language)),
         )
 
 

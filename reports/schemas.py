@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.schemas import BoundedDate
+from app.schemas import BoundedDate, UTCDateTimeField
 from reports import csv_output, people
 from reports.periods import PERIODS
 
@@ -113,3 +113,58 @@ class FunnelSchema(ma.Schema):
     suppressed = ma.fields.Nested(
         SuppressedSchema, metadata={"description": "What was left out to protect small groups."}
     )
+
+
+class TrainingArgsSchema(GroupedReportArgsSchema):
+    module_id = ma.fields.UUID(metadata={"description": "Only this module (a published version's id)."})
+
+
+class TrainingFiguresSchema(ma.Schema):
+    assigned = ma.fields.Integer(metadata={"description": "Assignments of members still in the program."})
+    not_started = ma.fields.Integer(metadata={"description": "Assigned, no attempt yet, not overdue."})
+    in_progress = ma.fields.Integer(metadata={"description": "Tried, not passed, attempts left, not overdue."})
+    passed = ma.fields.Integer(metadata={"description": "Passed and still valid."})
+    failed = ma.fields.Integer(metadata={"description": "Out of attempts without a pass."})
+    overdue = ma.fields.Integer(metadata={"description": "Past the due date without a pass."})
+    expired = ma.fields.Integer(metadata={"description": "Passed, but the re-certification date has passed."})
+    completion_rate = ma.fields.Float(allow_none=True, metadata={"description": "passed / assigned."})
+    median_score = ma.fields.Float(allow_none=True, metadata={"description": "Median best score of those passed."})
+    median_attempts = ma.fields.Float(
+        allow_none=True, metadata={"description": "Median attempts on the published version, of those who tried."}
+    )
+
+
+class TrainingGroupSchema(TrainingFiguresSchema):
+    key = ma.fields.String(allow_none=True, metadata={"description": "The department or location (null: not set)."})
+
+
+class ModuleRefSchema(ma.Schema):
+    id = ma.fields.UUID(metadata={"description": "The published version's id."})
+    title = ma.fields.String(metadata={"description": "Title."})
+    version = ma.fields.Integer(metadata={"description": "Version number."})
+
+
+class TrainingModuleSchema(TrainingFiguresSchema):
+    module = ma.fields.Nested(ModuleRefSchema, metadata={"description": "The module."})
+    groups = ma.fields.List(
+        ma.fields.Nested(TrainingGroupSchema),
+        metadata={"description": "Per group, with `group_by` (small groups left out)."},
+    )
+
+
+class GuidelineCoverageSchema(ma.Schema):
+    version = ma.fields.Integer(allow_none=True, metadata={"description": "The guideline current then (null: none)."})
+    members = ma.fields.Integer(metadata={"description": "Members enrolled at the period's end."})
+    acknowledged = ma.fields.Integer(metadata={"description": "Of those, who acknowledged that version."})
+    coverage = ma.fields.Float(allow_none=True, metadata={"description": "acknowledged / members."})
+
+
+class TrainingReportSchema(ma.Schema):
+    period = ma.fields.Nested(PeriodSchema, metadata={"description": "The period reported."})
+    as_of = UTCDateTimeField(metadata={"description": "The moment the statuses are taken at (period end, or now)."})
+    group_by = ma.fields.String(allow_none=True, metadata={"description": "How `groups` are split (null: not split)."})
+    modules = ma.fields.List(ma.fields.Nested(TrainingModuleSchema), metadata={"description": "Per published module."})
+    guideline = ma.fields.Nested(
+        GuidelineCoverageSchema, metadata={"description": "Guideline acknowledgement coverage."}
+    )
+    suppressed = ma.fields.Nested(SuppressedSchema, metadata={"description": "Groups left out over all modules."})

@@ -175,3 +175,43 @@ def test_the_funnel_as_an_svg_chart_for_screen_readers(app, world):
     assert "Eingeladen: 1.201" in root.find("svg:desc", ns).text  # German thousands separator
     assert root.findall(".//svg:script", ns) == [] and b"http://kozea" not in response.get_data()
     assert world.a.api.get("/reports/funnel.svg?period=decade").status_code == 422
+
+
+def test_training_per_module_and_department_as_members_see_it(app, world):
+    from tests.training.test_modules import answers, published_module
+
+    a = world.a
+    _set_department(app, a, a.owner_id, "Pflege")
+    pflege = [_member(app, a, "influencer", department="Pflege")[1] for _ in range(5)]
+    for _ in range(5):
+        _member(app, a, "influencer", department="IT")
+    module = published_module(a.api)  # required: assigned to every active member; two attempts
+
+    def take(member, right):
+        return member.post(f"/training/modules/{module['id']}/attempts", json=answers(module, right=right))
+
+    assert take(pflege[0], True).status_code == 201 and take(pflege[1], True).status_code == 201
+    take(pflege[2], False), take(pflege[2], False)  # out of attempts: failed
+    take(pflege[3], False)  # one try left: in progress
+
+    body = a.api.get("/reports/training?group_by=department").get_json()
+    [item] = [m for m in body["modules"] if m["module"]["id"] == module["id"]]
+    assert (item["assigned"], item["passed"], item["failed"], item["in_progress"], item["not_started"]) == (
+        11,
+        2,
+        1,
+        1,
+        7,
+    )
+    assert item["completion_rate"] == round(2 / 11, 4) and item["median_score"] == 100 and item["median_attempts"] == 1
+    groups = {group["key"]: group for group in item["groups"]}
+    assert set(groups) == {"IT", "Pflege"} and groups["IT"]["passed"] == 0 and groups["Pflege"]["assigned"] == 6
+    assert body["guideline"]["members"] == 11
+
+    only = a.api.get(f"/reports/training?module_id={module['id']}").get_json()
+    assert [m["module"]["id"] for m in only["modules"]] == [module["id"]] and "groups" not in only["modules"][0]
+    csv_body = a.api.get("/reports/training?format=csv&group_by=department").get_data().decode("utf-8")
+    header = next(csv.reader(io.StringIO(csv_body[1:]), delimiter=";"))
+    assert header[:4] == ["Modul", "Abteilung", "Zugewiesen", "Nicht begonnen"]
+    other = world.b.api.get("/reports/training").get_json()
+    assert module["id"] not in {m["module"]["id"] for m in other["modules"]}
