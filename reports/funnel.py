@@ -26,7 +26,7 @@ def report(period: Period, group_by: str | None) -> dict[str, Any]:
     standings = people.standings(since, until)
     result: dict[str, Any] = {"period": period.view(), "group_by": group_by, "steps": steps(standings)}
     if group_by is None:
-        result.update(groups=[], suppressed=suppression.Suppressed([], 0, setting("min_group_size")).view())
+        result.update(groups=[], suppressed={"groups": 0, "min_group_size": setting("min_group_size")})
         return result
     members_by_group: dict[str | None, list[people.Standing]] = defaultdict(list)
     for standing in standings:

@@ -61,9 +61,8 @@ def standings(since: datetime, until: datetime) -> list[Standing]:
         .group_by(Assignment.member_id)
         .subquery()
     )
-    guideline_id = db.session.scalar(
-        select(Guideline.id).where(Guideline.created_at < until).order_by(Guideline.version.desc()).limit(1)
-    )
+    guideline = current_guideline(until)
+    guideline_id = guideline.id if guideline else None
     acknowledged = (
         select(GuidelineAcknowledgement.member_id, func.min(GuidelineAcknowledgement.created_at).label("at"))
         .where(GuidelineAcknowledgement.guideline_id == guideline_id, GuidelineAcknowledgement.created_at < until)
@@ -106,6 +105,16 @@ def standings(since: datetime, until: datetime) -> list[Standing]:
     ).all()
     policy = current_policy()
     return [_standing(row, since, until, required_count, guideline_id is not None, policy) for row in rows]
+
+
+def current_guideline(until: datetime):
+    """The guideline current at ``until`` (``id``, ``version``), or None before the first."""
+    return db.session.execute(
+        select(Guideline.id, Guideline.version)
+        .where(Guideline.created_at < until)
+        .order_by(Guideline.version.desc())
+        .limit(1)
+    ).first()
 
 
 def _standing(row, since, until, required_count, has_guideline, policy) -> Standing:

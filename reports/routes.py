@@ -54,33 +54,30 @@ def json_or_csv(schema_name: str) -> dict:
 
 
 def wants_csv(args: dict[str, Any]) -> bool:
+    """``format`` decides; without it, ``Accept`` (JSON unless CSV is preferred outright)."""
     if "format" in args:
         return args["format"] == "csv"
-    best = request.accept_mimetypes.best_match(["application/json", csv_output.MEDIA_TYPE])
-    return (
-        best == csv_output.MEDIA_TYPE
-        and request.accept_mimetypes[csv_output.MEDIA_TYPE] > request.accept_mimetypes["application/json"]
-    )
+    return request.accept_mimetypes.best_match(["application/json", csv_output.MEDIA_TYPE]) == csv_output.MEDIA_TYPE
 
 
-def csv_response(name: str, args: dict[str, Any], rows: list[dict], columns: list[csv_output.Column]) -> Response:
+def _report(
+    name: str,
+    args: dict[str, Any],
+    build: Callable[[periods.Period], dict],
+    to_rows: Callable[[dict, str], list[dict]],
+):
+    """The report ``name`` over the requested period: its JSON body, or a CSV download."""
+    result = build(periods.from_arguments(args))
+    if not wants_csv(args):
+        return result
     language = setting("default_locale")
     dialect = args.get("dialect") or csv_output.default_dialect(language)
-    body = csv_output.render(rows, columns, dialect=dialect, language=language)
+    body = csv_output.render(to_rows(result, language), column_labels(name, result), dialect=dialect, language=language)
     return Response(
         body,
         mimetype=csv_output.MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
-
-
-def _report(name: str, args: dict[str, Any], build: Callable[[], dict], to_rows: Callable[[dict, str], list[dict]]):
-    result = build()
-    if not wants_csv(args):
-        return result
-    language = setting("default_locale")
-    rows = to_rows(result, language)
-    return csv_response(name, args, rows, column_labels(name, result))
 
 
 @reports_blp.route("/reports/overview")
@@ -95,11 +92,10 @@ class Overview(MethodView):
         People are counted as of the period's end, results over the posts published in it.
         `format=csv` (or `Accept: text/csv`) gives one row per figure.
         """
-        period = periods.from_arguments(args)
         return _report(
             "overview",
             args,
-            lambda: overview.report(period),
+            overview.report,
             lambda result, language: overview.csv_rows(result, figure_labels(language)),
         )
 
@@ -117,11 +113,10 @@ class Funnel(MethodView):
         `min_group_size` (and one more where only one would be hidden) are left out. `format=csv`
         gives a row per group with a column per step.
         """
-        period = periods.from_arguments(args)
         return _report(
             "funnel",
             args,
-            lambda: funnel.report(period, args.get("group_by")),
+            lambda period: funnel.report(period, args.get("group_by")),
             lambda result, language: funnel.csv_rows(result, total_label(language)),
         )
 
@@ -139,11 +134,10 @@ class Training(MethodView):
         acknowledgement coverage of the guideline current then. `module_id` narrows it to one
         module. `format=csv` gives a row per module and group.
         """
-        period = periods.from_arguments(args)
         return _report(
             "training",
             args,
-            lambda: training.report(period, args.get("group_by"), args.get("module_id")),
+            lambda period: training.report(period, args.get("group_by"), args.get("module_id")),
             lambda result, language: training.csv_rows(result, total_label(language)),
         )
 

@@ -28,7 +28,7 @@ from reports.periods import Period
 from tenants.models import Member
 from tenants.services import setting
 from training.assignments import status
-from training.models import Assignment, Attempt, Guideline, Module
+from training.models import Assignment, Attempt, Module
 
 STATUSES = ("not_started", "in_progress", "passed", "failed", "overdue", "expired")
 
@@ -148,9 +148,8 @@ def _attempts(as_of: datetime, module_ids: list[uuid.UUID]) -> dict[tuple[uuid.U
 
 
 def _guideline_coverage(since: datetime, until: datetime) -> dict[str, Any]:
-    version = db.session.scalar(
-        select(Guideline.version).where(Guideline.created_at < until).order_by(Guideline.version.desc()).limit(1)
-    )
+    guideline = people.current_guideline(until)
+    version = guideline.version if guideline else None
     standings = [s for s in people.standings(since, until) if s.reached["accepted"]]
     acknowledged = sum(1 for s in standings if s.at["acknowledged"] is not None) if version else 0
     return {

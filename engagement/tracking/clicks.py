@@ -31,6 +31,7 @@ shipping or folding it loses that click; a graceful stop ships what is left.
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import logging
 import os
@@ -225,7 +226,7 @@ def fold(entries: list[dict], batch_id: str | None = None) -> int:
     # every multi-row writer uses, so a fold and a metric batch never deadlock.
     rollups.lock_for_posts({links[link_id].post_id for link_id, _, _ in keys})
     _add_to_days(keys, uniques)
-    keys_of = _memo(topics.keys_of)
+    keys_of = functools.cache(topics.keys_of)  # one read per content item in this fold
     for (link_id, day, _), unique in zip(keys, uniques, strict=True):
         link = links[link_id]
         events.emit(
@@ -291,17 +292,6 @@ def _add_to_days(keys, uniques) -> None:
             },
         )
         db.session.execute(statement)
-
-
-def _memo(fn):
-    found = {}
-
-    def cached(key):
-        if key not in found:
-            found[key] = fn(key)
-        return found[key]
-
-    return cached
 
 
 # -- the in-process buffer -----------------------------------------------------------------
